@@ -1,0 +1,33 @@
+//! The `feedlab` command line, public so tests can `Cli::parse_from` it (as oha does).
+
+use clap::{Parser, Subcommand};
+
+/// Settle ajax polling vs long-polling vs Server-Sent Events vs WebSocket with measurements.
+///
+/// One server publishes one message feed through all four transports (`serve`); a load harness measures
+/// requests, header bytes, framing, latency and loss on the wire (`bench`); the experiment suite runs the
+/// classic comparisons and writes charts and a report (`run`, `report`).
+#[derive(Debug, Parser)]
+#[command(name = "feedlab", version, propagate_version = true)]
+pub struct Cli {
+    /// More log output on stderr (-v debug, -vv trace). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the feed through /poll, /longpoll, /sse and /ws, and the classroom page at /.
+    Serve(feedlab_server::cli::ServeArgs),
+    /// Simulate N clients of one transport against a server and measure them on the wire.
+    Bench(feedlab_harness::cli::BenchArgs),
+    /// Run the experiment suite (experiments/*.toml) and write results/ with charts and a report.
+    Run(feedlab_suite::cli::RunArgs),
+    /// Re-render results/ charts and report from their data files without re-running.
+    Report(feedlab_report::cli::ReportArgs),
+}
