@@ -85,7 +85,7 @@ export async function captureFetchHeaders() {
     await page.goto(`http://127.0.0.1:${port}/`);
     const raw = await Promise.race([
       captured,
-      new Promise((_, reject) => setTimeout(() => reject(new Error('no fetch request within 15 s')), 15000)),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no fetch request within 15 s')), 15000).unref()),
     ]);
     await page.waitForFunction(() => document.getElementById('out').textContent.startsWith('done'));
     const { headers } = parseHead(raw.slice(0, -4));
