@@ -1,0 +1,70 @@
+// Role: an "auto" client in the spirit of Socket.IO / SockJS: use the best transport that works here.
+//
+// Try WebSocket first; if it is unavailable (blocked by a proxy, or switched off with
+// `feedlab serve --disable ws`, which answers 404), fall back to Server-Sent Events, then long-poll,
+// then plain polling. Every try continues from the same cursor, so no message is lost or repeated
+// while switching. (Socket.IO itself starts with polling and upgrades; falling *down* is simpler to watch.)
+// Same interface as clients/poll.js; `transport` names the one in use and onFallback(from, to, why) tells.
+import { WsClient } from './ws.js';
+import { SseClient } from './sse.js';
+import { LongPollClient } from './longpoll.js';
+import { PollClient } from './poll.js';
+
+/** Best first. */
+export const ORDER = [
+  ['ws', WsClient],
+  ['sse', SseClient],
+  ['longpoll', LongPollClient],
+  ['poll', PollClient],
+];
+
+export class AutoClient {
+  constructor({ clientId, after, intervalMs = 1000, onMessages, onExchange, onStatus, onGap, onFallback }) {
+    this.clientId = clientId;
+    this.after = after;
+    this.intervalMs = intervalMs;
+    this.on = { onMessages, onExchange, onStatus, onGap, onFallback };
+    this.index = 0;
+    this.inner = null;
+    this.transport = null;
+  }
+
+  get cursor() {
+    return this.inner ? this.inner.cursor : { value: this.after };
+  }
+
+  start() {
+    if (this.inner) return this.inner.start();
+    this.use(this.index);
+  }
+
+  stop() {
+    this.inner?.stop();
+  }
+
+  use(index) {
+    const [name, Client] = ORDER[index];
+    this.index = index;
+    this.transport = name;
+    const inner = new Client({
+      clientId: this.clientId,
+      after: this.inner ? this.inner.cursor.value : this.after,
+      intervalMs: this.intervalMs,
+      onMessages: (m) => this.on.onMessages?.(m),
+      onExchange: (e) => this.on.onExchange?.({ ...e, transport: name }),
+      onGap: (g) => this.on.onGap?.(g),
+      onStatus: (status, detail) => {
+        if (inner !== this.inner) return;
+        if (status === 'unavailable' && index + 1 < ORDER.length) {
+          const next = ORDER[index + 1][0];
+          this.on.onFallback?.(name, next, detail);
+          this.use(index + 1);
+          return;
+        }
+        this.on.onStatus?.(status, detail);
+      },
+    });
+    this.inner = inner;
+    inner.start();
+  }
+}

@@ -1,0 +1,99 @@
+// Role: the WebSocket client, the browser side of the server's GET /ws.
+//
+// One HTTP request asks to "Upgrade: websocket"; the server answers 101 Switching Protocols, and from
+// then on the TCP connection carries small frames both ways: one text frame per feed message from the
+// server (2-10 bytes of framing instead of hundreds of bytes of HTTP headers), and from us
+// {"type":"publish","body":"…"} to post a chat message. We offer the subprotocol `feedlab.v1`.
+// Same interface as clients/poll.js, plus publish() and the live `socket` (readyState, bufferedAmount).
+import { Cursor, feedUrl, errorText } from './cursor.js';
+
+export const ROUTE = '/ws';
+export const SUBPROTOCOL = 'feedlab.v1';
+
+/** The four values of WebSocket.readyState, as the spec names them. */
+export const READY_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
+
+export class WsClient {
+  constructor({ clientId, after, onMessages, onExchange, onStatus, onGap, onServerError }) {
+    this.transport = 'ws';
+    this.clientId = clientId;
+    this.cursor = new Cursor(after);
+    this.on = { onMessages, onExchange, onStatus, onGap, onServerError };
+    this.running = false;
+    this.failures = 0;
+    this.socket = null;
+  }
+
+  start() {
+    if (this.running) return;
+    this.running = true;
+    this.connect();
+  }
+
+  stop() {
+    this.running = false;
+    clearTimeout(this.timer);
+    this.socket?.close(1000, 'paused');
+    this.emitStatus('paused');
+  }
+
+  connect() {
+    this.emitStatus('connecting');
+    this.on.onExchange?.({ type: 'ask' });
+    const u = feedUrl(ROUTE, this.cursor, this.clientId);
+    u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const socket = new WebSocket(u, SUBPROTOCOL);
+    this.socket = socket;
+    let opened = false;
+
+    socket.onopen = () => {
+      opened = true;
+      this.failures = 0;
+      this.emitStatus('open');
+      this.on.onExchange?.({ type: 'open' });
+    };
+    socket.onmessage = (event) => {
+      const frame = JSON.parse(event.data);
+      if (frame.type === 'error') return this.on.onServerError?.(frame.error);
+      if (frame.type === 'gap' || frame.gap) return this.on.onGap?.(frame.gap || frame);
+      const fresh = this.cursor.accept([frame]);
+      for (const m of fresh) this.on.onExchange?.({ type: 'push', id: m.id });
+      if (fresh.length) this.on.onMessages?.(fresh);
+    };
+    socket.onclose = async (event) => {
+      if (socket !== this.socket || !this.running) return;
+      if (!opened && (await this.probeUnavailable())) return;
+      // Dropped (server restart, network, slow-reader close 1013): reconnect from our cursor with backoff.
+      this.failures += 1;
+      this.emitStatus('reconnecting', `close ${event.code}${event.reason ? ' ' + event.reason : ''}`);
+      this.timer = setTimeout(() => this.running && this.connect(), Math.min(10000, 500 * 2 ** this.failures));
+    };
+  }
+
+  /** Sends a chat message over the open socket; false when the socket is not open. */
+  publish(body, from) {
+    if (this.socket?.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(JSON.stringify({ type: 'publish', body, from }));
+    this.on.onExchange?.({ type: 'publish' });
+    return true;
+  }
+
+  /** The WebSocket API hides the handshake's status code; a plain GET tells a 404 (disabled) apart. */
+  async probeUnavailable() {
+    try {
+      const res = await fetch(feedUrl(ROUTE, this.cursor, this.clientId));
+      if (res.status !== 404) return false;
+      this.running = false;
+      this.on.onExchange?.({ type: 'unavailable' });
+      this.emitStatus('unavailable', await errorText(res));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  emitStatus(status, detail) {
+    this.status = status;
+    this.on.onStatus?.(status, detail);
+  }
+}
