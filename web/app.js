@@ -78,10 +78,10 @@ async function main() {
     }
     client.start();
   }
-  applyStatic($('#panes'));
-  applyStatic($('#auto-slot'));
   setupWsStatus();
   setupAutoInfo();
+  applyStatic($('#panes'));
+  applyStatic($('#auto-slot'));
   setupControls();
   new Inspector($('#tab-inspector'), state.panes);
   refreshStats();

@@ -13,12 +13,12 @@ const LATENCY_WINDOW = 200;
 const COUNTERS = [
   ['requests', 'c.requests'],
   ['empty_responses', 'c.empty'],
+  ['messages_delivered', 'c.delivered'],
   ['request_header_bytes', 'c.hdr_up'],
   ['response_header_bytes', 'c.hdr_down'],
+  ['open_connections', 'c.open'],
   ['bytes_per_message', 'c.per_msg'],
   ['latency', 'c.latency'],
-  ['messages_delivered', 'c.delivered'],
-  ['open_connections', 'c.open'],
 ];
 
 export class Pane {

@@ -21,5 +21,6 @@ export function renderSummary(root, panes) {
   root.replaceChildren(
     rank('summary.bytes', (p) => p.bytesPerMessage(), bytes, 'bytes'),
     rank('summary.latency', (p) => p.medianLatency(), ms, 'latency'),
+    el('p', { class: 'explain' }, t('summary.explain')),
   );
 }

@@ -43,9 +43,12 @@ export class LongPollClient {
         this.on.onExchange?.({ type: 'ask' });
         const first = this.cursor.value === undefined;
         // Without a cursor the server answers at once with the head, so the first question is not held.
-        const res = await fetch(feedUrl(ROUTE, this.cursor, this.clientId, { timeout_ms: this.holdMs }), {
+        const pending = fetch(feedUrl(ROUTE, this.cursor, this.clientId, { timeout_ms: this.holdMs }), {
           signal: this.abort.signal,
         });
+        // The question is out; from here the server holds it until there is news or the hold ends.
+        this.emitStatus('waiting');
+        const res = await pending;
         if (res.status === 404) {
           this.running = false;
           this.on.onExchange?.({ type: 'unavailable' });
@@ -64,7 +67,6 @@ export class LongPollClient {
         const fresh = this.cursor.accept(answer.messages);
         this.cursor.advanceTo(answer.next);
         this.on.onExchange?.({ type: fresh.length ? 'answer' : first ? 'head' : 'timeout', n: fresh.length });
-        this.emitStatus('waiting');
         if (fresh.length) this.on.onMessages?.(fresh);
       } catch (err) {
         if (!this.running) return;
