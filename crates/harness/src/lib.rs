@@ -1,11 +1,53 @@
-//! placeholder until this crate is built.
-pub mod cli {
-    //! Command line of this crate's subcommand.
-    /// Arguments (placeholder).
-    #[derive(Debug, clap::Args)]
-    pub struct BenchArgs {}
-    /// Entry point (placeholder).
-    pub fn bench(_args: BenchArgs) -> anyhow::Result<()> {
-        anyhow::bail!("not built yet")
-    }
-}
+//! feedlab's load harness: `feedlab bench`.
+//!
+//! Simulates N clients of one transport (ajax polling, long-poll, Server-Sent Events or WebSocket) against
+//! any server that speaks the feedlab contract (DESIGN.md sections 1-2), publishes through the server's
+//! own `POST /messages`, and measures on the wire what each transport costs: requests, header bytes,
+//! framing, latency and loss.
+//!
+//! How the pieces fit:
+//! - [`config`]: the validated [`BenchConfig`]; [`cli`] builds it from the command line.
+//! - [`counting`]: the one [`counting::CountingStream`] every socket is wrapped in; all byte figures
+//!   come from it.
+//! - [`clients`]: one file per transport, mirroring the server's routes.
+//! - [`publisher`]: the harness's own publisher and the initial probe.
+//! - [`record`]: what one client observed; [`run`] merges the records into a [`BenchResult`]
+//!   ([`result`]: the JSON contract, schema in `crates/harness/schema.json`).
+//! - [`net`] and [`relay`]: socket limits, source addresses, and the `--rtt` delaying relay.
+//!
+//! Library use (the experiment suite):
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), feedlab_harness::Error> {
+//! use feedlab_harness::{BenchConfig, Target, Transport, run_bench};
+//! let mut config = BenchConfig::new(Target::parse("http://127.0.0.1:8080")?, Transport::Ws);
+//! config.clients = 100;
+//! let cancel = tokio_util::sync::CancellationToken::new();
+//! let result = run_bench(config, None, cancel).await?;
+//! println!("{}", result.to_json());
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod clients;
+pub mod config;
+pub mod counting;
+mod error;
+pub mod headers;
+pub mod net;
+pub mod publisher;
+pub mod record;
+pub mod relay;
+pub mod result;
+pub mod run;
+pub mod summary;
+
+pub use config::{BenchConfig, Target, Transport};
+pub use error::Error;
+pub use headers::{BrowserFixture, HeaderProfile};
+pub use result::BenchResult;
+pub use run::run_bench;
+/// Re-exported so callers can cancel a run without depending on tokio-util themselves.
+pub use tokio_util::sync::CancellationToken;

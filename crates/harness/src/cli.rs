@@ -1,0 +1,220 @@
+//! `feedlab bench`: the command line in front of [`crate::run_bench`].
+//!
+//! Parses and validates the flags (bad values come back as `clap` errors so the binary exits 2 with a
+//! usage message), builds a tokio runtime, shows a progress bar on a terminal, turns Ctrl-C into a
+//! cancellation that still prints and writes the partial result, then prints the summary table and
+//! writes `--json FILE`.
+
+use std::io::IsTerminal;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio_util::sync::CancellationToken;
+
+use crate::Error;
+use crate::config::{BenchConfig, DEFAULT_DRAIN, Target, Transport, parse_duration, parse_rate};
+use crate::headers::{BrowserFixture, HeaderProfile, default_fixture_path};
+
+/// Which request header profile clients send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HeadersArg {
+    /// Only what the protocol requires (`Host`, and the SSE/WebSocket essentials).
+    Minimal,
+    /// The exact headers Chromium sends for a same-origin fetch() (from the captured fixture).
+    Browser,
+}
+
+/// On or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Toggle {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
+/// Simulate N clients of one transport against a server that speaks the feedlab contract, and measure
+/// requests, header bytes, framing, latency and loss on the wire.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Server to measure.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub target: String,
+    /// Transport every client uses.
+    #[arg(long, value_enum)]
+    pub transport: Transport,
+    /// Number of simulated clients (one socket each; past ~28,000 several loopback source addresses).
+    #[arg(long, default_value_t = 1)]
+    pub clients: usize,
+    /// Measured window: how long the harness publishes (30s, 2m, 500ms).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub duration: Duration,
+    /// Publish rate through POST /messages: N/s, N/m, N/<duration> (1/100ms); 0 publishes nothing.
+    #[arg(long, default_value = "1/s", value_parser = parse_rate)]
+    pub rate: f64,
+    /// Poll transport: interval between two polls of one client (fixed schedule, random phase).
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub poll_interval: Duration,
+    /// Long-poll: how long the server may hold a request (timeout_ms).
+    #[arg(long, default_value = "25s", value_parser = parse_duration)]
+    pub longpoll_timeout: Duration,
+    /// `limit=` for poll and long-poll requests (default: the server's).
+    #[arg(long)]
+    pub limit: Option<u32>,
+    /// Request header profile.
+    #[arg(long, value_enum, default_value_t = HeadersArg::Minimal)]
+    pub headers: HeadersArg,
+    /// Browser header fixture (default: crates/harness/fixtures/chromium-fetch.json).
+    #[arg(long)]
+    pub browser_fixture: Option<PathBuf>,
+    /// Size of each published message body, in bytes.
+    #[arg(long, default_value_t = 64)]
+    pub payload: usize,
+    /// Simulated round-trip time through a delaying relay (0 = connect directly).
+    #[arg(long, default_value = "0ms", value_parser = parse_duration)]
+    pub rtt: Duration,
+    /// HTTP keep-alive for poll and long-poll clients (off: one connection per request).
+    #[arg(long, value_enum, default_value_t = Toggle::On)]
+    pub keep_alive: Toggle,
+    /// Local address to bind client sockets to (repeat for several; default: chosen automatically).
+    #[arg(long = "source-addr")]
+    pub source_addrs: Vec<IpAddr>,
+    /// How long clients may take to receive the last messages after publishing stops.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub drain: Duration,
+    /// Seed for the pollers' random phases, to repeat a run exactly.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Write the result as JSON (schema: crates/harness/schema.json).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+impl BenchArgs {
+    /// Turns the flags into a validated configuration.
+    pub fn to_config(&self) -> Result<BenchConfig, Error> {
+        let target = Target::parse(&self.target)?;
+        let mut cfg = BenchConfig::new(target, self.transport);
+        cfg.clients = self.clients;
+        cfg.duration = self.duration;
+        cfg.rate = self.rate;
+        cfg.poll_interval = self.poll_interval;
+        cfg.longpoll_timeout = self.longpoll_timeout;
+        cfg.limit = self.limit;
+        cfg.headers = match self.headers {
+            HeadersArg::Minimal => HeaderProfile::Minimal,
+            HeadersArg::Browser => {
+                let path = self.browser_fixture.clone().unwrap_or_else(default_fixture_path);
+                HeaderProfile::Browser(BrowserFixture::load(&path)?)
+            }
+        };
+        cfg.payload = self.payload;
+        cfg.rtt = self.rtt;
+        cfg.keep_alive = self.keep_alive == Toggle::On;
+        cfg.source_addrs = self.source_addrs.clone();
+        cfg.drain = if self.drain.is_zero() { DEFAULT_DRAIN } else { self.drain };
+        cfg.seed = self.seed;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+}
+
+/// Runs `feedlab bench`: synchronous, builds its own tokio runtime.
+pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    let config = match args.to_config() {
+        Ok(c) => c,
+        Err(Error::Config(msg)) => {
+            return Err(clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{msg}\n")).into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
+    let result = runtime.block_on(async {
+        let cancel = CancellationToken::new();
+        let on_ctrl_c = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("feedlab bench: interrupted, finishing with what was measured");
+                on_ctrl_c.cancel();
+            }
+        });
+        crate::run_bench(config, Some(progress_bar()), cancel).await
+    })?;
+    print!("{}", crate::summary::render(&result));
+    if let Some(path) = &args.json {
+        std::fs::write(path, result.to_json() + "\n").with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal (CI logs, pipes).
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    // unwrap-free: a template error only loses the styling.
+    if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        bench: BenchArgs,
+    }
+
+    #[test]
+    fn parses_the_documented_flags() {
+        let cli = Cli::try_parse_from([
+            "bench",
+            "--target",
+            "http://127.0.0.1:9",
+            "--transport",
+            "poll",
+            "--clients",
+            "3",
+            "--duration",
+            "30s",
+            "--rate",
+            "1/s",
+            "--poll-interval",
+            "500ms",
+            "--headers",
+            "minimal",
+            "--payload",
+            "100",
+            "--rtt",
+            "100ms",
+            "--keep-alive",
+            "off",
+            "--json",
+            "out.json",
+        ])
+        .unwrap();
+        let cfg = cli.bench.to_config().unwrap();
+        assert_eq!(cfg.transport, Transport::Poll);
+        assert_eq!(cfg.clients, 3);
+        assert_eq!(cfg.poll_interval, Duration::from_millis(500));
+        assert_eq!(cfg.rtt, Duration::from_millis(100));
+        assert!(!cfg.keep_alive);
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        let cli = Cli::try_parse_from(["bench", "--transport", "ws", "--clients", "0"]).unwrap();
+        let err = bench(cli.bench).unwrap_err();
+        assert!(err.downcast_ref::<clap::Error>().is_some(), "{err:#}");
+        assert!(Cli::try_parse_from(["bench", "--transport", "smoke-signals"]).is_err());
+    }
+}

@@ -1,0 +1,51 @@
+//! Long-polling: "tell me when there is something new".
+//!
+//! Each client asks `GET /longpoll?after=<cursor>&timeout_ms=T`; the server holds the request until a
+//! message after the cursor exists (or T passes, then answers empty), and the client asks again at once.
+//! At low rates that is one request per message; when messages come faster than a round trip, one answer
+//! carries several and long-poll starts to batch. Requests go back to back, so a request's latency is
+//! measured from when it was sent.
+
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::Ctx;
+use super::http::{Poller, take_page};
+use crate::record::{ClientRecord, Exchange};
+
+/// Runs one long-poller until the run ends.
+pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
+    let timeout_ms = ctx.cfg.longpoll_timeout.as_millis();
+    let mut http = Poller::new(ctx);
+    let mut ready = false;
+    while !ctx.done(rec.tracker.cursor()) {
+        let cursor = rec.tracker.cursor();
+        let path = format!("/longpoll?after={cursor}&timeout_ms={timeout_ms}{}", ctx.limit_query());
+        if !ready {
+            // Counted as ready once its first request is on its way: it is then waiting like any other.
+            ready = true;
+            ctx.live.ready.fetch_add(1, Relaxed);
+        }
+        let sent = std::time::Instant::now();
+        let answer = tokio::select! {
+            a = async {
+                // Connecting is gated so thousands of clients do not overflow the server's accept queue.
+                let _permit = if http.needs_connect() { ctx.connect_gate.acquire().await.ok() } else { None };
+                http.get(ctx, idx, &mut rec, &path).await
+            } => a,
+            // A held request is abandoned when the client is done (it has every message) or cancelled.
+            _ = ctx.stopped(cursor) => break,
+        };
+        match answer.and_then(|body| take_page(ctx, &mut rec, &body)) {
+            Ok((messages, _)) => {
+                rec.exchange(&Exchange { intended: sent, answered: std::time::Instant::now(), messages })
+            }
+            Err(e) => {
+                ctx.error(&mut rec, &e);
+                if !ctx.backoff(&e, rec.tracker.cursor()).await {
+                    break;
+                }
+            }
+        }
+    }
+    rec
+}

@@ -1,0 +1,61 @@
+//! Ajax polling: "anything new?" on a fixed schedule.
+//!
+//! Each poller asks `GET /poll?after=<cursor>` every `--poll-interval`, whether or not anything was
+//! published: most answers are empty when the interval is shorter than the publish period, and every one
+//! costs a full request and response head. That is the cost being measured.
+//!
+//! The schedule is fixed with a random phase per client (so 10,000 pollers do not all ask in the same
+//! millisecond, as real browsers would not), and slots never move: a poll that is late because the
+//! previous answer was slow is sent at once and its request latency counts from the slot, not from when
+//! it finally went out (no coordinated omission). A message's delivery latency (receive - `ts`) includes
+//! the wait for the next poll: on average half the interval, the price of polling.
+
+use std::time::Duration;
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use tokio::time::Instant;
+
+use super::http::{Poller, take_page};
+use super::{ClientError, Ctx};
+use crate::record::{ClientRecord, Exchange};
+
+/// Runs one poller until the run ends.
+pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
+    let Some(window) = ctx.window().await else { return rec };
+    ctx.live.ready.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let interval = ctx.cfg.poll_interval;
+    let mut rng = SmallRng::seed_from_u64(ctx.seed.wrapping_add(idx as u64));
+    let phase = Duration::from_nanos(rng.random_range(0..interval.as_nanos().max(1) as u64));
+    let mut slot = window.start + phase;
+    let mut http = Poller::new(ctx);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep_until(slot) => {}
+            _ = ctx.stopped(rec.tracker.cursor()) => break,
+        }
+        let path = format!("/poll?after={}{}", rec.tracker.cursor(), ctx.limit_query());
+        let answer = tokio::select! {
+            a = http.get(ctx, idx, &mut rec, &path) => a,
+            _ = ctx.cancel.cancelled() => break,
+        };
+        let result = answer.and_then(|body| take_page(ctx, &mut rec, &body));
+        match result {
+            Ok((messages, _next)) => {
+                rec.exchange(&Exchange { intended: slot.into_std(), answered: std::time::Instant::now(), messages })
+            }
+            Err(e) => {
+                ctx.error(&mut rec, &e);
+                // A server asking to back off is obeyed: the slots it covers are skipped.
+                if let ClientError::Status { retry_after: Some(wait), .. } = e {
+                    let resume = Instant::now() + wait.min(super::MAX_RETRY_AFTER);
+                    while slot + interval < resume {
+                        slot += interval;
+                    }
+                }
+            }
+        }
+        slot += interval;
+    }
+    rec
+}

@@ -1,0 +1,208 @@
+//! Server-Sent Events: one long HTTP response the server keeps writing to.
+//!
+//! The client sends one `GET /sse?after=<start cursor>` with `Accept: text/event-stream`; the server
+//! answers `200 text/event-stream` and then, per message, an event:
+//!
+//! ```text
+//! id: 42
+//! data: {"id":42,"ts":...,"kind":"chat","from":"ana","body":"hi"}
+//!
+//! ```
+//!
+//! and every 15 s a `:` comment line so proxies do not cut an idle stream. If the stream breaks, the
+//! client reconnects with the same URL plus `Last-Event-ID: <last id>` and the server resumes after it;
+//! that is EventSource's whole recovery story. The request and response heads are paid once per
+//! connection (setup), then each message costs only its event fields and chunked-encoding line.
+//!
+//! The parser below is the event-stream format from the HTML standard, reduced to what the feed uses:
+//! `data` (joined with `\n` if repeated), `id`, comments; `event` and `retry` are read and ignored.
+//! Lines end with `\n` or `\r\n` (a lone `\r` line end is not supported).
+
+use std::sync::atomic::Ordering::Relaxed;
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::{Method, StatusCode};
+
+use super::http::{HttpConn, request};
+use super::{ClientError, Ctx, parse_message, retry_after};
+use crate::record::ClientRecord;
+
+/// Runs one SSE client until the run ends.
+pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
+    let cfg = &ctx.cfg;
+    let headers = cfg.headers.request_headers(cfg.transport, &cfg.target.authority, true);
+    // EventSource keeps the URL it was created with; resuming is the Last-Event-ID header's job.
+    let path = format!("/sse?after={}", ctx.start_cursor);
+    let mut ready = false;
+    let mut last_event_id: Option<String> = None;
+    while !ctx.done(rec.tracker.cursor()) {
+        let cursor = rec.tracker.cursor();
+        let opened = async {
+            let _permit = ctx.connect_gate.acquire().await.ok();
+            let mut conn = HttpConn::open(&ctx.connector, idx, &rec.wire, &ctx.live.bytes).await?;
+            rec.connections += 1;
+            let mut h = headers.clone();
+            if let Some(id) = &last_event_id {
+                h.push(("Last-Event-ID".to_string(), id.clone()));
+            }
+            rec.requests += 1;
+            ctx.live.requests.fetch_add(1, Relaxed);
+            let resp = conn.send(request(Method::GET, &path, &h, Bytes::new())).await?;
+            if resp.status() != StatusCode::OK {
+                let status = resp.status().as_u16();
+                let retry = retry_after(resp.headers());
+                // Read the refusal's body so its bytes are on the wire counters like any other.
+                let _ = resp.into_body().collect().await;
+                return Err(ClientError::Status { status, retry_after: retry });
+            }
+            Ok((conn, resp.into_body()))
+        };
+        let (_conn, mut body) = match tokio::select! { o = opened => o, _ = ctx.stopped(cursor) => break } {
+            Ok(ok) => ok,
+            Err(e) => {
+                ctx.error(&mut rec, &e);
+                if ctx.backoff(&e, rec.tracker.cursor()).await {
+                    continue;
+                }
+                break;
+            }
+        };
+        if !ready {
+            ready = true;
+            ctx.live.ready.fetch_add(1, Relaxed);
+        }
+        let mut parser = EventParser::default();
+        let ended = loop {
+            let frame = tokio::select! {
+                f = body.frame() => f,
+                _ = ctx.stopped(rec.tracker.cursor()) => break None,
+            };
+            let data = match frame {
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) => data,
+                    Err(_) => continue,
+                },
+                Some(Err(e)) => break Some(ClientError::Http(e)),
+                None => break Some(ClientError::StreamEnded),
+            };
+            for event in parser.push(&data) {
+                if let Some(id) = event.id {
+                    last_event_id = Some(id);
+                }
+                match parse_message(&event.data) {
+                    Ok(head) => ctx.deliver(&mut rec, head, event.data.len()),
+                    Err(e) => ctx.error(&mut rec, &e),
+                }
+            }
+            rec.sse_comments += std::mem::take(&mut parser.comment_bytes);
+        };
+        rec.sse_comments += parser.comment_bytes;
+        match ended {
+            // Done or cancelled: dropping the body and connection closes the socket.
+            None => break,
+            Some(e) => {
+                ctx.error(&mut rec, &e);
+                if !ctx.backoff(&e, rec.tracker.cursor()).await {
+                    break;
+                }
+            }
+        }
+    }
+    rec
+}
+
+/// One dispatched event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// The `id:` field, if the event had one.
+    pub id: Option<String>,
+    /// The `data:` field(s), joined with `\n`.
+    pub data: String,
+}
+
+/// Incremental event-stream parser: feed it body bytes as they come, get whole events out.
+#[derive(Debug, Default)]
+pub struct EventParser {
+    /// Bytes of a line not yet ended.
+    line: Vec<u8>,
+    id: Option<String>,
+    data: Option<String>,
+    /// Bytes of comment lines seen (line end included): heartbeats, counted as control traffic.
+    pub comment_bytes: u64,
+}
+
+impl EventParser {
+    /// Feeds body bytes; returns the events they completed.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<Event> {
+        let mut events = Vec::new();
+        let mut rest = bytes;
+        while let Some(pos) = rest.iter().position(|&b| b == b'\n') {
+            self.line.extend_from_slice(&rest[..pos]);
+            rest = &rest[pos + 1..];
+            let line = std::mem::take(&mut self.line);
+            if let Some(event) = self.line_done(&line) {
+                events.push(event);
+            }
+        }
+        self.line.extend_from_slice(rest);
+        events
+    }
+
+    fn line_done(&mut self, raw: &[u8]) -> Option<Event> {
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if line.is_empty() {
+            // Blank line: dispatch. An event without data is no event (per the standard).
+            let data = self.data.take()?;
+            return Some(Event { id: self.id.take(), data });
+        }
+        if line[0] == b':' {
+            self.comment_bytes += raw.len() as u64 + 1;
+            return None;
+        }
+        let text = String::from_utf8_lossy(line);
+        let (field, value) = match text.split_once(':') {
+            Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
+            None => (text.as_ref(), ""),
+        };
+        match field {
+            "data" => match &mut self.data {
+                Some(d) => {
+                    d.push('\n');
+                    d.push_str(value);
+                }
+                None => self.data = Some(value.to_string()),
+            },
+            "id" => self.id = Some(value.to_string()),
+            _ => {}
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_split_anywhere() {
+        let stream = b": hello\n\nid: 1\ndata: {\"id\":1}\n\nid: 2\r\ndata: {\"id\":2}\r\n\r\n";
+        for split in 1..stream.len() {
+            let mut p = EventParser::default();
+            let mut events = p.push(&stream[..split]);
+            events.extend(p.push(&stream[split..]));
+            assert_eq!(events.len(), 2, "split at {split}");
+            assert_eq!(events[0], Event { id: Some("1".into()), data: "{\"id\":1}".into() });
+            assert_eq!(events[1].data, "{\"id\":2}");
+            assert_eq!(p.comment_bytes, 8);
+        }
+    }
+
+    #[test]
+    fn multi_line_data_is_joined() {
+        let mut p = EventParser::default();
+        let e = p.push(b"data: a\ndata:b\n\n");
+        assert_eq!(e[0].data, "a\nb");
+        assert_eq!(e[0].id, None);
+    }
+}

@@ -1,0 +1,115 @@
+//! WebSocket: one upgraded connection, one text frame per message.
+//!
+//! The client sends an HTTP `GET /ws?after=<cursor>` with `Upgrade: websocket`, a random
+//! `Sec-WebSocket-Key` and the `feedlab.v1` subprotocol; the server answers `101 Switching Protocols` and
+//! from then on the TCP connection carries RFC 6455 frames instead of HTTP. Each message is one text
+//! frame: a 2-byte header for payloads up to 125 bytes, 4 bytes up to 65,535, 10 beyond (server frames
+//! are not masked; client frames carry a 4-byte mask). The server pings every 15 s and tungstenite answers
+//! with a pong on its own. After a close or an error the client reconnects with `after=<last id>`.
+//!
+//! tokio-tungstenite runs over the same [`CountingStream`](crate::counting::CountingStream) as hyper,
+//! created for an upgrade, so the handshake and every frame header are counted where they cross the wire.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio_tungstenite::tungstenite::handshake::client::generate_key;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{self, Message, http};
+
+use super::{ClientError, Ctx, parse_message, retry_after};
+use crate::counting::CountingStream;
+use crate::record::ClientRecord;
+
+/// How long a client that is done waits for the server to answer its close frame before dropping the
+/// socket: a clean close is the polite end, but a server that never answers must not hold the run.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// Runs one WebSocket client until the run ends.
+pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
+    let cfg = &ctx.cfg;
+    let headers = cfg.headers.request_headers(cfg.transport, &cfg.target.authority, true);
+    let mut ready = false;
+    while !ctx.done(rec.tracker.cursor()) {
+        let cursor = rec.tracker.cursor();
+        let opened = async {
+            let _permit = ctx.connect_gate.acquire().await.ok();
+            let tcp = ctx.connector.connect(idx).await.map_err(ClientError::Connect)?;
+            rec.connections += 1;
+            rec.requests += 1;
+            ctx.live.requests.fetch_add(1, Relaxed);
+            let stream = CountingStream::for_upgrade(tcp, rec.wire.clone(), ctx.live.bytes.clone());
+            let mut req = http::Request::builder().uri(format!("/ws?after={cursor}"));
+            for (name, value) in &headers {
+                req = req.header(name, value);
+            }
+            let req = req
+                .header("Sec-WebSocket-Key", generate_key())
+                .body(())
+                .map_err(|e| ClientError::Protocol(format!("cannot build the upgrade request: {e}")))?;
+            match tokio_tungstenite::client_async_with_config(req, stream, Some(WebSocketConfig::default())).await {
+                Ok((ws, _response)) => Ok(ws),
+                Err(tungstenite::Error::Http(resp)) => Err(ClientError::Status {
+                    status: resp.status().as_u16(),
+                    retry_after: retry_after(resp.headers()),
+                }),
+                Err(e) => Err(ClientError::Ws(Box::new(e))),
+            }
+        };
+        let mut ws = match tokio::select! { o = opened => o, _ = ctx.stopped(cursor) => break } {
+            Ok(ws) => ws,
+            Err(e) => {
+                ctx.error(&mut rec, &e);
+                if ctx.backoff(&e, rec.tracker.cursor()).await {
+                    continue;
+                }
+                break;
+            }
+        };
+        if !ready {
+            ready = true;
+            ctx.live.ready.fetch_add(1, Relaxed);
+        }
+        let ended = loop {
+            let msg = tokio::select! {
+                m = ws.next() => m,
+                _ = ctx.stopped(rec.tracker.cursor()) => break None,
+            };
+            match msg {
+                Some(Ok(Message::Text(text))) => match parse_message(text.as_str()) {
+                    Ok(head) => ctx.deliver(&mut rec, head, text.len()),
+                    Err(e) => ctx.error(&mut rec, &e),
+                },
+                Some(Ok(Message::Binary(_))) => {
+                    ctx.error(&mut rec, &ClientError::Protocol("binary frame on /ws".into()))
+                }
+                // Pings are answered by tungstenite itself; pongs and raw frames carry nothing to check.
+                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+                Some(Ok(Message::Close(frame))) => {
+                    break Some(ClientError::WsClosed(frame.map_or(1005, |f| u16::from(f.code))));
+                }
+                Some(Err(e)) => break Some(ClientError::Ws(Box::new(e))),
+                None => break Some(ClientError::StreamEnded),
+            }
+        };
+        match ended {
+            None => {
+                // Done: close politely (close frame, wait for the server's), within a grace period.
+                let _ = tokio::time::timeout(CLOSE_GRACE, async {
+                    let _ = ws.close(None).await;
+                    while let Some(Ok(_)) = ws.next().await {}
+                })
+                .await;
+                break;
+            }
+            Some(e) => {
+                ctx.error(&mut rec, &e);
+                if !ctx.backoff(&e, rec.tracker.cursor()).await {
+                    break;
+                }
+            }
+        }
+    }
+    rec
+}

@@ -1,0 +1,151 @@
+//! Sockets: how many this process can open, which source addresses they use, and connecting them.
+//!
+//! Two limits bound a load generator on one machine. The open-file limit (`ulimit -n`, 20,000 here and
+//! not raisable) caps sockets: one per client, three with the `--rtt` relay (client side, and the relay's
+//! two ends). The ephemeral port range (`/proc/sys/net/ipv4/ip_local_port_range`, about 28,000 ports)
+//! caps connections per source address. Past the first the harness refuses with the reason; past the
+//! second it binds sockets to several loopback source addresses (127.0.0.1, 127.0.0.2, ...: all of
+//! 127.0.0.0/8 is local on Linux) before connecting, or refuses if the target is not on loopback.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use tokio::net::{TcpSocket, TcpStream};
+
+use crate::Error;
+use crate::config::BenchConfig;
+
+/// File descriptors kept free for everything that is not a client socket (publisher, relay listener,
+/// stdio, the runtime's own), so a run at the limit does not fail on its last few connections.
+pub const FD_RESERVE: u64 = 64;
+
+/// Share of the ephemeral port range the harness plans to use per source address: the rest is left for
+/// other programs and for ports still in TIME_WAIT.
+const PORT_SHARE: f64 = 0.9;
+
+/// Ports in the Linux default range (32768..=60999), when the real range cannot be read.
+const DEFAULT_PORT_RANGE: u64 = 28_232;
+
+/// The soft open-file limit of this process, from `/proc/self/limits` (None if unknown).
+pub fn open_file_limit() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// Number of ephemeral ports the kernel hands out per source address.
+pub fn ephemeral_ports() -> u64 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|t| {
+            let mut it = t.split_whitespace().map(|n| n.parse::<u64>());
+            match (it.next(), it.next()) {
+                (Some(Ok(lo)), Some(Ok(hi))) if hi >= lo => Some(hi - lo + 1),
+                _ => None,
+            }
+        })
+        .unwrap_or(DEFAULT_PORT_RANGE)
+}
+
+/// Checks the run fits this process's socket limits and picks source addresses when one is not enough.
+pub fn plan_sockets(cfg: &mut BenchConfig) -> Result<(), Error> {
+    let relay = !cfg.rtt.is_zero();
+    let fds_per_client: u64 = if relay { 3 } else { 1 };
+    let clients = cfg.clients as u64;
+    if let Some(limit) = open_file_limit() {
+        let needed = clients * fds_per_client + FD_RESERVE;
+        if needed > limit {
+            let max = limit.saturating_sub(FD_RESERVE) / fds_per_client;
+            return Err(Error::Config(format!(
+                "{clients} clients need about {needed} open files ({fds_per_client} socket(s) per client{}, plus \
+                 {FD_RESERVE} spare) but this process may open only {limit} (ulimit -n). Run at most {max} clients \
+                 per harness process, or split the load over several processes.",
+                if relay { ": the --rtt relay holds two more" } else { "" }
+            )));
+        }
+    }
+    // With the relay, each client uses a port towards the relay and the relay one towards the server.
+    let ports_needed = clients * if relay { 2 } else { 1 };
+    let per_addr = ((ephemeral_ports() as f64) * PORT_SHARE) as u64;
+    let addrs_needed = ports_needed.div_ceil(per_addr.max(1));
+    if !cfg.source_addrs.is_empty() {
+        if (cfg.source_addrs.len() as u64) < addrs_needed {
+            return Err(Error::Config(format!(
+                "{clients} clients need {addrs_needed} source addresses (about {per_addr} ports each) but \
+                 --source-addr gives {}",
+                cfg.source_addrs.len()
+            )));
+        }
+        return Ok(());
+    }
+    if addrs_needed <= 1 {
+        return Ok(());
+    }
+    if !cfg.target.addr.ip().is_loopback() {
+        return Err(Error::Config(format!(
+            "{clients} clients need {addrs_needed} source addresses (about {per_addr} ephemeral ports each) and \
+             the target is not on loopback, so the harness cannot pick them itself: pass --source-addr once per \
+             local address to use"
+        )));
+    }
+    if addrs_needed > 254 {
+        return Err(Error::Config(format!("{clients} clients would need {addrs_needed} loopback source addresses")));
+    }
+    cfg.source_addrs = (1..=addrs_needed as u8).map(|i| IpAddr::V4(Ipv4Addr::new(127, 0, 0, i))).collect();
+    Ok(())
+}
+
+/// Opens client sockets towards one address (the server, or the relay in front of it).
+#[derive(Debug, Clone)]
+pub struct Connector {
+    /// Where clients connect.
+    pub addr: SocketAddr,
+    /// Source addresses, client `i` uses `sources[i % len]`; empty = the kernel picks.
+    pub sources: Arc<[IpAddr]>,
+}
+
+impl Connector {
+    /// Connects for client number `client`. Nagle is off: requests are single writes and a harness that
+    /// waits 40 ms for a delayed ACK would measure itself.
+    pub async fn connect(&self, client: usize) -> io::Result<TcpStream> {
+        let socket = if self.addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+        if !self.sources.is_empty() {
+            socket.bind(SocketAddr::new(self.sources[client % self.sources.len()], 0))?;
+        }
+        let stream = socket.connect(self.addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Target, Transport};
+
+    #[test]
+    fn refuses_past_the_open_file_limit_with_the_reason() {
+        let Some(limit) = open_file_limit() else { return };
+        let target = Target::parse("http://127.0.0.1:9").unwrap();
+        let mut cfg = BenchConfig::new(target, Transport::Ws);
+        cfg.clients = limit as usize;
+        let err = plan_sockets(&mut cfg).unwrap_err().to_string();
+        assert!(err.contains("ulimit -n"), "{err}");
+        cfg.clients = 10;
+        plan_sockets(&mut cfg).unwrap();
+        assert!(cfg.source_addrs.is_empty());
+    }
+
+    #[test]
+    fn spreads_over_loopback_addresses_past_the_port_range() {
+        let target = Target::parse("http://127.0.0.1:9").unwrap();
+        let mut cfg = BenchConfig::new(target, Transport::Ws);
+        cfg.clients = (ephemeral_ports() + 10) as usize;
+        match plan_sockets(&mut cfg) {
+            // A machine whose open-file limit allows this many sockets gets two or more source addresses.
+            Ok(()) => assert!(cfg.source_addrs.len() >= 2),
+            Err(e) => assert!(e.to_string().contains("open files"), "{e}"),
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! The harness's own publisher, and the probe that starts a run.
+//!
+//! Before clients start, [`probe`] asks the server for the feed head (`GET /poll` with no cursor answers
+//! `next` = the newest id) and its clock (`GET /time`), which also checks it speaks the contract at all.
+//! During the measured window [`publish`] sends `POST /messages` at `--rate` on a fixed schedule, one
+//! keep-alive connection straight to the server (not through the `--rtt` relay: the relay simulates the
+//! clients' network), and remembers the ids it got back: the last one is what every client must reach.
+//! Its bytes are counted on its own [`WireCounters`], apart from delivery traffic.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::{Method, StatusCode};
+use serde::Deserialize;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::Error;
+use crate::clients::Live;
+use crate::clients::http::{HttpConn, request};
+use crate::config::Target;
+use crate::counting::{LiveBytes, WireCounters};
+use crate::net::Connector;
+use crate::record::now_us;
+use crate::result::Publish;
+
+/// The `from` the harness publishes as, so its messages are recognisable on the page and in logs.
+pub const PUBLISHER_NAME: &str = "feedlab-bench";
+
+/// What [`probe`] learned.
+#[derive(Debug, Clone, Copy)]
+pub struct Probe {
+    /// The feed head: clients start after it.
+    pub head: u64,
+    /// Server clock minus harness clock, in us (0 if the server has no `/time`).
+    pub clock_offset_us: i64,
+}
+
+/// The publisher's connection and counters.
+#[derive(Debug)]
+pub struct Publisher {
+    target: Target,
+    connector: Connector,
+    counters: Arc<WireCounters>,
+    /// Not shared with clients: publish bytes must stay out of the delivery figures.
+    live: Arc<LiveBytes>,
+    conn: Option<HttpConn>,
+}
+
+#[derive(Deserialize)]
+struct Head {
+    next: u64,
+}
+
+#[derive(Deserialize)]
+struct Time {
+    us: i64,
+}
+
+#[derive(Deserialize)]
+struct Created {
+    id: u64,
+}
+
+impl Publisher {
+    /// A publisher connecting straight to the target.
+    pub fn new(target: Target) -> Self {
+        let connector = Connector { addr: target.addr, sources: Arc::from(Vec::new()) };
+        Publisher { target, connector, counters: WireCounters::new(), live: Arc::default(), conn: None }
+    }
+
+    fn unreachable(&self, reason: impl std::fmt::Display) -> Error {
+        Error::Unreachable { target: self.target.url.clone(), reason: reason.to_string() }
+    }
+
+    fn contract(&self, reason: impl std::fmt::Display) -> Error {
+        Error::Contract { target: self.target.url.clone(), reason: reason.to_string() }
+    }
+
+    /// One request on the kept-alive connection (reopened if the server closed it).
+    async fn exchange(&mut self, method: Method, path: &str, body: Bytes) -> Result<(StatusCode, Bytes), String> {
+        if self.conn.as_ref().is_none_or(HttpConn::is_closed) {
+            self.conn = None;
+            let conn =
+                HttpConn::open(&self.connector, 0, &self.counters, &self.live).await.map_err(|e| e.to_string())?;
+            self.conn = Some(conn);
+        }
+        // unwrap: set just above when it was missing.
+        let conn = self.conn.as_mut().unwrap();
+        let mut headers = vec![("Host".to_string(), self.target.authority.clone())];
+        if method == Method::POST {
+            headers.push(("Content-Type".to_string(), "application/json".to_string()));
+        }
+        let result = async {
+            let resp = conn.send(request(method, path, &headers, body)).await.map_err(|e| e.to_string())?;
+            let status = resp.status();
+            let body = resp.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+            Ok((status, body))
+        }
+        .await;
+        if result.is_err() {
+            self.conn = None;
+        }
+        result
+    }
+
+    /// Reads the feed head and the server clock offset.
+    pub async fn probe(&mut self) -> Result<Probe, Error> {
+        let (status, body) =
+            self.exchange(Method::GET, "/poll", Bytes::new()).await.map_err(|e| self.unreachable(e))?;
+        if status != StatusCode::OK {
+            return Err(self.contract(format!("GET /poll answered {status}")));
+        }
+        let head: Head = serde_json::from_slice(&body)
+            .map_err(|e| self.contract(format!("GET /poll: {e}: {}", String::from_utf8_lossy(&body))))?;
+        // NTP-style: the server read its clock somewhere between send and receive; assume the middle.
+        let t0 = now_us() as i64;
+        let clock_offset_us = match self.exchange(Method::GET, "/time", Bytes::new()).await {
+            Ok((StatusCode::OK, body)) => match serde_json::from_slice::<Time>(&body) {
+                Ok(time) => time.us - (t0 + now_us() as i64) / 2,
+                Err(_) => 0,
+            },
+            _ => {
+                tracing::warn!("the server has no usable GET /time; assuming its clock is the harness's");
+                0
+            }
+        };
+        Ok(Probe { head: head.next, clock_offset_us })
+    }
+
+    /// Publishes at `rate` per second from `start` for `duration` (or until `cancel`); ids published are
+    /// reported through `live.published` as they come.
+    pub async fn publish(
+        &mut self,
+        start: Instant,
+        duration: Duration,
+        rate: f64,
+        payload: usize,
+        live: &Live,
+        cancel: &CancellationToken,
+    ) -> Publish {
+        let mut stats = Publish::default();
+        if rate > 0.0 {
+            let body =
+                Bytes::from(serde_json::json!({ "body": "x".repeat(payload), "from": PUBLISHER_NAME }).to_string());
+            let period = Duration::from_secs_f64(1.0 / rate);
+            let end = start + duration;
+            let mut k: u32 = 0;
+            loop {
+                let due = start + period * k;
+                if due >= end {
+                    break;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep_until(due) => {}
+                    _ = cancel.cancelled() => break,
+                }
+                stats.max_lag_us = stats.max_lag_us.max(due.elapsed().as_micros() as u64);
+                stats.requests += 1;
+                let answer = tokio::select! {
+                    a = self.exchange(Method::POST, "/messages", body.clone()) => a,
+                    _ = cancel.cancelled() => break,
+                };
+                match answer {
+                    Ok((StatusCode::CREATED, body)) => match serde_json::from_slice::<Created>(&body) {
+                        Ok(created) => {
+                            stats.first_id.get_or_insert(created.id);
+                            stats.last_id = Some(stats.last_id.map_or(created.id, |l| l.max(created.id)));
+                            live.published.fetch_add(1, Relaxed);
+                        }
+                        Err(_) => stats.errors += 1,
+                    },
+                    Ok((status, _)) => {
+                        tracing::debug!(%status, "publish refused");
+                        stats.errors += 1;
+                    }
+                    Err(e) => {
+                        tracing::debug!(error = %e, "publish failed");
+                        stats.errors += 1;
+                    }
+                }
+                k += 1;
+            }
+        } else {
+            tokio::select! {
+                _ = tokio::time::sleep_until(start + duration) => {}
+                _ = cancel.cancelled() => {}
+            }
+        }
+        stats.sent_bytes = WireCounters::get(&self.counters.sent);
+        stats.received_bytes = WireCounters::get(&self.counters.received);
+        stats
+    }
+}

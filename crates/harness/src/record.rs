@@ -1,0 +1,280 @@
+//! What one simulated client observed: plain records per observation, folded into a [`ClientRecord`].
+//!
+//! Each client owns its record (its own histograms, its own loss tracker), so clients never contend on a
+//! shared lock while measuring; [`crate::run`] merges the records once the run is over.
+//!
+//! Loss is checked per client by [`Tracker`]: the client must receive every id after its start cursor
+//! exactly once and in order. Ids skipped over are kept as "holes" (ranges, so a healthy run costs a few
+//! bytes per client however long it runs); a later arrival filling a hole is *reordered*, a second
+//! arrival of an id is *duplicated*, and whatever is still missing at the end is *lost*.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use hdrhistogram::Histogram;
+
+use crate::counting::WireCounters;
+
+/// Latency histogram range: 1 us .. 60 s at 3 significant figures (DESIGN.md section 4).
+pub const LATENCY_MAX_US: u64 = 60_000_000;
+
+/// A new, empty latency histogram.
+pub fn new_histogram() -> Histogram<u64> {
+    // unwrap: constant bounds that hdrhistogram accepts (low >= 1, high >= 2 * low, sigfig <= 5).
+    Histogram::new_with_bounds(1, LATENCY_MAX_US, 3).unwrap()
+}
+
+/// The harness's clock in microseconds since the Unix epoch: messages carry `ts` on the same scale.
+pub fn now_us() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
+}
+
+/// One message a client received.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery {
+    /// Message id.
+    pub id: u64,
+    /// Publish instant (server clock, us since the epoch).
+    pub ts_us: u64,
+    /// Receive instant (harness clock, us since the epoch).
+    pub received_us: u64,
+    /// Length of the message JSON on the wire.
+    pub json_bytes: usize,
+}
+
+/// One HTTP request/answer exchange of a poller or long-poller.
+#[derive(Debug, Clone, Copy)]
+pub struct Exchange {
+    /// When the request should have been sent (its schedule slot; for long-poll, when it was sent).
+    pub intended: Instant,
+    /// When the full answer had arrived.
+    pub answered: Instant,
+    /// Messages in the answer.
+    pub messages: usize,
+}
+
+/// What the client's transport reports, before the byte categories are derived from the wire counters.
+#[derive(Debug)]
+pub struct ClientRecord {
+    /// Wire counters of all this client's connections.
+    pub wire: Arc<WireCounters>,
+    /// TCP connections opened.
+    pub connections: u64,
+    /// HTTP requests sent (WebSocket upgrade included).
+    pub requests: u64,
+    /// Poll/long-poll answers without messages.
+    pub empty_responses: u64,
+    /// Message JSON bytes received.
+    pub body: u64,
+    /// SSE comment bytes received (heartbeats).
+    pub sse_comments: u64,
+    /// In-order/loss bookkeeping.
+    pub tracker: Tracker,
+    /// Delivery latency (receive - ts - clock offset) of messages published during the window.
+    pub latency: Histogram<u64>,
+    /// Poll/long-poll: answer instant - intended send instant.
+    pub request_latency: Histogram<u64>,
+    /// Errors by kind.
+    pub errors: BTreeMap<String, u64>,
+}
+
+impl ClientRecord {
+    /// An empty record for a client starting at `start_cursor`.
+    pub fn new(start_cursor: u64) -> Self {
+        ClientRecord {
+            wire: WireCounters::new(),
+            connections: 0,
+            requests: 0,
+            empty_responses: 0,
+            body: 0,
+            sse_comments: 0,
+            tracker: Tracker::new(start_cursor),
+            latency: new_histogram(),
+            request_latency: new_histogram(),
+            errors: BTreeMap::new(),
+        }
+    }
+
+    /// Counts an error of `kind` (see [`crate::clients::ClientError::kind`]).
+    pub fn error(&mut self, kind: impl Into<String>, live: &AtomicU64) {
+        *self.errors.entry(kind.into()).or_default() += 1;
+        live.fetch_add(1, Relaxed);
+    }
+
+    /// Records one received message; `since_us`/`offset_us` decide whether and how its latency counts.
+    /// Returns whether the id was new.
+    pub fn delivery(&mut self, d: &Delivery, since_us: u64, offset_us: i64) -> bool {
+        self.body += d.json_bytes as u64;
+        let new = self.tracker.receive(d.id);
+        // Messages published before the window (a server ticker during ramp-up) are backlog, not latency.
+        if new && d.ts_us >= since_us {
+            let server_now = d.received_us as i64 + offset_us;
+            self.latency.saturating_record((server_now - d.ts_us as i64).max(0) as u64);
+        }
+        new
+    }
+
+    /// Records one poll/long-poll exchange.
+    pub fn exchange(&mut self, e: &Exchange) {
+        if e.messages == 0 {
+            self.empty_responses += 1;
+        }
+        let us = e.answered.saturating_duration_since(e.intended).as_micros() as u64;
+        self.request_latency.saturating_record(us);
+    }
+}
+
+/// Checks that ids after the start cursor arrive exactly once and in order. See the module docs.
+#[derive(Debug, Clone)]
+pub struct Tracker {
+    /// The start cursor: ids after it are expected.
+    start: u64,
+    /// Highest id received (or `start`).
+    max_seen: u64,
+    /// Missing ids below `max_seen`: range start -> range end (inclusive).
+    holes: BTreeMap<u64, u64>,
+    /// Distinct ids received.
+    pub delivered: u64,
+    /// Repeated receipts (and ids at or before the start cursor, which were never asked for).
+    pub duplicated: u64,
+    /// Receipts that filled a hole.
+    pub reordered: u64,
+    /// Ids the server declared undeliverable in a `gap`.
+    pub gap_ids: u64,
+}
+
+impl Tracker {
+    /// A tracker expecting every id after `start`.
+    pub fn new(start: u64) -> Self {
+        Tracker {
+            start,
+            max_seen: start,
+            holes: BTreeMap::new(),
+            delivered: 0,
+            duplicated: 0,
+            reordered: 0,
+            gap_ids: 0,
+        }
+    }
+
+    /// The client's cursor: the highest id received so far (what to ask `after=` next).
+    pub fn cursor(&self) -> u64 {
+        self.max_seen
+    }
+
+    /// The start cursor.
+    pub fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// Records a receipt of `id`; true if it was new.
+    pub fn receive(&mut self, id: u64) -> bool {
+        if id > self.max_seen {
+            if id > self.max_seen + 1 {
+                self.holes.insert(self.max_seen + 1, id - 1);
+            }
+            self.max_seen = id;
+            self.delivered += 1;
+            return true;
+        }
+        if id <= self.start {
+            self.duplicated += 1;
+            return false;
+        }
+        // Below the highest id: either it fills a hole (reordered) or it was already received.
+        match self.holes.range(..=id).next_back().map(|(&s, &e)| (s, e)) {
+            Some((s, e)) if id <= e => {
+                self.holes.remove(&s);
+                if s < id {
+                    self.holes.insert(s, id - 1);
+                }
+                if id < e {
+                    self.holes.insert(id + 1, e);
+                }
+                self.reordered += 1;
+                self.delivered += 1;
+                true
+            }
+            _ => {
+                self.duplicated += 1;
+                false
+            }
+        }
+    }
+
+    /// The server declared ids `from..=to` undeliverable; they stay missing (lost) but are counted apart.
+    pub fn gap(&mut self, from: u64, to: u64) {
+        let from = from.max(self.start + 1);
+        if to >= from {
+            self.gap_ids += to - from + 1;
+        }
+    }
+
+    /// Ids expected up to `upto`: every id after the start cursor.
+    pub fn expected(&self, upto: u64) -> u64 {
+        upto.saturating_sub(self.start)
+    }
+
+    /// Ids after the start cursor up to `upto` that never arrived. With `tail` false, ids after the highest
+    /// received one are not counted (a cancelled run did not give them time to arrive).
+    pub fn lost(&self, upto: u64, tail: bool) -> u64 {
+        let holes: u64 = self.holes.iter().filter(|&(&s, _)| s <= upto).map(|(&s, &e)| e.min(upto) - s + 1).sum();
+        let missing_tail = if tail { upto.saturating_sub(self.max_seen) } else { 0 };
+        holes + missing_tail
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_order_delivery_is_clean() {
+        let mut t = Tracker::new(10);
+        for id in 11..=20 {
+            assert!(t.receive(id));
+        }
+        assert_eq!((t.delivered, t.duplicated, t.reordered, t.lost(20, true)), (10, 0, 0, 0));
+        assert_eq!(t.expected(20), 10);
+        assert_eq!(t.cursor(), 20);
+    }
+
+    #[test]
+    fn counts_loss_duplicates_and_reordering() {
+        let mut t = Tracker::new(0);
+        for id in [1, 2, 5, 3, 3, 2, 7] {
+            t.receive(id);
+        }
+        // 4 and 6 never came; 3 came late; 3 and 2 came twice.
+        assert_eq!(t.delivered, 5);
+        assert_eq!(t.reordered, 1);
+        assert_eq!(t.duplicated, 2);
+        assert_eq!(t.lost(7, true), 2);
+        // 8..=9 were published but not received: lost unless the run was cancelled.
+        assert_eq!(t.lost(9, true), 4);
+        assert_eq!(t.lost(9, false), 2);
+        // Only holes up to `upto` count.
+        assert_eq!(t.lost(5, true), 1);
+    }
+
+    #[test]
+    fn ids_before_the_start_were_never_asked_for() {
+        let mut t = Tracker::new(5);
+        assert!(!t.receive(5));
+        assert_eq!(t.duplicated, 1);
+        assert_eq!(t.delivered, 0);
+    }
+
+    #[test]
+    fn latency_counts_only_window_messages() {
+        let mut r = ClientRecord::new(0);
+        let d = |id, ts_us| Delivery { id, ts_us, received_us: 1_000_500, json_bytes: 10 };
+        r.delivery(&d(1, 900_000), 1_000_000, 0);
+        r.delivery(&d(2, 1_000_000), 1_000_000, 0);
+        assert_eq!(r.latency.len(), 1);
+        assert_eq!(r.latency.max(), 500);
+        assert_eq!(r.body, 20);
+    }
+}

@@ -1,0 +1,204 @@
+//! The result of one bench run: what `--json FILE` writes and what the experiment suite reads.
+//!
+//! This is a contract. The committed JSON schema (`crates/harness/schema.json`) describes exactly these
+//! structs, and a test validates real output against it. Field names are stable: add fields, never rename.
+//!
+//! # What the byte categories mean
+//! Every figure is counted on the wire by [`crate::counting::CountingStream`], client sockets only (the
+//! harness's own publisher is counted apart in [`Publish`]):
+//! - `request_headers`: HTTP request heads (request line + headers + blank line) of poll, long-poll and SSE
+//!   requests. The WebSocket upgrade request is `handshake`, not here.
+//! - `response_headers`: HTTP response heads (status line + headers + blank line), the `101` excepted.
+//! - `body`: the message JSON objects themselves, byte for byte as the server sent them. The same figure
+//!   for every transport, so the other categories are pure transport cost.
+//! - `framing`: everything else that carries messages: the poll answer envelope (`{"messages":[`, commas,
+//!   `],"next":N,"gap":null}`), HTTP chunked-encoding lines, SSE `id:`/`data:` fields and line ends, and
+//!   WebSocket data-frame headers (both directions).
+//! - `handshake`: WebSocket upgrade request + `101` response head.
+//! - `control`: keep-alive traffic that carries no message: SSE `:` comment lines and WebSocket
+//!   ping/pong/close frames (header and payload, both directions).
+//!
+//! `overhead_bytes_per_message` = (request_headers + response_headers + framing) / delivered, except that
+//! for SSE the request and response heads are connection setup and go to `setup_bytes_per_message`
+//! instead, as WebSocket's `handshake` does (DESIGN.md section 4, the Kaazing comparison).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Transport;
+
+/// Version of this JSON layout; bumped only if a field changes meaning (adding a field does not).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything one bench run measured. Serialized as the `--json` output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchResult {
+    /// [`SCHEMA_VERSION`] of this document, so readers can refuse a layout they do not know.
+    pub schema_version: u32,
+    /// Version of the harness that measured, for reproducing a result.
+    pub harness_version: String,
+    /// The server measured, as given on the command line (`http://host:port`).
+    pub target: String,
+    /// Which transport the simulated clients used.
+    pub transport: Transport,
+    /// Request header profile: `minimal` or `browser`.
+    pub headers: String,
+    /// Chromium version and capture date of the browser header fixture, when `headers` is `browser`.
+    pub browser_fixture: Option<String>,
+    /// Number of simulated clients.
+    pub clients: u64,
+    /// Length of the measured window in seconds (publishing time; shorter if the run was cancelled).
+    pub duration_s: f64,
+    /// Seconds spent after publishing stopped, waiting for clients to receive the last messages.
+    pub drain_s: f64,
+    /// Publish rate asked for, messages per second (0 = the harness published nothing).
+    pub rate_per_s: f64,
+    /// Polling interval in milliseconds (poll transport only).
+    pub poll_interval_ms: Option<u64>,
+    /// Size of each published message body in bytes.
+    pub payload_bytes: u64,
+    /// Whether pollers reused connections (HTTP keep-alive); streaming transports always keep theirs.
+    pub keep_alive: bool,
+    /// Simulated round-trip time added by the harness's delaying relay, in milliseconds (0 = direct).
+    pub rtt_ms: f64,
+    /// Source addresses the client sockets were bound to (more than one past the per-address port limit).
+    pub source_addrs: u64,
+    /// Wall-clock start of the measured window, milliseconds since the Unix epoch.
+    pub started_unix_ms: u64,
+    /// True when the run was interrupted (Ctrl-C): the figures are what was measured until then, and
+    /// `lost` counts only holes before each client's last received id, not the undelivered tail.
+    pub cancelled: bool,
+    /// Messages the harness published (`POST /messages` answered 201).
+    pub published: u64,
+    /// Distinct messages received, summed over clients (a duplicate is not counted again).
+    pub delivered: u64,
+    /// Messages clients should have received, summed over clients: every id after the start cursor up to
+    /// the last id the harness published. `delivered` can exceed it when the server publishes too (ticker).
+    pub expected: u64,
+    /// Expected ids a client never received (including ids the server declared lost in a `gap`).
+    pub lost: u64,
+    /// Receipts of an id the client already had.
+    pub duplicated: u64,
+    /// Receipts of an id lower than one the client had already received (arrived out of order).
+    pub reordered: u64,
+    /// Ids the server explicitly declared undeliverable through `gap` answers (also counted in `lost`).
+    pub gap_ids: u64,
+    /// HTTP requests sent by clients (polls, long-polls, SSE requests, WebSocket upgrades).
+    pub requests: u64,
+    /// Poll/long-poll answers with no message in them.
+    pub empty_responses: u64,
+    /// TCP connections clients opened (reconnects and non-keep-alive polls included).
+    pub connections: u64,
+    /// Bytes on the wire per category, summed over clients.
+    pub bytes: WireBytes,
+    /// Transport cost per delivered message, handshakes excluded; null when nothing was delivered.
+    pub overhead_bytes_per_message: Option<f64>,
+    /// Connection-setup bytes (WebSocket handshake, SSE request and response head) per delivered message;
+    /// null when nothing was delivered.
+    pub setup_bytes_per_message: Option<f64>,
+    /// Delivery latency: receive instant minus the message's `ts`, over messages published in the window.
+    pub latency_us: Latency,
+    /// Poll and long-poll only: answer instant minus the request's intended send time (no coordinated
+    /// omission: a late request is measured from when it should have gone).
+    pub request_latency_us: Option<Latency>,
+    /// Estimated server clock minus harness clock (from `GET /time`), subtracted from latencies.
+    pub clock_offset_us: i64,
+    /// Client-side errors by kind (`http_503`, `http_4xx`, `connect`, `io`, `protocol`, `ws_close_1013`, ...).
+    pub errors: BTreeMap<String, u64>,
+    /// The harness's own publishing traffic, kept apart from delivery traffic.
+    pub publish: Publish,
+    /// One point per second of the run (cumulative counters turned into per-second deltas).
+    pub timeline: Vec<TimelinePoint>,
+}
+
+/// Bytes on the wire by category. See the module documentation for exactly what each one counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireBytes {
+    /// HTTP request heads (WebSocket upgrade excepted).
+    pub request_headers: u64,
+    /// HTTP response heads (`101` excepted).
+    pub response_headers: u64,
+    /// Message JSON bytes.
+    pub body: u64,
+    /// Envelope, chunked encoding, SSE fields, WebSocket data-frame headers.
+    pub framing: u64,
+    /// WebSocket upgrade request + `101` response head.
+    pub handshake: u64,
+    /// SSE comments, WebSocket ping/pong/close frames.
+    pub control: u64,
+    /// Every byte clients wrote to their sockets.
+    pub sent: u64,
+    /// Every byte clients read from their sockets.
+    pub received: u64,
+}
+
+/// Latency summary in microseconds, from an HdrHistogram (1 us .. 60 s, 3 significant figures).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    /// Number of samples.
+    pub count: u64,
+    /// Arithmetic mean.
+    pub mean: f64,
+    /// Smallest sample.
+    pub min: u64,
+    /// Median.
+    pub p50: u64,
+    /// 90th percentile.
+    pub p90: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// 99.9th percentile.
+    pub p999: u64,
+    /// Largest sample.
+    pub max: u64,
+}
+
+/// The harness's publisher: `POST /messages` traffic, counted apart from what clients receive.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Publish {
+    /// POST requests sent.
+    pub requests: u64,
+    /// POST requests that did not answer 201.
+    pub errors: u64,
+    /// Bytes the publisher wrote (request heads and JSON bodies).
+    pub sent_bytes: u64,
+    /// Bytes the publisher read (response heads and bodies).
+    pub received_bytes: u64,
+    /// Largest delay between a publish's scheduled instant and when it was sent, in microseconds (a
+    /// large value means the server could not take the asked rate and latencies are measured from later).
+    pub max_lag_us: u64,
+    /// First id the harness published (null if none).
+    pub first_id: Option<u64>,
+    /// Last id the harness published (null if none).
+    pub last_id: Option<u64>,
+}
+
+/// Per-second deltas, for charts over time (ramp, overload and recovery).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct TimelinePoint {
+    /// Seconds since the measured window started (end of this one-second slot).
+    pub t_s: f64,
+    /// Messages published in this second.
+    pub published: u64,
+    /// Messages received by clients in this second.
+    pub delivered: u64,
+    /// Client requests sent in this second.
+    pub requests: u64,
+    /// Client errors in this second.
+    pub errors: u64,
+    /// Bytes clients wrote in this second.
+    pub sent_bytes: u64,
+    /// Bytes clients read in this second.
+    pub received_bytes: u64,
+    /// Client connections open at the end of this second.
+    pub open_connections: u64,
+}
+
+impl BenchResult {
+    /// Serializes as pretty JSON (the `--json` file format).
+    pub fn to_json(&self) -> String {
+        // unwrap: plain structs of numbers, strings and maps with string keys always serialize.
+        serde_json::to_string_pretty(self).unwrap()
+    }
+}

@@ -1,0 +1,334 @@
+//! One bench run, start to end: probe, ramp-up, measured window, drain, merge.
+//!
+//! 1. **Probe** the server: feed head (every client's start cursor) and clock offset.
+//! 2. **Ramp-up**: start the `--rtt` relay if asked, spawn every client. Streaming clients and long-pollers
+//!    connect (at most [`CONCURRENT_CONNECTS`] at a time) and the window waits until all are in, or
+//!    [`crate::config::DEFAULT_RAMP_TIMEOUT`] passes. Pollers wait for the window.
+//! 3. **Window**: the publisher publishes at `--rate` for `--duration`; pollers poll on their schedule.
+//! 4. **Drain**: publishing stops; each client stops as soon as it has the last published id, or at the
+//!    drain deadline. Then nothing more can arrive and what is missing is lost.
+//! 5. **Merge** the per-client records into one [`BenchResult`].
+//!
+//! Cancelling the token at any point ends the phase in progress and returns what was measured, marked
+//! `cancelled` (the suite writes partial results on Ctrl-C).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+use indicatif::ProgressBar;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::Error;
+use crate::clients::{CONCURRENT_CONNECTS, Ctx, End, Live, Window, run_client};
+use crate::config::{BenchConfig, Transport};
+use crate::net::Connector;
+use crate::publisher::Publisher;
+use crate::record::{ClientRecord, new_histogram, now_us};
+use crate::result::{BenchResult, Latency, Publish, SCHEMA_VERSION, TimelinePoint, WireBytes};
+
+/// Extra time clients get after the drain deadline to wind down (close frames, in-flight answers) before
+/// they are cancelled outright.
+const WIND_DOWN: Duration = Duration::from_secs(2);
+
+/// Runs one benchmark. `progress`, if given, shows the run (the caller decides whether it is visible);
+/// cancelling `cancel` stops early and still returns the partial result.
+pub async fn run_bench(
+    mut config: BenchConfig,
+    progress: Option<ProgressBar>,
+    cancel: CancellationToken,
+) -> Result<BenchResult, Error> {
+    config.validate()?;
+    let cfg = Arc::new(config);
+    let progress = progress.unwrap_or_else(ProgressBar::hidden);
+
+    let mut publisher = Publisher::new(cfg.target.clone());
+    let probe = publisher.probe().await?;
+
+    // Clients' token: cancelled by the caller's, or by the harness itself when the drain grace runs out.
+    let stop = cancel.child_token();
+    let sources: Arc<[std::net::IpAddr]> = Arc::from(cfg.source_addrs.clone());
+    let direct = Connector { addr: cfg.target.addr, sources: sources.clone() };
+    let connector = if cfg.rtt.is_zero() {
+        direct
+    } else {
+        let relay = crate::relay::start(direct, cfg.rtt, stop.clone())
+            .await
+            .map_err(|e| Error::io("starting the --rtt relay", e))?;
+        Connector { addr: relay.addr, sources }
+    };
+
+    let live = Arc::new(Live::default());
+    let (window_tx, window_rx) = watch::channel(None::<Window>);
+    let (end_tx, end_rx) = watch::channel(None::<End>);
+    let seed = cfg.seed.unwrap_or_else(|| StdRng::from_os_rng().random());
+    let ctx = Arc::new(Ctx {
+        cfg: cfg.clone(),
+        connector,
+        start_cursor: probe.head,
+        clock_offset_us: probe.clock_offset_us,
+        window: window_rx,
+        end: end_rx,
+        cancel: stop.clone(),
+        live: live.clone(),
+        connect_gate: Arc::new(Semaphore::new(CONCURRENT_CONNECTS)),
+        seed,
+    });
+
+    let mut tasks = JoinSet::new();
+    for idx in 0..cfg.clients {
+        tasks.spawn(run_client(ctx.clone(), idx));
+    }
+
+    // Ramp-up: wait for the clients that connect up front.
+    if cfg.transport != Transport::Poll {
+        progress.set_length(cfg.clients as u64);
+        progress.set_message("connecting");
+        let ramp_end = Instant::now() + cfg.ramp_timeout;
+        while live.ready.load(Relaxed) < cfg.clients as u64 && Instant::now() < ramp_end && !cancel.is_cancelled() {
+            progress.set_position(live.ready.load(Relaxed));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let ready = live.ready.load(Relaxed);
+        if ready < cfg.clients as u64 && !cancel.is_cancelled() {
+            tracing::warn!(
+                ready,
+                clients = cfg.clients,
+                "ramp-up timed out; starting with the clients connected so far"
+            );
+        }
+    }
+
+    // Window.
+    let start = Instant::now();
+    let start_us = now_us();
+    let started_unix_ms = start_us / 1000;
+    let _ = window_tx.send(Some(Window { start, start_us }));
+    let sampler = tokio::spawn(sample(live.clone(), start, progress.clone(), cfg.duration, stop.clone()));
+    let publish = publisher.publish(start, cfg.duration, cfg.rate, cfg.payload, &live, &cancel).await;
+    let duration_s = start.elapsed().as_secs_f64().min(cfg.duration.as_secs_f64());
+
+    // Drain: give the last messages time to arrive (one more poll interval and round trip included).
+    let drain_start = Instant::now();
+    let mut drain = cfg.drain + cfg.rtt * 2;
+    if cfg.transport == Transport::Poll {
+        drain += cfg.poll_interval;
+    }
+    let deadline = drain_start + drain;
+    let _ = end_tx.send(Some(End { last_id: publish.last_id, deadline }));
+    progress.set_message("draining");
+
+    let mut records: Vec<ClientRecord> = Vec::with_capacity(cfg.clients);
+    let grace = tokio::time::sleep_until(deadline + WIND_DOWN);
+    tokio::pin!(grace);
+    loop {
+        tokio::select! {
+            joined = tasks.join_next() => match joined {
+                Some(Ok(rec)) => records.push(rec),
+                // A client task panicked: a bug, reported rather than hidden. Its figures are lost.
+                Some(Err(e)) => tracing::error!(error = %e, "a client task failed"),
+                None => break,
+            },
+            _ = &mut grace, if !stop.is_cancelled() => stop.cancel(),
+        }
+    }
+    let drain_s = drain_start.elapsed().as_secs_f64();
+    stop.cancel();
+    let timeline = sampler.await.unwrap_or_default();
+    progress.finish_and_clear();
+
+    Ok(merge(
+        &cfg,
+        records,
+        publish,
+        Summary {
+            duration_s,
+            drain_s,
+            started_unix_ms,
+            cancelled: cancel.is_cancelled(),
+            clock_offset_us: probe.clock_offset_us,
+            published: live.published.load(Relaxed),
+            timeline,
+        },
+    ))
+}
+
+/// Run-level facts that are not in the client records.
+struct Summary {
+    duration_s: f64,
+    drain_s: f64,
+    started_unix_ms: u64,
+    cancelled: bool,
+    clock_offset_us: i64,
+    published: u64,
+    timeline: Vec<TimelinePoint>,
+}
+
+/// Every second: a timeline point, and the progress bar. Returns the timeline when `stop` is cancelled.
+async fn sample(
+    live: Arc<Live>,
+    start: Instant,
+    progress: ProgressBar,
+    duration: Duration,
+    stop: CancellationToken,
+) -> Vec<TimelinePoint> {
+    progress.set_length(duration.as_secs().max(1));
+    progress.set_position(0);
+    let read = |l: &Live| {
+        [
+            l.published.load(Relaxed),
+            l.delivered.load(Relaxed),
+            l.requests.load(Relaxed),
+            l.errors.load(Relaxed),
+            l.bytes.sent.load(Relaxed),
+            l.bytes.received.load(Relaxed),
+        ]
+    };
+    let mut last = read(&live);
+    let mut timeline = Vec::new();
+    let mut tick = tokio::time::interval_at(start + Duration::from_secs(1), Duration::from_secs(1));
+    let mut redraw = tokio::time::interval(Duration::from_millis(200));
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return timeline,
+            _ = redraw.tick() => {
+                let now = read(&live);
+                progress.set_position(start.elapsed().as_secs().min(duration.as_secs()));
+                progress.set_message(format!(
+                    "published {}  delivered {}  requests {}  errors {}",
+                    now[0], now[1], now[2], now[3]
+                ));
+            }
+            _ = tick.tick() => {
+                let now = read(&live);
+                let d = |i: usize| now[i] - last[i];
+                timeline.push(TimelinePoint {
+                    t_s: start.elapsed().as_secs_f64().round(),
+                    published: d(0),
+                    delivered: d(1),
+                    requests: d(2),
+                    errors: d(3),
+                    sent_bytes: d(4),
+                    received_bytes: d(5),
+                    open_connections: live.bytes.open.load(Relaxed),
+                });
+                last = now;
+            }
+        }
+    }
+}
+
+/// Folds the client records into the result.
+fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s: Summary) -> BenchResult {
+    let mut bytes = WireBytes::default();
+    let mut latency = new_histogram();
+    let mut request_latency = new_histogram();
+    let mut errors = std::collections::BTreeMap::new();
+    let (mut delivered, mut expected, mut lost, mut duplicated, mut reordered, mut gap_ids) = (0, 0, 0, 0, 0, 0);
+    let (mut requests, mut empty_responses, mut connections) = (0, 0, 0);
+    let get = |c: &AtomicU64| c.load(Relaxed);
+    for rec in records {
+        let w = &*rec.wire;
+        bytes.request_headers += get(&w.request_head);
+        bytes.response_headers += get(&w.response_head);
+        bytes.handshake += get(&w.handshake_request) + get(&w.handshake_response);
+        bytes.body += rec.body;
+        bytes.sent += get(&w.sent);
+        bytes.received += get(&w.received);
+        if cfg.transport == Transport::Ws {
+            // Data-frame payload that was not a message (none from a contract server) is transport cost too.
+            bytes.framing += get(&w.ws_in_header)
+                + get(&w.ws_out_header)
+                + get(&w.ws_in_payload).saturating_sub(rec.body)
+                + get(&w.ws_out_payload);
+            bytes.control += get(&w.ws_in_control) + get(&w.ws_out_control);
+        } else {
+            // Body bytes on the wire = messages + everything around them (envelope, chunking, SSE fields,
+            // comments): what is not a message and not a comment is framing.
+            bytes.framing += (get(&w.response_body) + get(&w.request_body)).saturating_sub(rec.body + rec.sse_comments);
+            bytes.control += rec.sse_comments;
+        }
+        let t = &rec.tracker;
+        let upto = publish.last_id.unwrap_or(t.cursor());
+        delivered += t.delivered;
+        expected += t.expected(upto);
+        lost += t.lost(upto, !s.cancelled);
+        duplicated += t.duplicated;
+        reordered += t.reordered;
+        gap_ids += t.gap_ids;
+        requests += rec.requests;
+        empty_responses += rec.empty_responses;
+        connections += rec.connections;
+        for (kind, n) in rec.errors {
+            *errors.entry(kind).or_insert(0) += n;
+        }
+        // unwrap-free: histograms of identical bounds always add; a failure would only drop samples.
+        let _ = latency.add(&rec.latency);
+        let _ = request_latency.add(&rec.request_latency);
+    }
+    let per_message = |b: u64| (delivered > 0).then(|| b as f64 / delivered as f64);
+    let (overhead, setup) = match cfg.transport {
+        Transport::Poll | Transport::Longpoll => (bytes.request_headers + bytes.response_headers + bytes.framing, 0),
+        Transport::Sse => (bytes.framing, bytes.request_headers + bytes.response_headers),
+        Transport::Ws => (bytes.framing + bytes.request_headers + bytes.response_headers, bytes.handshake),
+    };
+    BenchResult {
+        schema_version: SCHEMA_VERSION,
+        harness_version: env!("CARGO_PKG_VERSION").to_string(),
+        target: cfg.target.url.clone(),
+        transport: cfg.transport,
+        headers: cfg.headers.name().to_string(),
+        browser_fixture: cfg.headers.fixture_label(),
+        clients: cfg.clients as u64,
+        duration_s: s.duration_s,
+        drain_s: s.drain_s,
+        rate_per_s: cfg.rate,
+        poll_interval_ms: (cfg.transport == Transport::Poll).then(|| cfg.poll_interval.as_millis() as u64),
+        payload_bytes: cfg.payload as u64,
+        keep_alive: cfg.keep_alive || !cfg.transport.is_polling(),
+        rtt_ms: cfg.rtt.as_secs_f64() * 1000.0,
+        source_addrs: cfg.source_addrs.len().max(1) as u64,
+        started_unix_ms: s.started_unix_ms,
+        cancelled: s.cancelled,
+        published: s.published,
+        delivered,
+        expected,
+        lost,
+        duplicated,
+        reordered,
+        gap_ids,
+        requests,
+        empty_responses,
+        connections,
+        bytes,
+        overhead_bytes_per_message: per_message(overhead),
+        setup_bytes_per_message: per_message(setup),
+        latency_us: summarize(&latency),
+        request_latency_us: cfg.transport.is_polling().then(|| summarize(&request_latency)),
+        clock_offset_us: s.clock_offset_us,
+        errors,
+        publish,
+        timeline: s.timeline,
+    }
+}
+
+fn summarize(h: &hdrhistogram::Histogram<u64>) -> Latency {
+    if h.is_empty() {
+        return Latency::default();
+    }
+    Latency {
+        count: h.len(),
+        mean: h.mean(),
+        min: h.min(),
+        p50: h.value_at_quantile(0.50),
+        p90: h.value_at_quantile(0.90),
+        p99: h.value_at_quantile(0.99),
+        p999: h.value_at_quantile(0.999),
+        max: h.max(),
+    }
+}
