@@ -1,0 +1,78 @@
+//! Grouped bar charts (bytes per message per transport and profile, idle cost per transport): one bar per
+//! series in each group, the value printed above each bar, dashed grey reference lines for quoted figures.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{DrawResult, LegendEntry, LegendKind, Scale, configure_mesh, draw_legend, rgb, split_legend};
+use crate::chart::{BarChart, LineKind};
+use crate::style;
+
+/// Share of a group's width the bars take (the rest separates groups).
+const GROUP_FILL: f64 = 0.8;
+/// Share of a bar slot left empty between neighbouring bars.
+const BAR_GAP: f64 = 0.08;
+
+pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &BarChart) -> DrawResult<DB> {
+    let (plot, legend) = split_legend(area);
+    let n = c.groups.len().max(1);
+    let values: Vec<f64> = c.series.iter().flat_map(|s| s.values.iter().flatten().copied()).collect();
+    // Headroom above the tallest bar for its value label: a factor on log scales, a share on linear ones.
+    let top = values.iter().copied().fold(0f64, f64::max) * if c.y.log { 3.0 } else { 1.08 };
+    let y = Scale::covering(values.iter().copied().chain(c.refs.iter().map(|r| r.y)).chain([top]), c.y.log, true);
+    let x = Scale::fixed(0.0..n as f64, (0..n).map(|g| g as f64 + 0.5).collect());
+    let bottom = y.lo();
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(8)
+        .x_label_area_size(style::X_LABEL_AREA)
+        .y_label_area_size(style::Y_LABEL_AREA)
+        .build_cartesian_2d(x, y)?;
+    let groups = c.groups.clone();
+    let group_name = move |v: &f64| groups.get(v.floor().max(0.0) as usize).cloned().unwrap_or_default();
+    configure_mesh(&mut chart, &c.x_label, &c.y.label, &group_name, false)?;
+
+    let k = c.series.len().max(1) as f64;
+    let slot = GROUP_FILL / k;
+    let value_style = (style::FONT, style::VALUE_SIZE)
+        .into_font()
+        .color(&style::INK)
+        .pos(Pos::new(HPos::Center, VPos::Bottom));
+    for (si, s) in c.series.iter().enumerate() {
+        let color = rgb(s.color);
+        for (g, v) in s.values.iter().enumerate() {
+            let Some(v) = *v else { continue };
+            let left = g as f64 + (1.0 - GROUP_FILL) / 2.0 + si as f64 * slot;
+            let (x0, x1) = (left + slot * BAR_GAP, left + slot * (1.0 - BAR_GAP));
+            let visible = v > bottom || (!c.y.log && v > 0.0);
+            if visible {
+                chart.draw_series(std::iter::once(Rectangle::new([(x0, bottom), (x1, v)], color.filled())))?;
+            }
+            let at = if visible { v } else { bottom };
+            chart.draw_series(std::iter::once(
+                EmptyElement::at(((x0 + x1) / 2.0, at))
+                    + Text::new(style::format_number(v), (0, -3), value_style.clone()),
+            ))?;
+        }
+    }
+    for r in &c.refs {
+        chart.draw_series(DashedLineSeries::new(
+            [(0.0, r.y), (n as f64, r.y)],
+            style::DASH.0,
+            style::DASH.1,
+            style::THEORY.stroke_width(style::REF_WIDTH),
+        ))?;
+    }
+
+    let mut entries: Vec<LegendEntry> = c
+        .series
+        .iter()
+        .map(|s| LegendEntry { label: s.label.clone(), color: rgb(s.color), kind: LegendKind::Box })
+        .collect();
+    entries.extend(c.refs.iter().map(|r| LegendEntry {
+        label: r.label.clone(),
+        color: style::THEORY,
+        kind: LegendKind::Line(LineKind::Theory),
+    }));
+    draw_legend(&legend, &entries)
+}

@@ -1,0 +1,91 @@
+//! Line charts over a numeric x axis (latency vs poll interval, cost vs message rate, memory vs clients,
+//! latency vs RTT): measured series solid with markers, second statistics dashed, theory lines grey dashed.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{DrawResult, LegendEntry, LegendKind, Scale, configure_mesh, draw_legend, rgb, split_legend};
+use crate::chart::{Axis, LineChart, LineKind, Series};
+use crate::style;
+
+pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &LineChart) -> DrawResult<DB> {
+    let (plot, legend) = split_legend(area);
+    let x = x_scale(&c.x, &c.series);
+    draw_panel(&plot, &c.x, x, &c.y, &c.series)?;
+    draw_legend(&legend, &legend_entries(&c.series))
+}
+
+/// The x scale covering every series' points.
+pub(super) fn x_scale<'a>(x: &Axis, series: impl IntoIterator<Item = &'a Series>) -> Scale {
+    Scale::covering(series.into_iter().flat_map(|s| s.points.iter().map(|p| p.0)), x.log, !x.log)
+}
+
+/// Legend entries for a set of series, in order.
+pub(super) fn legend_entries(series: &[Series]) -> Vec<LegendEntry> {
+    series
+        .iter()
+        .map(|s| LegendEntry { label: s.label.clone(), color: rgb(s.color), kind: LegendKind::Line(s.kind) })
+        .collect()
+}
+
+/// Draws one set of axes with its series into `area` (no legend).
+pub(super) fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    x_axis: &Axis,
+    x: Scale,
+    y_axis: &Axis,
+    series: &[Series],
+) -> DrawResult<DB> {
+    let y = Scale::covering(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)), y_axis.log, true);
+    let mut chart = ChartBuilder::on(area)
+        .margin(8)
+        .x_label_area_size(style::X_LABEL_AREA)
+        .y_label_area_size(style::Y_LABEL_AREA)
+        .build_cartesian_2d(x, y)?;
+    configure_mesh(&mut chart, &x_axis.label, &y_axis.label, &|v| style::format_number(*v), true)?;
+    for s in series {
+        // A log axis cannot show zero or negative values: such points are left out, not faked.
+        let points: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .copied()
+            .filter(|(px, py)| {
+                px.is_finite() && py.is_finite() && (!x_axis.log || *px > 0.0) && (!y_axis.log || *py > 0.0)
+            })
+            .collect();
+        let color = rgb(s.color);
+        match s.kind {
+            LineKind::Measured => {
+                chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(style::LINE_WIDTH)))?;
+            }
+            LineKind::MeasuredDashed => {
+                chart.draw_series(DashedLineSeries::new(
+                    points.clone(),
+                    style::DASH.0,
+                    style::DASH.1,
+                    color.stroke_width(style::LINE_WIDTH),
+                ))?;
+            }
+            LineKind::Level => {
+                chart.draw_series(DashedLineSeries::new(
+                    points.clone(),
+                    4,
+                    4,
+                    color.stroke_width(style::REF_WIDTH),
+                ))?;
+            }
+            LineKind::Theory => {
+                chart.draw_series(DashedLineSeries::new(
+                    points.clone(),
+                    style::DASH.0,
+                    style::DASH.1,
+                    color.stroke_width(style::REF_WIDTH),
+                ))?;
+            }
+        }
+        if matches!(s.kind, LineKind::Measured | LineKind::MeasuredDashed) {
+            chart.draw_series(points.iter().map(|p| Circle::new(*p, style::POINT_SIZE, color.filled())))?;
+        }
+    }
+    Ok(())
+}

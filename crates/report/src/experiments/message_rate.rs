@@ -1,0 +1,237 @@
+//! Experiment 4, `message-rate`: 0.1 to 1,000 msg/s. Requests and overhead bytes per delivered message, and
+//! latency, per transport. Claims tested: long-poll costs one request per message (until batching kicks in at
+//! high rates: reported as the rate where it first needs less than half a request per message), and SSE and
+//! WebSocket need no request per message.
+
+use super::{Section, Table, cell, cell_opt, ms, of, requests_per_message, step_name, transports};
+use crate::chart::{Axis, Chart, Color, LineChart, LineKind, Series};
+use crate::data::{ExperimentData, Step, Transport};
+use crate::style::format_number;
+use crate::verdict::{Outcome, Verdict, all};
+
+/// Long-poll at the lowest rate must need between these many requests per message for "one per message".
+pub const ONE_PER_MESSAGE: (f64, f64) = (0.8, 1.5);
+/// Below this many requests per message, long-poll is batching (several messages per answer).
+pub const BATCHING_BELOW: f64 = 0.5;
+/// SSE/WebSocket at the highest rate must need fewer requests per message than this.
+pub const STREAM_MAX: f64 = 0.01;
+
+const SOURCE: &str = "the classic explanation of long-polling and streaming";
+
+/// (msg/s, value) per transport, sorted by rate.
+fn points(data: &ExperimentData, t: Transport, f: impl Fn(&Step) -> Option<f64>) -> Vec<(f64, f64)> {
+    let mut p: Vec<_> = of(data, t).filter_map(|s| Some((s.params.rate_per_s, f(s)?))).collect();
+    p.sort_by(|a, b| a.0.total_cmp(&b.0));
+    p
+}
+
+fn chart(
+    data: &ExperimentData,
+    name: &str,
+    title: &str,
+    y: &str,
+    f: impl Fn(&Step) -> Option<f64> + Copy,
+    extra: Vec<Series>,
+) -> Chart {
+    let mut series: Vec<Series> = transports(data)
+        .into_iter()
+        .map(|t| Series {
+            label: t.name().into(),
+            color: Color::Transport(t),
+            kind: LineKind::Measured,
+            points: points(data, t, f),
+        })
+        .collect();
+    series.extend(extra);
+    let ys: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).collect();
+    Chart::Lines(LineChart {
+        name: name.into(),
+        title: title.into(),
+        x: Axis::log("published messages per second (msg/s)"),
+        y: Axis::auto(y, ys),
+        series,
+    })
+}
+
+fn rate_range(data: &ExperimentData) -> Option<(f64, f64)> {
+    let rates: Vec<f64> = data.steps.iter().map(|s| s.params.rate_per_s).filter(|r| *r > 0.0).collect();
+    Some((rates.iter().copied().reduce(f64::min)?, rates.iter().copied().reduce(f64::max)?))
+}
+
+pub(super) fn shape(data: &ExperimentData) -> Section {
+    let mut section = Section::empty(data);
+    section.intro = "The same clients at publish rates from a trickle to a flood; every figure is per delivered \
+                     message."
+        .into();
+    let mut theory = Vec::new();
+    if let Some((lo, hi)) = rate_range(data) {
+        theory.push(Series {
+            label: "one request per message".into(),
+            color: Color::Theory,
+            kind: LineKind::Level,
+            points: vec![(lo, 1.0), (hi, 1.0)],
+        });
+        let interval = of(data, Transport::Poll).find_map(|s| s.params.poll_interval_ms);
+        if let Some(i) = interval {
+            // A poller sends 1000/i requests per second whatever the rate: 1000 / (i x rate) per message.
+            theory.push(Series {
+                label: format!("poll theory: 1/({} ms x rate)", format_number(i)),
+                color: Color::Theory,
+                kind: LineKind::Theory,
+                points: vec![(lo, 1000.0 / (i * lo)), (hi, 1000.0 / (i * hi))],
+            });
+        }
+    }
+    section.charts = vec![
+        chart(
+            data,
+            "requests-per-message",
+            "Requests per delivered message vs message rate",
+            "requests per delivered message",
+            requests_per_message,
+            theory,
+        ),
+        chart(
+            data,
+            "overhead-per-message",
+            "Header + framing bytes per delivered message vs message rate",
+            "overhead per message (B)",
+            |s| Some(s.bench.overhead_bytes_per_message).filter(|_| s.bench.delivered > 0),
+            Vec::new(),
+        ),
+        chart(
+            data,
+            "latency",
+            "Median delivery latency vs message rate",
+            "p50 latency (ms)",
+            |s| Some(ms(s.bench.latency_us.p50)).filter(|_| s.bench.delivered > 0),
+            Vec::new(),
+        ),
+    ];
+    section.tables = vec![Table {
+        caption: "Per step: cost per delivered message and latency.".into(),
+        header: ["step", "transport", "msg/s", "delivered", "requests/msg", "overhead B/msg", "p50 ms", "p99 ms"]
+            .map(String::from)
+            .to_vec(),
+        rows: data
+            .steps
+            .iter()
+            .map(|s| {
+                vec![
+                    step_name(s),
+                    s.transport().map_or("-", Transport::name).into(),
+                    cell(s.params.rate_per_s),
+                    cell(s.bench.delivered as f64),
+                    cell_opt(requests_per_message(s)),
+                    cell(s.bench.overhead_bytes_per_message),
+                    cell(ms(s.bench.latency_us.p50)),
+                    cell(ms(s.bench.latency_us.p99)),
+                ]
+            })
+            .collect(),
+    }];
+    section.verdicts = vec![longpoll_verdict(data), stream_verdict(data)];
+    section
+}
+
+fn longpoll_verdict(data: &ExperimentData) -> Verdict {
+    let lp = points(data, Transport::Longpoll, requests_per_message);
+    let outcome = match lp.first() {
+        Some((_, rpm)) => Outcome::from_bool((ONE_PER_MESSAGE.0..=ONE_PER_MESSAGE.1).contains(rpm)),
+        None => Outcome::Inconclusive,
+    };
+    let batching = lp.iter().find(|p| p.1 < BATCHING_BELOW);
+    let evidence = format!(
+        "long-poll requests per message by rate: {}. {} (threshold at the lowest rate: {}–{}.)",
+        if lp.is_empty() {
+            "no long-poll steps".into()
+        } else {
+            lp.iter()
+                .map(|p| format!("{} msg/s → {}", format_number(p.0), format_number(p.1)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        match (batching, lp.last()) {
+            (Some(b), _) => format!(
+                "Batching helps from {} msg/s: one answer then carries {} messages on average.",
+                format_number(b.0),
+                format_number(1.0 / b.1)
+            ),
+            (None, Some(last)) => format!("No batching seen up to {} msg/s.", format_number(last.0)),
+            (None, None) => String::new(),
+        },
+        ONE_PER_MESSAGE.0,
+        ONE_PER_MESSAGE.1
+    );
+    Verdict {
+        claim: "Long-polling costs one full HTTP request per delivered message.".into(),
+        source: SOURCE.into(),
+        outcome,
+        evidence,
+    }
+}
+
+fn stream_verdict(data: &ExperimentData) -> Verdict {
+    let at_top: Vec<(Transport, f64)> = [Transport::Sse, Transport::Ws]
+        .into_iter()
+        .filter_map(|t| Some((t, points(data, t, requests_per_message).last()?.1)))
+        .collect();
+    let outcome = all(at_top.iter().map(|(_, rpm)| Outcome::from_bool(*rpm < STREAM_MAX)));
+    let evidence = format!(
+        "requests per message at the highest rate: {} (threshold < {}).",
+        if at_top.is_empty() {
+            "no SSE or WebSocket steps".into()
+        } else {
+            at_top.iter().map(|(t, v)| format!("{} {}", t.name(), format_number(*v))).collect::<Vec<_>>().join(", ")
+        },
+        STREAM_MAX
+    );
+    Verdict {
+        claim: "SSE and WebSocket deliver every message over one open connection: no request per message.".into(),
+        source: SOURCE.into(),
+        outcome,
+        evidence,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture::{data, step};
+    use super::*;
+
+    fn at(t: Transport, rate: f64, requests: u64, delivered: u64) -> Step {
+        step(t, 10, |s| {
+            s.params.rate_per_s = rate;
+            s.bench.requests = requests;
+            s.bench.delivered = delivered;
+        })
+    }
+
+    #[test]
+    fn longpoll_one_per_message_then_batching() {
+        let s = shape(&data(
+            "message-rate",
+            vec![
+                at(Transport::Longpoll, 0.1, 105, 100),
+                at(Transport::Longpoll, 100.0, 2_000, 10_000),
+                at(Transport::Ws, 0.1, 10, 100),
+                at(Transport::Ws, 100.0, 10, 10_000),
+            ],
+        ));
+        assert_eq!(s.verdicts[0].outcome, Outcome::Supported);
+        assert!(s.verdicts[0].evidence.contains("Batching helps from 100 msg/s"), "{}", s.verdicts[0].evidence);
+        assert_eq!(s.verdicts[1].outcome, Outcome::Supported);
+        assert_eq!(s.charts.len(), 3);
+    }
+
+    #[test]
+    fn not_supported_cases() {
+        let s = shape(&data(
+            "message-rate",
+            vec![at(Transport::Longpoll, 0.1, 300, 100), at(Transport::Sse, 100.0, 5_000, 10_000)],
+        ));
+        assert_eq!(s.verdicts[0].outcome, Outcome::NotSupported);
+        assert!(s.verdicts[0].evidence.contains("No batching"));
+        assert_eq!(s.verdicts[1].outcome, Outcome::NotSupported);
+    }
+}

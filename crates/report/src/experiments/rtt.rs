@@ -1,0 +1,200 @@
+//! Experiment 6, `rtt`: 0 / 50 / 150 ms simulated round trip. Claims tested: a pushed message arrives one
+//! one-way delay (RTT/2) later, while long-polling pays an extra trip because the client must ask again
+//! after every answer.
+
+use super::{Section, Table, cell, median, ms, of, step_name, transports};
+use crate::chart::{Axis, Chart, Color, LineChart, LineKind, Series};
+use crate::data::{ExperimentData, Transport};
+use crate::style::format_number;
+use crate::verdict::{Outcome, Verdict, all, close_to};
+
+/// Tolerance of "push adds RTT/2": a share of RTT/2 ...
+pub const ONE_WAY_REL: f64 = 0.3;
+/// ... plus this many milliseconds.
+pub const ONE_WAY_ABS_MS: f64 = 5.0;
+/// Long-poll must be slower than WebSocket by at least this share of the RTT for "extra trip".
+pub const EXTRA_TRIP_SHARE: f64 = 0.25;
+
+const SOURCE: &str = "the classic explanation of push vs long-polling";
+
+/// (rtt ms, p50 ms) per transport, sorted by RTT; several steps at one RTT give their median.
+fn p50_by_rtt(data: &ExperimentData, t: Transport) -> Vec<(f64, f64)> {
+    let mut rtts: Vec<f64> = of(data, t).map(|s| s.params.rtt_ms).collect();
+    rtts.sort_by(f64::total_cmp);
+    rtts.dedup();
+    rtts.into_iter()
+        .filter_map(|r| {
+            let v = median(of(data, t).filter(|s| s.params.rtt_ms == r).map(|s| ms(s.bench.latency_us.p50)).collect())?;
+            Some((r, v))
+        })
+        .collect()
+}
+
+pub(super) fn shape(data: &ExperimentData) -> Section {
+    let mut section = Section::empty(data);
+    section.intro = "A delaying relay between clients and server adds a round-trip time; the feed and clients are \
+                     otherwise unchanged."
+        .into();
+    let mut series: Vec<Series> = transports(data)
+        .into_iter()
+        .map(|t| Series {
+            label: format!("{} p50", t.name()),
+            color: Color::Transport(t),
+            kind: LineKind::Measured,
+            points: p50_by_rtt(data, t),
+        })
+        .collect();
+    let max_rtt = data.steps.iter().map(|s| s.params.rtt_ms).fold(0f64, f64::max);
+    if max_rtt > 0.0 {
+        series.push(Series {
+            label: "theory: one-way delay RTT/2".into(),
+            color: Color::Theory,
+            kind: LineKind::Theory,
+            points: vec![(0.0, 0.0), (max_rtt, max_rtt / 2.0)],
+        });
+    }
+    let ys: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| *v > 0.0).collect();
+    section.charts = vec![Chart::Lines(LineChart {
+        name: "latency".into(),
+        title: "Median delivery latency vs network round trip".into(),
+        x: Axis::linear("simulated round-trip time (ms)"),
+        y: Axis::auto("p50 latency (ms)", ys),
+        series,
+    })];
+    section.tables = vec![Table {
+        caption: "Latency per step and RTT.".into(),
+        header: ["step", "transport", "RTT ms", "p50 ms", "p90 ms", "p99 ms", "requests"].map(String::from).to_vec(),
+        rows: data
+            .steps
+            .iter()
+            .map(|s| {
+                let l = &s.bench.latency_us;
+                vec![
+                    step_name(s),
+                    s.transport().map_or("-", Transport::name).into(),
+                    cell(s.params.rtt_ms),
+                    cell(ms(l.p50)),
+                    cell(ms(l.p90)),
+                    cell(ms(l.p99)),
+                    cell(s.bench.requests as f64),
+                ]
+            })
+            .collect(),
+    }];
+    section.verdicts = vec![one_way(data), extra_trip(data)];
+    section
+}
+
+/// Added latency from RTT 0 to the largest RTT, for a transport: (rtt, added ms).
+fn added(data: &ExperimentData, t: Transport) -> Option<(f64, f64)> {
+    let p = p50_by_rtt(data, t);
+    let base = p.iter().find(|x| x.0 == 0.0)?;
+    let top = p.last().filter(|x| x.0 > 0.0)?;
+    Some((top.0, top.1 - base.1))
+}
+
+fn one_way(data: &ExperimentData) -> Verdict {
+    let measured: Vec<(Transport, f64, f64)> = [Transport::Sse, Transport::Ws]
+        .into_iter()
+        .filter_map(|t| {
+            let (rtt, add) = added(data, t)?;
+            Some((t, rtt, add))
+        })
+        .collect();
+    let outcome = all(measured.iter().map(|(_, rtt, add)| Outcome::from_bool(close_to(*add, rtt / 2.0, ONE_WAY_REL, ONE_WAY_ABS_MS))));
+    Verdict {
+        claim: "A pushed message (SSE, WebSocket) arrives one one-way delay later: RTT/2 added to its latency.".into(),
+        source: SOURCE.into(),
+        outcome,
+        evidence: format!(
+            "{} (tolerance ±{}% + {} ms).",
+            if measured.is_empty() {
+                "no SSE/WebSocket steps at RTT 0 and above".into()
+            } else {
+                measured
+                    .iter()
+                    .map(|(t, rtt, add)| format!("{} adds {} ms at RTT {} ms (RTT/2 = {} ms)", t.name(), format_number(*add), format_number(*rtt), format_number(rtt / 2.0)))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            },
+            ONE_WAY_REL * 100.0,
+            ONE_WAY_ABS_MS
+        ),
+    }
+}
+
+fn extra_trip(data: &ExperimentData) -> Verdict {
+    let lp = p50_by_rtt(data, Transport::Longpoll);
+    let ws = p50_by_rtt(data, Transport::Ws);
+    let top = lp.iter().filter(|l| l.0 > 0.0).filter_map(|l| Some((l.0, l.1, ws.iter().find(|w| w.0 == l.0)?.1))).last();
+    let outcome = match top {
+        Some((rtt, l, w)) => Outcome::from_bool(l - w >= EXTRA_TRIP_SHARE * rtt),
+        None => Outcome::Inconclusive,
+    };
+    Verdict {
+        claim: "Long-polling pays an extra trip per message compared with a WebSocket, since the client must ask \
+                again after every answer."
+            .into(),
+        source: SOURCE.into(),
+        outcome,
+        evidence: match top {
+            Some((rtt, l, w)) => format!(
+                "at RTT {} ms, long-poll p50 {} ms vs WebSocket {} ms: {} ms more (threshold {}% of the RTT = {} ms).{}",
+                format_number(rtt),
+                format_number(l),
+                format_number(w),
+                format_number(l - w),
+                EXTRA_TRIP_SHARE * 100.0,
+                format_number(EXTRA_TRIP_SHARE * rtt),
+                if outcome == Outcome::NotSupported {
+                    " At this message rate the re-request finishes before the next message is published, so the \
+                     extra trip does not show in latency."
+                } else {
+                    ""
+                }
+            ),
+            None => "long-poll and WebSocket were not both measured at an RTT above 0.".into(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture::{data, step};
+    use super::*;
+
+    fn at(t: Transport, rtt: f64, p50_ms: f64) -> crate::data::Step {
+        step(t, 10, |s| {
+            s.params.rtt_ms = rtt;
+            s.bench.latency_us.p50 = p50_ms * 1000.0;
+        })
+    }
+
+    #[test]
+    fn supported_both() {
+        let s = shape(&data(
+            "rtt",
+            vec![at(Transport::Ws, 0.0, 1.0), at(Transport::Ws, 150.0, 76.0), at(Transport::Longpoll, 0.0, 1.0), at(Transport::Longpoll, 150.0, 200.0)],
+        ));
+        assert_eq!(s.verdicts[0].outcome, Outcome::Supported, "{}", s.verdicts[0].evidence);
+        assert_eq!(s.verdicts[1].outcome, Outcome::Supported, "{}", s.verdicts[1].evidence);
+    }
+
+    #[test]
+    fn not_supported_both() {
+        let s = shape(&data(
+            "rtt",
+            vec![at(Transport::Ws, 0.0, 1.0), at(Transport::Ws, 150.0, 160.0), at(Transport::Longpoll, 0.0, 1.0), at(Transport::Longpoll, 150.0, 165.0)],
+        ));
+        assert_eq!(s.verdicts[0].outcome, Outcome::NotSupported);
+        assert_eq!(s.verdicts[1].outcome, Outcome::NotSupported);
+        assert!(s.verdicts[1].evidence.contains("does not show"));
+    }
+
+    #[test]
+    fn no_rtt_is_inconclusive() {
+        let s = shape(&data("rtt", vec![at(Transport::Ws, 0.0, 1.0)]));
+        assert_eq!(s.verdicts[0].outcome, Outcome::Inconclusive);
+        assert_eq!(s.verdicts[1].outcome, Outcome::Inconclusive);
+    }
+}

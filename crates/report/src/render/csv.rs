@@ -1,0 +1,112 @@
+//! `<experiment>/data.csv`: one row per step with every numeric field of `data.json`, for spreadsheets.
+//! Derived from the data file, so `feedlab report` rewrites it too.
+
+use std::fmt::Write as _;
+
+use crate::data::{ExperimentData, Transport};
+
+/// Column names, in order.
+pub const COLUMNS: [&str; 32] = [
+    "label",
+    "transport",
+    "clients",
+    "poll_interval_ms",
+    "rate_per_s",
+    "headers",
+    "rtt_ms",
+    "duration_s",
+    "published",
+    "delivered",
+    "lost",
+    "duplicated",
+    "reordered",
+    "requests",
+    "empty_responses",
+    "connections",
+    "bytes_request_headers",
+    "bytes_response_headers",
+    "bytes_body",
+    "bytes_framing",
+    "bytes_handshake",
+    "overhead_bytes_per_message",
+    "setup_bytes_per_message",
+    "latency_us_mean",
+    "latency_us_p50",
+    "latency_us_p90",
+    "latency_us_p99",
+    "latency_us_max",
+    "errors_total",
+    "errors_503",
+    "server_cpu_s",
+    "server_rss_mib_peak",
+];
+
+/// The CSV text.
+pub fn csv(data: &ExperimentData) -> String {
+    let mut out = COLUMNS.join(",");
+    out.push('\n');
+    for s in &data.steps {
+        let b = &s.bench;
+        let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+        let fields = [
+            field(&s.label),
+            s.transport().map_or("", Transport::name).to_owned(),
+            s.clients().to_string(),
+            opt(s.params.poll_interval_ms),
+            s.params.rate_per_s.to_string(),
+            s.params.headers.name().to_owned(),
+            s.params.rtt_ms.to_string(),
+            b.duration_s.to_string(),
+            b.published.to_string(),
+            b.delivered.to_string(),
+            b.lost.to_string(),
+            b.duplicated.to_string(),
+            b.reordered.to_string(),
+            b.requests.to_string(),
+            b.empty_responses.to_string(),
+            b.connections.to_string(),
+            b.bytes.request_headers.to_string(),
+            b.bytes.response_headers.to_string(),
+            b.bytes.body.to_string(),
+            b.bytes.framing.to_string(),
+            b.bytes.handshake.to_string(),
+            b.overhead_bytes_per_message.to_string(),
+            b.setup_bytes_per_message.to_string(),
+            b.latency_us.mean.to_string(),
+            b.latency_us.p50.to_string(),
+            b.latency_us.p90.to_string(),
+            b.latency_us.p99.to_string(),
+            b.latency_us.max.to_string(),
+            b.errors.total().to_string(),
+            b.errors.rejected_503().to_string(),
+            opt(s.server.map(|v| v.cpu_s)),
+            opt(s.server.map(|v| v.rss_mib_peak)),
+        ];
+        // unwrap: writing to a String cannot fail.
+        writeln!(out, "{}", fields.join(",")).unwrap();
+    }
+    out
+}
+
+/// Quotes a text field when it holds a separator, quote or newline (RFC 4180).
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_row_per_step_with_every_column() {
+        let d = ExperimentData::from_json(
+            r#"{"experiment":"x","steps":[{"label":"a, \"b\"","params":{"transport":"ws"},"bench":{"delivered":5}},{"bench":{}}]}"#,
+        )
+        .unwrap();
+        let text = csv(&d);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[1].starts_with("\"a, \"\"b\"\"\",ws,"));
+        assert_eq!(lines[2].split(',').count(), COLUMNS.len());
+    }
+}

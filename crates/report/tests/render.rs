@@ -1,0 +1,176 @@
+//! Renders synthetic data (tests/common, invented numbers, temp dirs only) through the public API and the
+//! CLI entry point, and checks every file that comes out: valid SVG/PNG of the expected size, pages that
+//! reference every chart, an index.json that lists them, and usage errors for bad input.
+
+mod common;
+
+use std::path::Path;
+
+use feedlab_report::cli::{ReportArgs, report};
+use feedlab_report::{Error, render_all, render_experiment};
+
+/// Expected chart names per experiment.
+const CHARTS: [(&str, &[&str]); 7] = [
+    ("header-overhead", &["bytes-per-message", "bandwidth"]),
+    ("latency-vs-interval", &["latency"]),
+    ("idle-cost", &["requests", "bytes"]),
+    ("message-rate", &["requests-per-message", "overhead-per-message", "latency"]),
+    ("connection-scale", &["memory", "cpu", "p99"]),
+    ("rtt", &["latency"]),
+    ("overload", &["timeline"]),
+];
+
+/// Width and height from a PNG's IHDR chunk, after checking the signature.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert!(bytes.len() > 33, "PNG too short");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG signature");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    (be(16), be(20))
+}
+
+/// Width and height attributes of an SVG document, after checking it is one complete `<svg>` element.
+fn svg_size(text: &str) -> (u32, u32) {
+    let start = text.find("<svg").expect("no <svg");
+    assert!(text.trim_end().ends_with("</svg>"), "SVG not closed");
+    let head = &text[start..start + text[start..].find('>').unwrap()];
+    let attr = |name: &str| -> u32 {
+        let at = head.find(&format!("{name}=\"")).unwrap_or_else(|| panic!("no {name} in {head}")) + name.len() + 2;
+        head[at..at + head[at..].find('"').unwrap()].parse().unwrap()
+    };
+    (attr("width"), attr("height"))
+}
+
+fn render_synthetic(name: &str) -> (std::path::PathBuf, feedlab_report::Rendered) {
+    let dir = common::temp_dir(name);
+    for d in common::all() {
+        common::write(&dir, &d);
+    }
+    let rendered = render_all(&dir).expect("render_all");
+    (dir, rendered)
+}
+
+#[test]
+fn every_chart_is_a_valid_svg_and_png_of_the_right_size() {
+    let (dir, rendered) = render_synthetic("charts");
+    eprintln!("synthetic report rendered in {}", dir.display());
+    assert_eq!(rendered.experiments.len(), CHARTS.len());
+    for ((exp, charts), r) in CHARTS.iter().zip(&rendered.experiments) {
+        assert_eq!(r.section.experiment, *exp, "report order");
+        let names: Vec<&str> = r.charts.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, *charts, "{exp}");
+        for (c, chart) in r.charts.iter().zip(&r.section.charts) {
+            let expected = feedlab_report::draw::size_of(chart);
+            let png = std::fs::read(&c.png).unwrap();
+            assert_eq!(png_size(&png), expected, "{}", c.png.display());
+            // A blank image compresses to almost nothing; a drawn chart does not.
+            assert!(png.len() > 10_000, "{} suspiciously small", c.png.display());
+            let svg = std::fs::read_to_string(&c.svg).unwrap();
+            assert_eq!(svg_size(&svg), expected, "{}", c.svg.display());
+            assert!(svg.contains(&c.title), "{} lacks its title", c.svg.display());
+            assert!(svg.contains("font-family=\"sans-serif\""));
+        }
+        assert!(r.csv.is_file());
+        let csv = std::fs::read_to_string(&r.csv).unwrap();
+        assert_eq!(csv.lines().count(), r.section.tables.len().max(1) * 0 + common::all().iter().find(|d| d.experiment == *exp).unwrap().steps.len() + 1);
+    }
+}
+
+#[test]
+fn pages_reference_every_chart_and_verdict() {
+    let (dir, rendered) = render_synthetic("pages");
+    let readme = std::fs::read_to_string(&rendered.readme).unwrap();
+    let html = std::fs::read_to_string(&rendered.html).unwrap();
+    let index: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&rendered.index).unwrap()).unwrap();
+    assert_eq!(rendered.readme, dir.join("README.md"));
+    let mut inline_svgs = 0;
+    for (i, r) in rendered.experiments.iter().enumerate() {
+        assert!(readme.contains(&format!("## {}", r.section.title)));
+        let ie = &index["experiments"][i];
+        assert_eq!(ie["experiment"], r.section.experiment.as_str());
+        for (j, c) in r.charts.iter().enumerate() {
+            assert!(readme.contains(&format!("]({})", c.png_rel)), "README lacks {}", c.png_rel);
+            assert!(readme.contains(&format!("]({})", c.svg_rel)), "README lacks {}", c.svg_rel);
+            assert!(html.contains(&format!("href=\"{}\"", c.svg_rel)), "HTML lacks {}", c.svg_rel);
+            assert_eq!(ie["charts"][j]["png"], c.png_rel.as_str());
+            assert!(dir.join(ie["charts"][j]["svg"].as_str().unwrap()).is_file());
+            inline_svgs += 1;
+        }
+        assert!(!r.section.verdicts.is_empty(), "{} has no verdict", r.section.experiment);
+        for (j, v) in r.section.verdicts.iter().enumerate() {
+            assert!(readme.contains(&v.paragraph()), "README lacks verdict {}", v.claim);
+            assert_eq!(ie["verdicts"][j]["claim"], v.claim.as_str());
+        }
+    }
+    assert_eq!(html.matches("<svg").count(), inline_svgs, "every chart inline exactly once");
+    assert!(!html.contains("<?xml"));
+    // The Kaazing table is there with its source, their numbers quoted and our 100k computed.
+    assert!(readme.contains("Quantum Leap in Scalability"));
+    assert!(readme.contains("| Kaazing polling (quoted) | 871 | 6.6 quoted | 66 quoted | 665 quoted |"), "{readme}");
+    assert!(readme.contains("| Kaazing WebSocket (quoted) | 2 | 0.015 quoted | 0.153 quoted | 1.526 quoted |"));
+    assert!(readme.contains("computed"));
+    assert!(readme.contains("synthetic"), "run machine printed");
+    // Rendering again gives the same pages.
+    let again = render_all(&dir).unwrap();
+    assert_eq!(std::fs::read_to_string(&again.readme).unwrap(), readme);
+}
+
+#[test]
+fn render_experiment_alone_writes_its_charts() {
+    let dir = common::temp_dir("one");
+    let r = render_experiment(&dir, &common::rtt()).unwrap();
+    assert!(dir.join("rtt/latency.svg").is_file() && dir.join("rtt/latency.png").is_file());
+    assert!(dir.join("rtt/data.csv").is_file());
+    assert!(!dir.join("README.md").exists(), "pages are render_all's job");
+    assert_eq!(r.charts.len(), 1);
+    let mut bad = common::rtt();
+    bad.experiment = "../escape".into();
+    assert!(matches!(render_experiment(&dir, &bad), Err(Error::InvalidName { .. })));
+}
+
+fn usage_error(out: &Path) -> clap::Error {
+    let err = report(ReportArgs { out: out.to_owned() }).expect_err("should fail");
+    match err.downcast::<clap::Error>() {
+        Ok(e) => e,
+        Err(other) => panic!("not a usage error: {other:#}"),
+    }
+}
+
+#[test]
+fn bad_input_is_a_usage_error() {
+    let empty = common::temp_dir("empty");
+    let e = usage_error(&empty);
+    assert_eq!(e.kind(), clap::error::ErrorKind::InvalidValue);
+    assert!(e.to_string().contains("no experiment data"), "{e}");
+
+    let e = usage_error(&empty.join("does-not-exist"));
+    assert!(e.to_string().contains("no experiment data"), "{e}");
+
+    let malformed = common::temp_dir("malformed");
+    std::fs::create_dir_all(malformed.join("rtt")).unwrap();
+    std::fs::write(malformed.join("rtt/data.json"), "{\"experiment\": \"rtt\", \"steps\": [").unwrap();
+    let e = usage_error(&malformed);
+    assert!(e.to_string().contains("rtt/data.json"), "{e}");
+    assert!(!malformed.join("README.md").exists(), "nothing written on bad input");
+
+    let mismatch = common::temp_dir("mismatch");
+    common::write(&mismatch, &common::rtt());
+    std::fs::rename(mismatch.join("rtt"), mismatch.join("other")).unwrap();
+    let e = usage_error(&mismatch);
+    assert!(e.to_string().contains("\"other\""), "{e}");
+}
+
+#[test]
+fn cli_renders_and_defaults_to_results() {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: ReportArgs,
+    }
+    assert_eq!(Cli::parse_from(["report"]).args.out, Path::new("results"));
+    let (dir, _) = render_synthetic("cli");
+    let args = Cli::parse_from(["report", "--out", dir.to_str().unwrap()]).args;
+    report(args).unwrap();
+    assert!(dir.join("index.html").is_file());
+}
