@@ -55,7 +55,7 @@ pub struct Machine {
 
 /// One measured configuration: what was asked (`params`), what the harness saw (`bench`), what the server
 /// process cost (`server`) and optionally how it evolved second by second (`timeline`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     /// Short label for tables, e.g. `poll 1000 clients minimal`.
     #[serde(default)]
@@ -73,42 +73,35 @@ pub struct Step {
     pub timeline: Vec<Sample>,
 }
 
-/// The parameters of one step. Missing values take the harness defaults.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The parameters of one step, as the experiment file set them. Every field is optional: when absent, the
+/// value the harness recorded in its result is used (see the accessors on [`Step`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Params {
-    /// Transport under test; when absent the bench result's `transport` is used.
+    /// Transport under test.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transport: Option<Transport>,
     /// Number of simulated clients.
-    pub clients: u64,
-    /// Polling interval in ms (polling only; other transports ignore it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clients: Option<u64>,
+    /// Polling interval in ms (polling only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub poll_interval_ms: Option<f64>,
     /// Publish rate in messages per second (0 for a quiet feed).
-    pub rate_per_s: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_per_s: Option<f64>,
     /// Header profile the clients sent.
-    pub headers: HeaderProfile,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headers: Option<HeaderProfile>,
     /// Simulated round-trip time in ms (0 = direct).
-    pub rtt_ms: f64,
-    /// Long-poll / poll batch limit (`limit=`), when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt_ms: Option<f64>,
+    /// Poll / long-poll batch limit (`limit=`), when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
     /// Any other parameter the experiment file set, kept so tables and future charts can show it.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
-}
-
-impl Default for Params {
-    fn default() -> Self {
-        Self {
-            transport: None,
-            clients: 0,
-            poll_interval_ms: None,
-            rate_per_s: 1.0,
-            headers: HeaderProfile::Minimal,
-            rtt_ms: 0.0,
-            limit: None,
-            extra: BTreeMap::new(),
-        }
-    }
 }
 
 /// The four transports, in the order every chart and table lists them.
@@ -164,6 +157,9 @@ pub enum HeaderProfile {
     Minimal,
     /// The header set a current Chromium sends for a same-origin `fetch()`.
     Browser,
+    /// A profile this report does not know (a newer harness); shown as "other".
+    #[serde(other)]
+    Other,
 }
 
 impl HeaderProfile {
@@ -172,46 +168,87 @@ impl HeaderProfile {
         match self {
             HeaderProfile::Minimal => "minimal",
             HeaderProfile::Browser => "browser",
+            HeaderProfile::Other => "other",
         }
     }
 }
 
-/// The harness's result for one run (the fields of its `--json` output the report reads).
+/// The harness's result for one run: the fields of `feedlab bench --json` (`crates/harness/src/result.rs`,
+/// schema version 1) that the report reads. Unknown fields are ignored, missing ones take defaults.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BenchResult {
     /// Transport the clients used.
     pub transport: Option<Transport>,
+    /// Header profile the clients sent.
+    pub headers: Option<HeaderProfile>,
     /// Number of simulated clients.
     pub clients: u64,
-    /// Measured (steady-state) duration in seconds; rates are per this duration.
+    /// Measured window in seconds (publishing time); rates are per this duration.
     pub duration_s: f64,
+    /// Publish rate asked for, msg/s.
+    pub rate_per_s: Option<f64>,
+    /// Polling interval, ms (poll only).
+    pub poll_interval_ms: Option<f64>,
+    /// Simulated round trip, ms.
+    pub rtt_ms: Option<f64>,
+    /// The run was interrupted: figures cover only what was measured until then.
+    pub cancelled: bool,
     /// Messages the harness published.
     pub published: u64,
-    /// Messages delivered, summed over clients.
+    /// Distinct messages delivered, summed over clients.
     pub delivered: u64,
-    /// Published ids a client never got (must be 0).
+    /// Messages clients should have received, summed over clients.
+    pub expected: u64,
+    /// Expected ids a client never got (must be 0).
     pub lost: u64,
     /// Ids a client got more than once (must be 0).
     pub duplicated: u64,
     /// Ids a client got out of order (must be 0).
     pub reordered: u64,
-    /// HTTP requests sent by all clients (a WebSocket or SSE connection counts one).
+    /// HTTP requests sent by all clients (polls, long-polls, SSE requests, WebSocket upgrades).
     pub requests: u64,
-    /// Answers that carried no message (polling's wasted requests).
+    /// Poll/long-poll answers that carried no message (polling's wasted requests).
     pub empty_responses: u64,
     /// TCP connections opened.
     pub connections: u64,
     /// Wire bytes by category, summed over clients.
     pub bytes: Bytes,
-    /// (request + response header bytes + SSE/WS framing) / delivered, handshakes excluded: the Kaazing figure.
-    pub overhead_bytes_per_message: f64,
-    /// Connection-setup bytes (WS handshake, SSE response head) / delivered.
-    pub setup_bytes_per_message: f64,
+    /// (request + response header bytes + framing) / delivered, handshakes excluded: the Kaazing figure.
+    /// `None` when nothing was delivered.
+    pub overhead_bytes_per_message: Option<f64>,
+    /// Connection-setup bytes (WS handshake, SSE request and response head) / delivered.
+    pub setup_bytes_per_message: Option<f64>,
     /// Delivery latency (receive instant - publish `ts`), merged over clients, in microseconds.
     pub latency_us: Latency,
-    /// Error counts by kind (e.g. `{"http_503": 12, "connect": 0}`); see [`Errors`].
+    /// Poll and long-poll: answer instant minus intended send time, microseconds.
+    pub request_latency_us: Option<Latency>,
+    /// Error counts by kind (`http_503`, `connect`, ...); see [`Errors`].
     pub errors: Errors,
+    /// The harness's per-second deltas.
+    pub timeline: Vec<HarnessPoint>,
+}
+
+/// One second of the harness's own timeline (per-second deltas).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HarnessPoint {
+    /// Seconds since the measured window started (end of the slot).
+    pub t_s: f64,
+    /// Messages delivered to clients in this second.
+    pub delivered: u64,
+    /// Client requests sent in this second.
+    pub requests: u64,
+    /// Client errors (any kind, 503s included) in this second.
+    pub errors: u64,
+    /// 503 answers in this second, when the harness breaks them out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_503: Option<u64>,
+    /// p99 answer latency in this second, microseconds, when the harness records it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_p99_us: Option<f64>,
+    /// Client connections open at the end of this second.
+    pub open_connections: u64,
 }
 
 /// Wire bytes by category, as counted by the harness's byte-counting stream.
@@ -226,14 +263,25 @@ pub struct Bytes {
     pub body: u64,
     /// SSE `id:`/`data:` lines and WebSocket frame headers.
     pub framing: u64,
-    /// WebSocket upgrade exchange and SSE response head.
+    /// WebSocket upgrade exchange.
     pub handshake: u64,
+    /// Keep-alive traffic: SSE comments, WebSocket ping/pong/close frames.
+    pub control: u64,
+    /// Every byte clients wrote.
+    pub sent: u64,
+    /// Every byte clients read.
+    pub received: u64,
 }
 
 impl Bytes {
-    /// Every byte on the wire for delivery, all categories together.
+    /// Every byte on the wire for delivery: `sent + received` when recorded, else the categories summed.
     pub fn total(&self) -> u64 {
-        self.request_headers + self.response_headers + self.body + self.framing + self.handshake
+        let wire = self.sent + self.received;
+        if wire > 0 {
+            wire
+        } else {
+            self.request_headers + self.response_headers + self.body + self.framing + self.handshake + self.control
+        }
     }
 
     /// Header and framing bytes only: what Kaazing's comparison counts.
@@ -246,6 +294,8 @@ impl Bytes {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Latency {
+    /// Number of samples.
+    pub count: u64,
     /// Mean.
     pub mean: f64,
     /// Median.
@@ -254,6 +304,8 @@ pub struct Latency {
     pub p90: f64,
     /// 99th percentile.
     pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
     /// Maximum.
     pub max: f64,
 }
@@ -324,22 +376,25 @@ pub struct ServerUsage {
     pub rss_mib_end: f64,
 }
 
-/// One per-second sample of a step's timeline (the overload experiment).
+/// One per-second sample of a step's timeline (the overload experiment). The suite may record these itself
+/// (`Step::timeline`); otherwise they come from the harness's own timeline ([`Step::samples`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Sample {
     /// Seconds since the step started (end of the sampled second).
     pub t_s: f64,
-    /// Requests answered in that second (any status).
+    /// Requests sent in that second.
     pub requests_per_s: f64,
-    /// Answers that were 503 (over capacity) in that second.
-    pub rejected_503_per_s: f64,
-    /// Other failures (connect errors, resets, timeouts, 5xx other than 503) in that second.
+    /// Client errors of any kind in that second, 503 answers included.
     pub errors_per_s: f64,
+    /// Of those, 503 answers (over capacity), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected_503_per_s: Option<f64>,
     /// Messages delivered in that second.
     pub delivered_per_s: f64,
-    /// 99th percentile latency of the answers in that second, microseconds (0 when none).
-    pub p99_us: f64,
+    /// 99th percentile answer latency in that second, microseconds, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p99_us: Option<f64>,
 }
 
 impl Step {
@@ -350,7 +405,46 @@ impl Step {
 
     /// Number of clients: the parameter when given, else what the harness reported.
     pub fn clients(&self) -> u64 {
-        if self.params.clients > 0 { self.params.clients } else { self.bench.clients }
+        self.params.clients.filter(|c| *c > 0).unwrap_or(self.bench.clients)
+    }
+
+    /// Publish rate in msg/s, when known.
+    pub fn rate_per_s(&self) -> Option<f64> {
+        self.params.rate_per_s.or(self.bench.rate_per_s)
+    }
+
+    /// Polling interval in ms, when known.
+    pub fn poll_interval_ms(&self) -> Option<f64> {
+        self.params.poll_interval_ms.or(self.bench.poll_interval_ms)
+    }
+
+    /// Header profile (minimal when not recorded).
+    pub fn headers(&self) -> HeaderProfile {
+        self.params.headers.or(self.bench.headers).unwrap_or_default()
+    }
+
+    /// Simulated round trip in ms (0 when not recorded).
+    pub fn rtt_ms(&self) -> f64 {
+        self.params.rtt_ms.or(self.bench.rtt_ms).unwrap_or(0.0)
+    }
+
+    /// Per-second samples: the suite's own when it recorded them, else the harness's timeline.
+    pub fn samples(&self) -> Vec<Sample> {
+        if !self.timeline.is_empty() {
+            return self.timeline.clone();
+        }
+        self.bench
+            .timeline
+            .iter()
+            .map(|p| Sample {
+                t_s: p.t_s,
+                requests_per_s: p.requests as f64,
+                errors_per_s: p.errors as f64,
+                rejected_503_per_s: p.http_503.map(|v| v as f64),
+                delivered_per_s: p.delivered as f64,
+                p99_us: p.latency_p99_us,
+            })
+            .collect()
     }
 }
 
@@ -380,8 +474,8 @@ mod tests {
     fn minimal_file_parses_with_defaults() {
         let d = ExperimentData::from_json(r#"{"experiment":"idle-cost","steps":[{"bench":{}}]}"#).unwrap();
         assert_eq!(d.experiment, "idle-cost");
-        assert_eq!(d.steps[0].params.rate_per_s, 1.0);
-        assert_eq!(d.steps[0].params.headers, HeaderProfile::Minimal);
+        assert_eq!(d.steps[0].rate_per_s(), None);
+        assert_eq!(d.steps[0].headers(), HeaderProfile::Minimal);
         assert!(d.steps[0].server.is_none());
     }
 
@@ -420,10 +514,34 @@ mod tests {
     }
 
     #[test]
+    fn params_fall_back_to_the_bench_result() {
+        let d = ExperimentData::from_json(
+            r#"{"experiment":"x","steps":[{"params":{"clients":5},"bench":{"transport":"poll","clients":7,
+                "headers":"browser","rate_per_s":2,"poll_interval_ms":500,"rtt_ms":50,
+                "overhead_bytes_per_message":null,"timeline":[{"t_s":1,"requests":10,"errors":2}]}}]}"#,
+        )
+        .unwrap();
+        let s = &d.steps[0];
+        assert_eq!(s.clients(), 5);
+        assert_eq!(s.transport(), Some(Transport::Poll));
+        assert_eq!(s.headers(), HeaderProfile::Browser);
+        assert_eq!((s.rate_per_s(), s.poll_interval_ms(), s.rtt_ms()), (Some(2.0), Some(500.0), 50.0));
+        assert_eq!(s.bench.overhead_bytes_per_message, None);
+        let samples = s.samples();
+        assert_eq!((samples[0].requests_per_s, samples[0].errors_per_s, samples[0].rejected_503_per_s), (10.0, 2.0, None));
+    }
+
+    #[test]
+    fn unknown_header_profile_is_other() {
+        let d = ExperimentData::from_json(r#"{"experiment":"x","steps":[{"bench":{"headers":"curl"}}]}"#).unwrap();
+        assert_eq!(d.steps[0].headers(), HeaderProfile::Other);
+    }
+
+    #[test]
     fn round_trips() {
         let d = ExperimentData::from_json(
             r#"{"experiment":"x","steps":[{"params":{"transport":"sse"},"bench":{"errors":{"http_503":1}},
-                "server":{"cpu_s":1.5},"timeline":[{"t_s":1,"requests_per_s":3}]}]}"#,
+                "server":{"cpu_s":1.5},"timeline":[{"t_s":1,"requests_per_s":3,"p99_us":4}]}]}"#,
         )
         .unwrap();
         let back = ExperimentData::from_json(&serde_json::to_string(&d).unwrap()).unwrap();

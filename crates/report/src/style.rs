@@ -125,6 +125,16 @@ pub fn format_table(v: f64) -> String {
     }
 }
 
+/// Writes an axis tick: like [`format_number`], but thousands as `k` from 1,000 so a log axis reads
+/// `100, 1k, 10k` rather than `100, 1000, 10k`.
+pub fn format_tick(v: f64) -> String {
+    if v.is_finite() && (1e3..1e6).contains(&v.abs()) {
+        format!("{}k", trim(v / 1e3, 1))
+    } else {
+        format_number(v)
+    }
+}
+
 fn trim(v: f64, decimals: usize) -> String {
     let s = format!("{v:.decimals$}");
     if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_owned() } else { s }
@@ -148,6 +158,9 @@ mod tests {
         assert_eq!(format_number(20000.0), "20k");
         assert_eq!(format_number(15000.0), "15k");
         assert_eq!(format_number(1e6), "1M");
+        assert_eq!(format_tick(1000.0), "1k");
+        assert_eq!(format_tick(2500.0), "2.5k");
+        assert_eq!(format_tick(500.0), "500");
         assert_eq!(format_table(100000.0), "100,000");
         assert_eq!(format_table(1234.4), "1,234");
         assert_eq!(format_table(871.0), "871");

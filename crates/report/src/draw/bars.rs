@@ -19,7 +19,7 @@ pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &BarCha
     let n = c.groups.len().max(1);
     let values: Vec<f64> = c.series.iter().flat_map(|s| s.values.iter().flatten().copied()).collect();
     // Headroom above the tallest bar for its value label: a factor on log scales, a share on linear ones.
-    let top = values.iter().copied().fold(0f64, f64::max) * if c.y.log { 3.0 } else { 1.08 };
+    let top = values.iter().copied().fold(0f64, f64::max) * if c.y.log { 1.6 } else { 1.08 };
     let y = Scale::covering(values.iter().copied().chain(c.refs.iter().map(|r| r.y)).chain([top]), c.y.log, true);
     let x = Scale::fixed(0.0..n as f64, (0..n).map(|g| g as f64 + 0.5).collect());
     let bottom = y.lo();
@@ -32,17 +32,18 @@ pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &BarCha
     let group_name = move |v: &f64| groups.get(v.floor().max(0.0) as usize).cloned().unwrap_or_default();
     configure_mesh(&mut chart, &c.x_label, &c.y.label, &group_name, false)?;
 
-    let k = c.series.len().max(1) as f64;
-    let slot = GROUP_FILL / k;
     let value_style = (style::FONT, style::VALUE_SIZE)
         .into_font()
         .color(&style::INK)
         .pos(Pos::new(HPos::Center, VPos::Bottom));
-    for (si, s) in c.series.iter().enumerate() {
-        let color = rgb(s.color);
-        for (g, v) in s.values.iter().enumerate() {
-            let Some(v) = *v else { continue };
-            let left = g as f64 + (1.0 - GROUP_FILL) / 2.0 + si as f64 * slot;
+    for g in 0..c.groups.len() {
+        // Only series measured in this group get a slot, so a group never shows gaps for missing bars.
+        let present: Vec<(&crate::chart::BarSeries, f64)> =
+            c.series.iter().filter_map(|s| Some((s, (*s.values.get(g)?)?))).collect();
+        let slot = GROUP_FILL / present.len().max(1) as f64;
+        for (i, (s, v)) in present.into_iter().enumerate() {
+            let color = rgb(s.color);
+            let left = g as f64 + (1.0 - GROUP_FILL) / 2.0 + i as f64 * slot;
             let (x0, x1) = (left + slot * BAR_GAP, left + slot * (1.0 - BAR_GAP));
             let visible = v > bottom || (!c.y.log && v > 0.0);
             if visible {

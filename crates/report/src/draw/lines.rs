@@ -42,7 +42,7 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
         .x_label_area_size(style::X_LABEL_AREA)
         .y_label_area_size(style::Y_LABEL_AREA)
         .build_cartesian_2d(x, y)?;
-    configure_mesh(&mut chart, &x_axis.label, &y_axis.label, &|v| style::format_number(*v), true)?;
+    configure_mesh(&mut chart, &x_axis.label, &y_axis.label, &|v| style::format_tick(*v), true)?;
     for s in series {
         // A log axis cannot show zero or negative values: such points are left out, not faked.
         let points: Vec<(f64, f64)> = s

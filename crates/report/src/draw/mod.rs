@@ -286,7 +286,7 @@ impl Ranged for Scale {
 
 impl ValueFormatter<f64> for Scale {
     fn format(value: &f64) -> String {
-        style::format_number(*value)
+        style::format_tick(*value)
     }
 }
 
@@ -302,7 +302,7 @@ fn configure_mesh<DB: DrawingBackend>(
     mesh.x_desc(x_desc)
         .y_desc(y_desc)
         .x_label_formatter(x_format)
-        .y_label_formatter(&|v| style::format_number(*v))
+        .y_label_formatter(&|v| style::format_tick(*v))
         .label_style((style::FONT, style::LABEL_SIZE).into_font().color(&style::INK))
         .axis_desc_style((style::FONT, style::AXIS_DESC_SIZE).into_font().color(&style::INK))
         .x_labels(10)

@@ -38,7 +38,7 @@ pub(crate) fn step(t: Transport, clients: u64, f: impl FnOnce(&mut Step)) -> Ste
         Transport::Sse => 15.0,
         Transport::Ws => 2.0,
     };
-    bench.overhead_bytes_per_message = per_msg;
+    bench.overhead_bytes_per_message = Some(per_msg);
     bench.bytes.request_headers = (per_msg * delivered as f64 * 0.5) as u64;
     bench.bytes.response_headers = (per_msg * delivered as f64 * 0.5) as u64;
     bench.bytes.body = delivered * 100;
@@ -47,7 +47,7 @@ pub(crate) fn step(t: Transport, clients: u64, f: impl FnOnce(&mut Step)) -> Ste
     bench.latency_us.p99 = 3000.0;
     let mut s = Step {
         label: String::new(),
-        params: Params { transport: Some(t), clients, ..Params::default() },
+        params: Params { transport: Some(t), clients: Some(clients), rate_per_s: Some(1.0), ..Params::default() },
         bench,
         server: Some(ServerUsage { cpu_s: 1.0, rss_mib_start: 10.0, rss_mib_peak: 20.0, rss_mib_end: 12.0 }),
         timeline: Vec::new(),

@@ -19,7 +19,7 @@ const SOURCE: &str = "the textbook model of polling";
 /// Polling points: (interval ms, p50 ms, p99 ms), sorted by interval.
 fn poll_points(data: &ExperimentData) -> Vec<(f64, f64, f64)> {
     let mut p: Vec<_> = of(data, Transport::Poll)
-        .filter_map(|s| Some((s.params.poll_interval_ms?, ms(s.bench.latency_us.p50), ms(s.bench.latency_us.p99))))
+        .filter_map(|s| Some((s.poll_interval_ms()?, ms(s.bench.latency_us.p50), ms(s.bench.latency_us.p99))))
         .collect();
     p.sort_by(|a, b| a.0.total_cmp(&b.0));
     p
@@ -94,7 +94,7 @@ fn table(data: &ExperimentData) -> Table {
             .flat_map(|t| of(data, t))
             .map(|s| {
                 let l = &s.bench.latency_us;
-                let interval = s.params.poll_interval_ms.filter(|_| s.transport() == Some(Transport::Poll));
+                let interval = s.poll_interval_ms().filter(|_| s.transport() == Some(Transport::Poll));
                 vec![
                     step_name(s),
                     s.transport().map_or("-", Transport::name).into(),

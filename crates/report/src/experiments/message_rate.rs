@@ -20,7 +20,7 @@ const SOURCE: &str = "the classic explanation of long-polling and streaming";
 
 /// (msg/s, value) per transport, sorted by rate.
 fn points(data: &ExperimentData, t: Transport, f: impl Fn(&Step) -> Option<f64>) -> Vec<(f64, f64)> {
-    let mut p: Vec<_> = of(data, t).filter_map(|s| Some((s.params.rate_per_s, f(s)?))).collect();
+    let mut p: Vec<_> = of(data, t).filter_map(|s| Some((s.rate_per_s()?, f(s)?))).collect();
     p.sort_by(|a, b| a.0.total_cmp(&b.0));
     p
 }
@@ -54,7 +54,7 @@ fn chart(
 }
 
 fn rate_range(data: &ExperimentData) -> Option<(f64, f64)> {
-    let rates: Vec<f64> = data.steps.iter().map(|s| s.params.rate_per_s).filter(|r| *r > 0.0).collect();
+    let rates: Vec<f64> = data.steps.iter().filter_map(|s| s.rate_per_s()).filter(|r| *r > 0.0).collect();
     Some((rates.iter().copied().reduce(f64::min)?, rates.iter().copied().reduce(f64::max)?))
 }
 
@@ -71,7 +71,7 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
             kind: LineKind::Level,
             points: vec![(lo, 1.0), (hi, 1.0)],
         });
-        let interval = of(data, Transport::Poll).find_map(|s| s.params.poll_interval_ms);
+        let interval = of(data, Transport::Poll).find_map(|s| s.poll_interval_ms());
         if let Some(i) = interval {
             // A poller sends 1000/i requests per second whatever the rate: 1000 / (i x rate) per message.
             theory.push(Series {
@@ -96,7 +96,7 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
             "overhead-per-message",
             "Header + framing bytes per delivered message vs message rate",
             "overhead per message (B)",
-            |s| Some(s.bench.overhead_bytes_per_message).filter(|_| s.bench.delivered > 0),
+            |s| s.bench.overhead_bytes_per_message.filter(|_| s.bench.delivered > 0),
             Vec::new(),
         ),
         chart(
@@ -120,10 +120,10 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
                 vec![
                     step_name(s),
                     s.transport().map_or("-", Transport::name).into(),
-                    cell(s.params.rate_per_s),
+                    cell_opt(s.rate_per_s()),
                     cell(s.bench.delivered as f64),
                     cell_opt(requests_per_message(s)),
-                    cell(s.bench.overhead_bytes_per_message),
+                    cell_opt(s.bench.overhead_bytes_per_message),
                     cell(ms(s.bench.latency_us.p50)),
                     cell(ms(s.bench.latency_us.p99)),
                 ]
@@ -201,7 +201,7 @@ mod tests {
 
     fn at(t: Transport, rate: f64, requests: u64, delivered: u64) -> Step {
         step(t, 10, |s| {
-            s.params.rate_per_s = rate;
+            s.params.rate_per_s = Some(rate);
             s.bench.requests = requests;
             s.bench.delivered = delivered;
         })

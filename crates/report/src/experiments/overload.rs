@@ -2,7 +2,7 @@
 //! over capacity the server answers 503 + Retry-After quickly instead of collapsing, and it recovers once
 //! the storm passes.
 
-use super::{Section, Table, cell, median, ms, step_name};
+use super::{Section, Table, cell, ms, step_name};
 use crate::chart::{Axis, Chart, Color, LineKind, Panel, Series, TimelineChart};
 use crate::data::{ExperimentData, Sample, Step, Transport};
 use crate::style::format_number;
@@ -15,49 +15,68 @@ pub const RECOVERY_SAMPLES: usize = 3;
 
 const SOURCE: &str = "feedlab DESIGN 3 (load shedding), after the usual advice to shed load rather than queue";
 
-fn timeline_chart(name: String, s: &Step) -> Chart {
+fn timeline_chart(name: String, s: &Step, samples: &[Sample]) -> Chart {
     let t = s.transport().unwrap_or(Transport::Poll);
-    let pick = |f: fn(&Sample) -> f64| s.timeline.iter().map(|x| (x.t_s, f(x))).collect::<Vec<_>>();
-    let mut top = vec![
-        Series {
-            label: format!("{} requests/s", t.name()),
-            color: Color::Transport(t),
+    let pick = |f: &dyn Fn(&Sample) -> Option<f64>| samples.iter().filter_map(|x| Some((x.t_s, f(x)?))).collect::<Vec<_>>();
+    let mut top = vec![Series {
+        label: format!("{} requests/s", t.name()),
+        color: Color::Transport(t),
+        kind: LineKind::Measured,
+        points: pick(&|x| Some(x.requests_per_s)),
+    }];
+    if samples.iter().any(|x| x.rejected_503_per_s.is_some()) {
+        top.push(Series {
+            label: "503 answers/s".into(),
+            color: Color::Rejected,
             kind: LineKind::Measured,
-            points: pick(|x| x.requests_per_s),
-        },
-        Series { label: "503 answers/s".into(), color: Color::Rejected, kind: LineKind::Measured, points: pick(|x| x.rejected_503_per_s) },
-    ];
-    if s.timeline.iter().any(|x| x.errors_per_s > 0.0) {
-        top.push(Series { label: "other errors/s".into(), color: Color::Error, kind: LineKind::Measured, points: pick(|x| x.errors_per_s) });
+            points: pick(&|x| x.rejected_503_per_s),
+        });
+        if samples.iter().any(|x| x.errors_per_s > x.rejected_503_per_s.unwrap_or(0.0)) {
+            top.push(Series {
+                label: "other errors/s".into(),
+                color: Color::Error,
+                kind: LineKind::Measured,
+                points: pick(&|x| Some(x.errors_per_s - x.rejected_503_per_s.unwrap_or(0.0))),
+            });
+        }
+    } else {
+        top.push(Series {
+            label: "errors/s (503s included)".into(),
+            color: Color::Rejected,
+            kind: LineKind::Measured,
+            points: pick(&|x| Some(x.errors_per_s)),
+        });
     }
     let top_values: Vec<f64> = top.iter().flat_map(|s| s.points.iter().map(|p| p.1)).collect();
-    let p99: Vec<(f64, f64)> = s.timeline.iter().filter(|x| x.p99_us > 0.0).map(|x| (x.t_s, ms(x.p99_us))).collect();
+    let mut panels = vec![Panel { y: Axis::auto("per second (1/s)", top_values), series: top }];
+    let p99 = pick(&|x| x.p99_us.filter(|v| *v > 0.0).map(ms));
+    if !p99.is_empty() {
+        panels.push(Panel {
+            y: Axis::auto("p99 latency (ms)", p99.iter().map(|p| p.1)),
+            series: vec![Series { label: "p99 latency".into(), color: Color::Ink, kind: LineKind::Measured, points: p99 }],
+        });
+    }
     Chart::Timeline(TimelineChart {
         name,
         title: format!("Overload timeline: {}", step_name(s)),
-        x: Axis::linear("time since step start (s)"),
-        panels: vec![
-            Panel { y: Axis::auto("answers per second (1/s)", top_values), series: top },
-            Panel {
-                y: Axis::auto("p99 latency (ms)", p99.iter().map(|p| p.1)),
-                series: vec![Series { label: "p99 latency".into(), color: Color::Ink, kind: LineKind::Measured, points: p99 }],
-            },
-        ],
+        x: Axis::linear("time since the step started (s)"),
+        panels,
     })
 }
 
 pub(super) fn shape(data: &ExperimentData) -> Section {
     let mut section = Section::empty(data);
-    section.intro = "More pollers than the server admits, then a quiet period; the harness samples answers, 503s \
-                     and latency every second."
+    section.intro = "More pollers than the server admits, then a quieter period; requests, errors and (when \
+                     recorded) 503s and latency are sampled every second."
         .into();
-    let with_timeline: Vec<&Step> = data.steps.iter().filter(|s| !s.timeline.is_empty()).collect();
-    section.charts = with_timeline
+    let with_samples: Vec<(&Step, Vec<Sample>)> =
+        data.steps.iter().map(|s| (s, s.samples())).filter(|(_, v)| !v.is_empty()).collect();
+    section.charts = with_samples
         .iter()
         .enumerate()
-        .map(|(i, s)| timeline_chart(if i == 0 { "timeline".into() } else { format!("timeline-{}", i + 1) }, s))
+        .map(|(i, (s, v))| timeline_chart(if i == 0 { "timeline".into() } else { format!("timeline-{}", i + 1) }, s, v))
         .collect();
-    if with_timeline.is_empty() {
+    if with_samples.is_empty() {
         section.notes.push("No step has a per-second timeline, so there is no timeline chart.".into());
     }
     section.tables = vec![Table {
@@ -84,38 +103,53 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
             })
             .collect(),
     }];
-    // Verdicts on the longest timeline.
-    let main = with_timeline.iter().max_by_key(|s| s.timeline.len()).map(|s| s.timeline.as_slice()).unwrap_or(&[]);
-    section.verdicts = vec![shed(main), recover(main)];
+    // Verdicts on the step with the longest timeline (else the first step).
+    let main = with_samples.iter().max_by_key(|(_, v)| v.len()).map(|(s, v)| (*s, v.as_slice()));
+    let main = main.or_else(|| data.steps.first().map(|s| (s, &[][..])));
+    section.verdicts = match main {
+        Some((step, samples)) => vec![shed(step, samples), recover(samples)],
+        None => vec![shed(&Step::default(), &[]), recover(&[])],
+    };
     section
 }
 
-fn shed(t: &[Sample]) -> Verdict {
-    let rejected: f64 = t.iter().map(|x| x.rejected_503_per_s).sum();
-    let errors: f64 = t.iter().map(|x| x.errors_per_s).sum();
-    let storm_p99 = t.iter().filter(|x| x.rejected_503_per_s > 0.0).map(|x| ms(x.p99_us)).fold(0f64, f64::max);
-    let outcome = if t.is_empty() || rejected == 0.0 {
-        Outcome::Inconclusive
+/// Worst p99 latency while shedding, ms, and what it was measured on.
+fn storm_p99(step: &Step, t: &[Sample]) -> (f64, &'static str) {
+    let per_second = t.iter().filter(|x| x.errors_per_s > 0.0).filter_map(|x| x.p99_us).map(ms).reduce(f64::max);
+    match (per_second, step.bench.request_latency_us) {
+        (Some(v), _) => (v, "worst per-second p99 while errors occurred"),
+        (None, Some(r)) => (ms(r.p99), "p99 answer latency over the step"),
+        (None, None) => (ms(step.bench.latency_us.p99), "p99 delivery latency over the step"),
+    }
+}
+
+fn shed(step: &Step, t: &[Sample]) -> Verdict {
+    let e = &step.bench.errors;
+    let from_samples: f64 = t.iter().filter_map(|x| x.rejected_503_per_s).sum();
+    let rejected = (e.rejected_503() as f64).max(from_samples);
+    let other = if e.total() > 0 {
+        e.other() as f64
     } else {
-        Outcome::from_bool(errors == 0.0 && storm_p99 <= QUICK_MS)
+        t.iter().map(|x| x.errors_per_s - x.rejected_503_per_s.unwrap_or(x.errors_per_s)).sum()
     };
+    let (p99, what) = storm_p99(step, t);
+    let outcome = if rejected == 0.0 { Outcome::Inconclusive } else { Outcome::from_bool(other == 0.0 && p99 <= QUICK_MS) };
     Verdict {
         claim: "Past capacity the server answers 503 with Retry-After at once instead of queueing until it \
                 collapses."
             .into(),
         source: SOURCE.into(),
         outcome,
-        evidence: if t.is_empty() {
-            "no timeline was recorded.".into()
-        } else if rejected == 0.0 {
+        evidence: if rejected == 0.0 {
             "no 503 answers: the storm never went past capacity, so shedding was not exercised.".into()
         } else {
             format!(
-                "{} answers were 503 and {} other errors occurred; the worst p99 in a second with 503s was {} ms \
-                 (threshold: no other errors, p99 ≤ {} ms).",
+                "{} answers were 503 and {} other errors occurred; {}: {} ms (threshold: no other errors, \
+                 p99 ≤ {} ms).",
                 format_number(rejected),
-                format_number(errors),
-                format_number(storm_p99),
+                format_number(other),
+                what,
+                format_number(p99),
                 format_number(QUICK_MS)
             )
         },
@@ -123,34 +157,42 @@ fn shed(t: &[Sample]) -> Verdict {
 }
 
 fn recover(t: &[Sample]) -> Verdict {
-    let first_503 = t.iter().position(|x| x.rejected_503_per_s > 0.0);
+    let first_error = t.iter().position(|x| x.errors_per_s > 0.0 || x.rejected_503_per_s.is_some_and(|r| r > 0.0));
     let tail = &t[t.len().saturating_sub(RECOVERY_SAMPLES)..];
-    let clean =
-        |x: &Sample| x.rejected_503_per_s == 0.0 && x.errors_per_s == 0.0 && ms(x.p99_us) <= QUICK_MS && x.requests_per_s > 0.0;
-    let outcome = match first_503 {
+    let clean = |x: &Sample| {
+        x.errors_per_s == 0.0
+            && x.rejected_503_per_s.is_none_or(|r| r == 0.0)
+            && x.requests_per_s > 0.0
+            && x.p99_us.is_none_or(|p| ms(p) <= QUICK_MS)
+    };
+    let too_short = |i: usize| i + RECOVERY_SAMPLES >= t.len();
+    let outcome = match first_error {
         None => Outcome::Inconclusive,
-        Some(i) if i + RECOVERY_SAMPLES >= t.len() => Outcome::Inconclusive,
+        Some(i) if too_short(i) => Outcome::Inconclusive,
         Some(_) => Outcome::from_bool(tail.iter().all(clean)),
     };
-    let tail_p99 = median(tail.iter().map(|x| ms(x.p99_us)).collect());
+    let join = |f: &dyn Fn(&Sample) -> String| tail.iter().map(f).collect::<Vec<_>>().join("/");
     Verdict {
-        claim: "After the storm the server recovers: no more 503s and normal latency.".into(),
+        claim: "After the storm the server recovers: no more errors or 503s, and it keeps answering quickly.".into(),
         source: SOURCE.into(),
         outcome,
-        evidence: match first_503 {
-            None => "no 503s, so there was nothing to recover from.".into(),
-            Some(i) if i + RECOVERY_SAMPLES >= t.len() => {
-                format!("the timeline ends within {RECOVERY_SAMPLES} s of the first 503: too short to see recovery.")
+        evidence: match first_error {
+            None if t.is_empty() => "no per-second timeline was recorded.".into(),
+            None => "no errors or 503s at any second, so there was nothing to recover from.".into(),
+            Some(i) if too_short(i) => {
+                format!("the timeline ends within {RECOVERY_SAMPLES} s of the first error: too short to see recovery.")
             }
             Some(_) => format!(
-                "in the last {} s: {} 503s/s, {} errors/s, median p99 {} ms, {} requests/s answered (needed: no 503s \
-                 or errors, p99 ≤ {} ms, still answering).",
+                "in the last {} s: {} errors/s, {} requests/s{} (needed: no errors, still answering{}).",
                 tail.len(),
-                tail.iter().map(|x| format_number(x.rejected_503_per_s)).collect::<Vec<_>>().join("/"),
-                tail.iter().map(|x| format_number(x.errors_per_s)).collect::<Vec<_>>().join("/"),
-                tail_p99.map_or("-".into(), format_number),
-                tail.iter().map(|x| format_number(x.requests_per_s)).collect::<Vec<_>>().join("/"),
-                format_number(QUICK_MS)
+                join(&|x| format_number(x.errors_per_s)),
+                join(&|x| format_number(x.requests_per_s)),
+                if tail.iter().any(|x| x.p99_us.is_some()) {
+                    format!(", p99 {} ms", join(&|x| x.p99_us.map_or("-".into(), |p| format_number(ms(p)))))
+                } else {
+                    String::new()
+                },
+                if tail.iter().any(|x| x.p99_us.is_some()) { format!(", p99 ≤ {} ms", format_number(QUICK_MS)) } else { String::new() }
             ),
         },
     }
@@ -162,11 +204,24 @@ mod tests {
     use super::*;
 
     fn sample(t: f64, req: f64, rej: f64, err: f64, p99_ms: f64) -> Sample {
-        Sample { t_s: t, requests_per_s: req, rejected_503_per_s: rej, errors_per_s: err, delivered_per_s: 0.0, p99_us: p99_ms * 1000.0 }
+        Sample {
+            t_s: t,
+            requests_per_s: req,
+            rejected_503_per_s: Some(rej),
+            errors_per_s: err + rej,
+            delivered_per_s: 0.0,
+            p99_us: Some(p99_ms * 1000.0),
+        }
     }
 
     fn run(timeline: Vec<Sample>) -> Section {
-        shape(&data("overload", vec![step(Transport::Poll, 1000, |s| s.timeline = timeline)]))
+        shape(&data(
+            "overload",
+            vec![step(Transport::Poll, 1000, |s| {
+                s.bench.errors.0.insert("http_503".into(), timeline.iter().filter_map(|x| x.rejected_503_per_s).sum::<f64>() as u64);
+                s.timeline = timeline;
+            })],
+        ))
     }
 
     #[test]
@@ -194,5 +249,26 @@ mod tests {
         assert_eq!(s.verdicts[0].outcome, Outcome::Inconclusive);
         assert_eq!(s.verdicts[1].outcome, Outcome::Inconclusive);
         assert!(run(Vec::new()).charts.is_empty());
+    }
+
+    #[test]
+    fn harness_timeline_without_503_breakdown() {
+        use crate::data::HarnessPoint;
+        let points: Vec<HarnessPoint> = (1..=10)
+            .map(|t| HarnessPoint { t_s: t as f64, requests: 1000, errors: if t <= 5 { 400 } else { 0 }, ..Default::default() })
+            .collect();
+        let s = shape(&data(
+            "overload",
+            vec![step(Transport::Poll, 1000, |s| {
+                s.bench.timeline = points;
+                s.bench.errors.0.insert("http_503".into(), 2000);
+                s.bench.latency_us.p99 = 20_000.0;
+            })],
+        ));
+        assert_eq!(s.verdicts[0].outcome, Outcome::Supported, "{}", s.verdicts[0].evidence);
+        assert_eq!(s.verdicts[1].outcome, Outcome::Supported, "{}", s.verdicts[1].evidence);
+        let Chart::Timeline(c) = &s.charts[0] else { panic!() };
+        assert_eq!(c.panels.len(), 1, "no p99 per second: one panel");
+        assert!(c.panels[0].series.iter().any(|s| s.label.contains("503s included")));
     }
 }

@@ -19,12 +19,12 @@ const SOURCE: &str = "the classic explanation of push vs long-polling";
 
 /// (rtt ms, p50 ms) per transport, sorted by RTT; several steps at one RTT give their median.
 fn p50_by_rtt(data: &ExperimentData, t: Transport) -> Vec<(f64, f64)> {
-    let mut rtts: Vec<f64> = of(data, t).map(|s| s.params.rtt_ms).collect();
+    let mut rtts: Vec<f64> = of(data, t).map(|s| s.rtt_ms()).collect();
     rtts.sort_by(f64::total_cmp);
     rtts.dedup();
     rtts.into_iter()
         .filter_map(|r| {
-            let v = median(of(data, t).filter(|s| s.params.rtt_ms == r).map(|s| ms(s.bench.latency_us.p50)).collect())?;
+            let v = median(of(data, t).filter(|s| s.rtt_ms() == r).map(|s| ms(s.bench.latency_us.p50)).collect())?;
             Some((r, v))
         })
         .collect()
@@ -44,7 +44,7 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
             points: p50_by_rtt(data, t),
         })
         .collect();
-    let max_rtt = data.steps.iter().map(|s| s.params.rtt_ms).fold(0f64, f64::max);
+    let max_rtt = data.steps.iter().map(|s| s.rtt_ms()).fold(0f64, f64::max);
     if max_rtt > 0.0 {
         series.push(Series {
             label: "theory: one-way delay RTT/2".into(),
@@ -72,7 +72,7 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
                 vec![
                     step_name(s),
                     s.transport().map_or("-", Transport::name).into(),
-                    cell(s.params.rtt_ms),
+                    cell(s.rtt_ms()),
                     cell(ms(l.p50)),
                     cell(ms(l.p90)),
                     cell(ms(l.p99)),
@@ -165,7 +165,7 @@ mod tests {
 
     fn at(t: Transport, rtt: f64, p50_ms: f64) -> crate::data::Step {
         step(t, 10, |s| {
-            s.params.rtt_ms = rtt;
+            s.params.rtt_ms = Some(rtt);
             s.bench.latency_us.p50 = p50_ms * 1000.0;
         })
     }

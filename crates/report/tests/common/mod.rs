@@ -34,7 +34,7 @@ fn machine() -> Machine {
 
 /// Latency in ms -> the harness's microsecond summary.
 fn lat(p50_ms: f64, p99_ms: f64) -> Latency {
-    Latency { mean: p50_ms * 1000.0, p50: p50_ms * 1000.0, p90: (p50_ms + p99_ms) * 500.0, p99: p99_ms * 1000.0, max: p99_ms * 1500.0 }
+    Latency { mean: p50_ms * 1000.0, p50: p50_ms * 1000.0, p90: (p50_ms + p99_ms) * 500.0, p99: p99_ms * 1000.0, max: p99_ms * 1500.0, ..Latency::default() }
 }
 
 /// One synthetic step. `per_msg` is the overhead bytes per delivered message; `requests` the total requests.
@@ -62,8 +62,8 @@ fn step(
         requests,
         empty_responses: if t == Transport::Poll { requests.saturating_sub(delivered) } else { 0 },
         connections: clients,
-        overhead_bytes_per_message: per_msg,
-        setup_bytes_per_message: if t.is_push() { 200.0 * clients as f64 / delivered.max(1) as f64 } else { 0.0 },
+        overhead_bytes_per_message: Some(per_msg),
+        setup_bytes_per_message: Some(if t.is_push() { 200.0 * clients as f64 / delivered.max(1) as f64 } else { 0.0 }),
         latency_us: latency,
         ..BenchResult::default()
     };
@@ -74,7 +74,7 @@ fn step(
     bench.bytes.handshake = if matches!(t, Transport::Sse | Transport::Ws) { clients * 200 } else { 0 };
     let mut s = Step {
         label: format!("{} {} clients", t.name(), clients),
-        params: Params { transport: Some(t), clients, rate_per_s: rate, ..Params::default() },
+        params: Params { transport: Some(t), clients: Some(clients), rate_per_s: Some(rate), ..Params::default() },
         bench,
         server: Some(ServerUsage { cpu_s: 1.0, rss_mib_start: 12.0, rss_mib_peak: 20.0, rss_mib_end: 14.0 }),
         timeline: Vec::new(),
@@ -94,7 +94,7 @@ pub fn header_overhead() -> ExperimentData {
             for t in Transport::ALL {
                 let per_msg = match (t, profile) {
                     (Transport::Poll | Transport::Longpoll, HeaderProfile::Minimal) => 190.0,
-                    (Transport::Poll | Transport::Longpoll, HeaderProfile::Browser) => 640.0,
+                    (Transport::Poll | Transport::Longpoll, _) => 640.0,
                     (Transport::Sse, _) => 14.0,
                     (Transport::Ws, _) => 2.0,
                 };
@@ -103,7 +103,7 @@ pub fn header_overhead() -> ExperimentData {
                     _ => clients,
                 };
                 steps.push(step(t, clients, 1.0, 30.0, per_msg, requests, lat(1.0, 3.0), |s| {
-                    s.params.headers = profile;
+                    s.params.headers = Some(profile);
                     s.params.poll_interval_ms = Some(1000.0);
                     s.label = format!("{} {} {}", t.name(), clients, profile.name());
                 }));
@@ -214,7 +214,7 @@ pub fn rtt() -> ExperimentData {
                 _ => 0.7 + rtt / 2.0,
             };
             steps.push(step(t, 50, 1.0, 30.0, 100.0, 50, lat(p50, p50 * 1.5 + 5.0), |s| {
-                s.params.rtt_ms = rtt;
+                s.params.rtt_ms = Some(rtt);
                 s.label = format!("{} rtt {rtt} ms", t.name());
             }));
         }
@@ -230,10 +230,10 @@ pub fn overload() -> ExperimentData {
             Sample {
                 t_s: t,
                 requests_per_s: if storm { 9000.0 } else { 1000.0 },
-                rejected_503_per_s: if storm { 5500.0 + 100.0 * (t % 3.0) } else { 0.0 },
-                errors_per_s: 0.0,
+                rejected_503_per_s: Some(if storm { 5500.0 + 100.0 * (t % 3.0) } else { 0.0 }),
+                errors_per_s: if storm { 5500.0 + 100.0 * (t % 3.0) } else { 0.0 },
                 delivered_per_s: 1000.0,
-                p99_us: if storm { 60_000.0 + 5000.0 * (t % 4.0) } else { 4000.0 },
+                p99_us: Some(if storm { 60_000.0 + 5000.0 * (t % 4.0) } else { 4000.0 }),
             }
         })
         .collect();
