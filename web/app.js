@@ -43,6 +43,8 @@ async function main() {
     renderSummary($('#summary'), mainPanes());
     renderClock();
     updateAutoInfo();
+    if (!$('#tab-charts').hidden) loadCharts($('#tab-charts'));
+    if (!$('#tab-inspector').hidden) document.querySelector('#tab-inspector .refresh').click();
   });
   narration.render();
 
@@ -71,6 +73,7 @@ async function main() {
     (kind === 'auto' ? $('#auto-slot') : $('#panes')).append(pane.root);
     const client = makeClient(kind, pane, head, intervalMs);
     state.clients.set(kind, client);
+    if (kind === 'ws') pane.uploadBytes = () => client.sentBytes;
     if (kind !== 'auto' && disabled.has(kind)) {
       pane.setStatus('disabled', `--disable ${kind}`);
       pane.root.dataset.disabled = 'true';
@@ -218,6 +221,7 @@ function setupControls() {
   $('#reset').addEventListener('click', async () => {
     try {
       await Promise.all(state.panes.map((p) => postJson('/stats/reset', undefined, { client: p.clientId })));
+      state.clients.get('ws').sentBytes = 0;
       state.panes.forEach((p) => p.resetLocal());
       await refreshStats();
       notice('');

@@ -80,12 +80,12 @@ const STRINGS = {
     'summary.bytes': 'Fewest bytes per message',
     'summary.latency': 'Lowest latency',
     'summary.waiting': 'waiting for messages…',
-    'summary.explain': 'bytes / message = every header, body and framing byte this client moved (server counters) ÷ messages delivered. Latency = arrival in this browser − publish time, on the server clock.',
+    'summary.explain': 'bytes / message = every header, body and framing byte this client moved (server counters) ÷ messages delivered (the chat frames this page sent over the WebSocket are left out). Latency = arrival in this browser − publish time, on the server clock.',
     'clock': 'clock offset {offset} ms (±{err} ms)',
     'gap': 'missed messages {from}–{to} (gap)',
     'err.send': 'Could not send: {error}',
     'err.settings': 'Could not change settings: {error}',
-    'inspector.intro': 'The last request and response heads the server saw and sent for each of this page’s clients, as they crossed the wire.',
+    'inspector.intro': 'The last request head the server received and the response head it sent, for each of this page’s clients. Rebuilt by the server from the parsed request, so header names are lower-case and their order may differ from the wire; the byte counts match.',
     'inspector.client': 'Client',
     'inspector.refresh': 'Refresh',
     'inspector.request': 'Request',
@@ -96,6 +96,9 @@ const STRINGS = {
     'charts.missing': 'No results yet. Run `feedlab run` first (or `feedlab run --quick`), then reload this tab.',
     'charts.error': 'Could not load /results/index.json: {error}',
     'charts.full': 'Full report',
+    'outcome.supported': 'supported',
+    'outcome.not-supported': 'not supported',
+    'outcome.inconclusive': 'inconclusive',
   },
   zh: {
     'title': 'feedlab',
@@ -175,12 +178,12 @@ const STRINGS = {
     'summary.bytes': '每条消息字节最少',
     'summary.latency': '延迟最低',
     'summary.waiting': '等待消息……',
-    'summary.explain': '每条消息字节数 = 该客户端传输的全部头部、正文和分帧字节（服务器计数）÷ 收到的消息数。延迟 = 本浏览器收到的时刻 − 发布时刻（按服务器时钟）。',
+    'summary.explain': '每条消息字节数 = 该客户端传输的全部头部、正文和分帧字节（服务器计数）÷ 收到的消息数（本页通过 WebSocket 发出的聊天帧不计入）。延迟 = 本浏览器收到的时刻 − 发布时刻（按服务器时钟）。',
     'clock': '时钟偏差 {offset} 毫秒（±{err} 毫秒）',
     'gap': '丢失了消息 {from}–{to}（缺口）',
     'err.send': '发送失败：{error}',
     'err.settings': '设置失败：{error}',
-    'inspector.intro': '服务器为本页每个客户端最后一次看到的请求头和发出的响应头，与线路上的一致。',
+    'inspector.intro': '服务器为本页每个客户端最后收到的请求头和发出的响应头。由服务器根据解析后的请求重建，所以头部名称为小写，顺序可能与线路上不同；字节数一致。',
     'inspector.client': '客户端',
     'inspector.refresh': '刷新',
     'inspector.request': '请求',
@@ -191,6 +194,9 @@ const STRINGS = {
     'charts.missing': '还没有结果。请先运行 `feedlab run`（或 `feedlab run --quick`），然后重新加载此页。',
     'charts.error': '无法加载 /results/index.json：{error}',
     'charts.full': '完整报告',
+    'outcome.supported': '支持',
+    'outcome.not-supported': '不支持',
+    'outcome.inconclusive': '无定论',
   },
 };
 
@@ -213,9 +219,19 @@ export function t(key, params = {}) {
 /** Fill every [data-i18n] (textContent), [data-i18n-placeholder] and [data-i18n-label] under root. */
 export function applyStatic(root = document) {
   document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n]')) el.replaceChildren(...withCode(t(el.dataset.i18n)));
   for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of root.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
+}
+
+/** Text nodes for a string, with `backticked` parts as <code> (still text only: no HTML is parsed). */
+export function withCode(text) {
+  return text.split('`').map((part, i) => {
+    if (i % 2 === 0) return document.createTextNode(part);
+    const code = document.createElement('code');
+    code.textContent = part;
+    return code;
+  });
 }
 
 export function setLang(next) {

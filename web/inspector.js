@@ -36,9 +36,9 @@ export class Inspector {
             'article',
             { class: 'exchange', dataset: { channel: name } },
             el('h3', {}, name, ' ', el('small', {}, when)),
-            el('h4', {}, t('inspector.request')),
+            el('h4', {}, t('inspector.request'), headSize(x.request)),
             el('pre', { class: 'head head-request' }, headText(x.request)),
-            el('h4', {}, t('inspector.response')),
+            el('h4', {}, t('inspector.response'), headSize(x.response)),
             el('pre', { class: 'head head-response' }, headText(x.response)),
           );
         });
@@ -47,6 +47,11 @@ export class Inspector {
       this.output.replaceChildren(el('p', { class: 'error' }, t('inspector.error', { error: err.message })));
     }
   }
+}
+
+/** " · 551 B": the size of a raw head, CRLFs and the blank line included, as the counters count it. */
+function headSize(head) {
+  return typeof head === 'string' ? ` · ${new TextEncoder().encode(head).length} B` : '';
 }
 
 /** A head is a raw string (CRLF lines) or {line, headers: [[name, value]] | {name: value}}. */

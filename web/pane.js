@@ -111,10 +111,16 @@ export class Pane {
     return median(this.latencies);
   }
 
+  /**
+   * Everything this client moved on the wire per message it received. `uploadBytes` (set by app.js) are
+   * bytes the client sent for another purpose, the chat frames on the WebSocket: they are publishing,
+   * not receiving, and counting them would make the WebSocket look dearer than it is.
+   */
   bytesPerMessage() {
     const s = this.stats;
     if (!s || !s.messages_delivered) return null;
-    return (s.request_header_bytes + s.response_header_bytes + s.body_bytes + s.framing_bytes) / s.messages_delivered;
+    const total = s.request_header_bytes + s.response_header_bytes + s.body_bytes + s.framing_bytes;
+    return Math.max(0, total - (this.uploadBytes?.() ?? 0)) / s.messages_delivered;
   }
 
   renderCounters() {

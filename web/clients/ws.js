@@ -22,6 +22,8 @@ export class WsClient {
     this.running = false;
     this.failures = 0;
     this.socket = null;
+    /** Bytes of the chat frames we sent, so the pane can leave our uploads out of "bytes per message". */
+    this.sentBytes = 0;
   }
 
   start() {
@@ -73,7 +75,11 @@ export class WsClient {
   /** Sends a chat message over the open socket; false when the socket is not open. */
   publish(body, from) {
     if (this.socket?.readyState !== WebSocket.OPEN) return false;
-    this.socket.send(JSON.stringify({ type: 'publish', body, from }));
+    const text = JSON.stringify({ type: 'publish', body, from });
+    this.socket.send(text);
+    // What this frame costs on the wire: payload + frame header (2, 4 or 10 bytes of length + 4 of mask).
+    const payload = new TextEncoder().encode(text).length;
+    this.sentBytes += payload + 2 + (payload < 126 ? 0 : payload < 65536 ? 2 : 8) + 4;
     this.on.onExchange?.({ type: 'publish' });
     return true;
   }

@@ -1,0 +1,231 @@
+// Role: the classroom page, end to end, in real headless Chromium against the real `feedlab serve`
+// (quiet feed: --ticker 0/s). Each test is one promise the page makes to a teacher (issue 5).
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { launchChromium } from './lib/browser.mjs';
+import { startServer, REPO } from './lib/server.mjs';
+import { openPage, counter, waitConnected, screenshot } from './lib/page.mjs';
+
+const PANES = ['poll', 'longpoll', 'sse', 'ws'];
+const XSS = '<img src=x onerror=alert(1)>';
+
+/** Type a chat line in the page's chat box and send it (it goes over the WebSocket). */
+async function sendChat(page, text) {
+  await page.fill('#message', text);
+  await page.click('#chat button[type=submit]');
+}
+
+/** Waits until every pane lists a message whose body is exactly `text`; returns the bodies found. */
+async function waitInAllPanes(page, text, panes = PANES) {
+  await page.waitForFunction(
+    ({ text, panes }) =>
+      panes.every((p) =>
+        [...document.querySelectorAll(`[data-pane="${p}"] .messages .msg .body`)].some((b) => b.textContent === text),
+      ),
+    { text, panes },
+    { timeout: 15_000 },
+  );
+}
+
+describe('classroom page (real server, quiet feed)', () => {
+  let server, browser, page, problems;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchChromium();
+    ({ page, problems } = await openPage(browser, `${server.url}/`));
+    await waitConnected(page);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('a chat message posted in the page appears in all four panes (and the auto pane)', async () => {
+    const text = `hello class ${Date.now()}`;
+    await sendChat(page, text);
+    await waitInAllPanes(page, text, [...PANES, 'auto']);
+    assert.equal(await page.inputValue('#message'), '', 'the chat box is cleared after sending');
+    // Every pane shows a latency for it, measured against the server clock.
+    for (const p of PANES) {
+      const lat = await page.textContent(`[data-pane="${p}"] .messages .msg:first-child .lat`);
+      assert.match(lat, /^-?\d+(\.\d)? ms$/, `${p} latency "${lat}"`);
+    }
+  });
+
+  test('while the feed is quiet, polling piles up empty answers and the WebSocket sends no new requests', async () => {
+    await page.waitForTimeout(1500); // let the counters of the chat message settle
+    const before = {
+      pollEmpty: await counter(page, 'poll', 'empty_responses'),
+      wsRequests: await counter(page, 'ws', 'requests'),
+      sseRequests: await counter(page, 'sse', 'requests'),
+    };
+    await page.waitForTimeout(4500);
+    const later = {
+      pollEmpty: await counter(page, 'poll', 'empty_responses'),
+      wsRequests: await counter(page, 'ws', 'requests'),
+      sseRequests: await counter(page, 'sse', 'requests'),
+    };
+    assert.ok(later.pollEmpty >= before.pollEmpty + 2, `poll empty answers ${before.pollEmpty} -> ${later.pollEmpty}`);
+    assert.equal(later.wsRequests, before.wsRequests, 'the WebSocket made no new request');
+    assert.equal(later.wsRequests, 1, 'one request: the upgrade handshake');
+    assert.equal(later.sseRequests, before.sseRequests, 'the event stream made no new request');
+    // The narration tells the empty polls as the classic dialogue.
+    const narration = await page.textContent('#narration');
+    assert.match(narration, /Client: anything new\?/);
+    assert.match(narration, /Server: no\./);
+  });
+
+  test('a message that looks like HTML renders as text and runs nothing', async () => {
+    await sendChat(page, XSS);
+    await waitInAllPanes(page, XSS);
+    const injected = await page.evaluate(() => document.querySelectorAll('.messages img, #narration img').length);
+    assert.equal(injected, 0, 'no <img> element was created from the message');
+    await page.waitForTimeout(500);
+    assert.deepEqual(problems.dialogs, [], 'no alert() ran');
+  });
+
+  test('the ticker control changes the server ticker rate through POST /settings', async () => {
+    await page.fill('#ticker', '4');
+    await page.dispatchEvent('#ticker', 'change');
+    await page.waitForSelector('[data-pane="ws"] .msg.kind-tick', { timeout: 5000 });
+    const settings = await (await fetch(`${server.url}/settings`)).json();
+    assert.equal(settings.ticker_per_s, 4);
+    await page.fill('#ticker', '0');
+    await page.dispatchEvent('#ticker', 'change');
+    await page.waitForFunction(async () => (await (await fetch('/settings')).json()).ticker_per_s === 0);
+  });
+
+  test('the WebSocket pane shows readyState and bufferedAmount', async () => {
+    assert.equal(await page.getAttribute('[data-ws="readyState"]', 'data-value'), '1');
+    assert.match(await page.textContent('[data-ws="readyState"]'), /^1 OPEN$/);
+    assert.match(await page.textContent('[data-ws="bufferedAmount"]'), /^\d+ B$/);
+  });
+
+  test('the protocol inspector shows the real WebSocket handshake as the server saw it', async () => {
+    await page.click('[data-tab="inspector"]');
+    const wsClient = await page.getAttribute('[data-pane="ws"]', 'data-client');
+    await page.selectOption('#tab-inspector select', wsClient);
+    const request = await page.waitForSelector('.exchange[data-channel="ws"] .head-request', { timeout: 5000 });
+    assert.match(await request.textContent(), /^GET \/ws\?/);
+    assert.match(await request.textContent(), /upgrade: websocket/i);
+    assert.match(await request.textContent(), /sec-websocket-key: /i);
+    const response = await page.textContent('.exchange[data-channel="ws"] .head-response');
+    assert.match(response, /^HTTP\/1\.1 101/);
+    assert.match(response, /sec-websocket-accept: /i);
+    await page.click('[data-tab="live"]');
+  });
+
+  test('screenshots at 1920x1080 and 390x844', async () => {
+    for (const line of ['Polling asks again and again.', 'Long-poll waits for news.', 'SSE and WebSocket get pushed.']) {
+      await sendChat(page, line);
+      await page.waitForTimeout(400);
+    }
+    await waitInAllPanes(page, 'SSE and WebSocket get pushed.');
+    await page.waitForTimeout(1500);
+    const desktop = await screenshot(page, 'classroom-1920x1080.png');
+
+    const phone = await openPage(browser, `${server.url}/`, { width: 390, height: 844 });
+    await waitConnected(phone.page);
+    await sendChat(phone.page, 'hello from a phone');
+    await waitInAllPanes(phone.page, 'hello from a phone');
+    await phone.page.waitForTimeout(1500);
+    const mobile = await screenshot(phone.page, 'classroom-390x844.png');
+    // The page must not scroll sideways on a phone.
+    const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `horizontal overflow of ${overflow}px at 390 px`);
+    assert.deepEqual([...phone.problems.consoleErrors, ...phone.problems.pageErrors], []);
+    await phone.context.close();
+
+    if (process.env.FEEDLAB_UPDATE_SCREENSHOTS === '1') {
+      fs.mkdirSync(path.join(REPO, 'docs'), { recursive: true });
+      fs.copyFileSync(desktop, path.join(REPO, 'docs/screenshot.png'));
+      fs.copyFileSync(mobile, path.join(REPO, 'docs/screenshot-phone.png'));
+    }
+  });
+
+  test('pause stops a pane asking, resume continues from its cursor, reset zeroes the counters', async () => {
+    await page.click('[data-pane="poll"] .pause');
+    await page.waitForSelector('[data-pane="poll"][data-status="paused"]');
+    await page.waitForTimeout(1200);
+    const paused = await counter(page, 'poll', 'requests');
+    await page.waitForTimeout(2500);
+    assert.equal(await counter(page, 'poll', 'requests'), paused, 'no requests while paused');
+    const text = `while you were away ${Date.now()}`;
+    await sendChat(page, text);
+    await waitInAllPanes(page, text, ['ws']);
+    await page.click('[data-pane="poll"] .pause');
+    await waitInAllPanes(page, text, ['poll']); // caught up from its cursor
+    await page.click('#reset');
+    await page.waitForFunction(() => Number(document.querySelector('[data-pane="poll"] [data-counter="requests"]').dataset.value) <= 2);
+  });
+
+  test('the language toggle switches the narration between English and 中文', async () => {
+    await page.waitForFunction(() => /Client:/.test(document.querySelector('#narration').textContent));
+    await page.click('#lang');
+    await page.waitForFunction(() => /客户端|服务器/.test(document.querySelector('#narration').textContent));
+    assert.doesNotMatch(await page.textContent('#narration ol'), /Client:|Server:/);
+    assert.equal(await page.textContent('[data-pane="poll"] h2'), 'Ajax 轮询');
+    assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+    await page.waitForTimeout(1500); // a few exchanges told in Chinese for the screenshot
+    await screenshot(page, 'classroom-zh-1920x1080.png');
+    await page.click('#lang');
+    await page.waitForFunction(() => /Client:|Server:/.test(document.querySelector('#narration').textContent));
+  });
+
+  test('the charts tab says to run `feedlab run` first when there are no results', async () => {
+    const before = problems.consoleErrors.length;
+    await page.click('[data-tab="charts"]');
+    const note = await page.waitForSelector('.charts-output [data-state="missing"]', { timeout: 5000 });
+    assert.match(await note.textContent(), /feedlab run/);
+    // The 404 of /results/index.json is how the page learns there are no results; the browser logs it.
+    const extra = problems.consoleErrors.splice(before);
+    assert.ok(extra.every((e) => /404/.test(e)), extra.join('\n'));
+    await page.click('[data-tab="live"]');
+  });
+
+  test('the charts tab shows the charts and verdicts of results/index.json', async () => {
+    // A tiny results directory in the shape `feedlab report` writes (crates/report/src/render/index.rs).
+    fs.mkdirSync(path.join(server.resultsDir, 'header-overhead'), { recursive: true });
+    fs.writeFileSync(
+      path.join(server.resultsDir, 'header-overhead/bytes.svg'),
+      '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="200"><rect width="400" height="200" fill="#eee"/>' +
+        '<rect x="20" y="40" width="300" height="40" fill="#c2410c"/><rect x="20" y="120" width="12" height="40" fill="#1d4ed8"/></svg>',
+    );
+    const index = {
+      generator: 'feedlab report',
+      experiments: [
+        {
+          experiment: 'header-overhead', title: 'Header overhead', quick: true,
+          data: 'header-overhead/data.json', csv: 'header-overhead/data.csv',
+          charts: [{ name: 'bytes', title: 'Bytes per message', svg: 'header-overhead/bytes.svg', png: 'header-overhead/bytes.png' }],
+          verdicts: [{
+            claim: 'Polling costs ~871 B per poll', source: 'Kaazing', outcome: 'supported', evidence: '868 B',
+            paragraph: '**Polling costs ~871 B per poll** (Kaazing): supported, we measured `868 B`. <b>not bold</b>',
+          }],
+          notes: [],
+        },
+      ],
+    };
+    fs.writeFileSync(path.join(server.resultsDir, 'index.json'), JSON.stringify(index));
+    await page.click('[data-tab="charts"]');
+    const img = await page.waitForSelector('.chart[data-chart="bytes"] img');
+    await page.waitForFunction((i) => i.complete && i.naturalWidth > 0, img);
+    const verdict = await page.textContent('.verdict[data-outcome="supported"]');
+    assert.match(verdict, /supported/);
+    assert.match(verdict, /<b>not bold<\/b>/, 'Markdown/HTML in a paragraph is shown as text');
+    assert.equal(await page.locator('.verdict b').count(), 0);
+    assert.equal(await page.textContent('.verdict code'), '868 B');
+    await screenshot(page, 'charts-1920x1080.png');
+    await page.click('[data-tab="live"]');
+  });
+
+  test('no console errors, no uncaught exceptions, no dialogs', () => {
+    assert.deepEqual(problems.pageErrors, []);
+    assert.deepEqual(problems.consoleErrors, []);
+    assert.deepEqual(problems.dialogs, []);
+  });
+});

@@ -1,0 +1,47 @@
+// Role: open the classroom page in a fresh browser context and record everything that should never
+// happen: console errors, uncaught exceptions, dialogs (alert() from injected script).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const ARTIFACTS = path.resolve(HERE, '../artifacts');
+
+export async function openPage(browser, url, { width = 1920, height = 1080, locale = 'en-US' } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, locale });
+  const page = await context.newPage();
+  const problems = { consoleErrors: [], pageErrors: [], dialogs: [] };
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.consoleErrors.push(`${msg.text()} @ ${msg.location()?.url ?? ''}`);
+  });
+  page.on('pageerror', (err) => problems.pageErrors.push(String(err)));
+  page.on('dialog', async (dialog) => {
+    problems.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+    await dialog.dismiss();
+  });
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+  return { context, page, problems };
+}
+
+/** The number a pane shows for one /stats counter (data-value is the raw number). */
+export async function counter(page, pane, name) {
+  const v = await page.getAttribute(`[data-pane="${pane}"] [data-counter="${name}"]`, 'data-value');
+  return Number(v);
+}
+
+/** Waits until every listed pane reports itself connected. */
+export async function waitConnected(page, panes = ['poll', 'longpoll', 'sse', 'ws']) {
+  for (const p of panes) {
+    await page.waitForSelector(`[data-pane="${p}"][data-status="open"], [data-pane="${p}"][data-status="waiting"]`, {
+      timeout: 15_000,
+    });
+  }
+}
+
+export async function screenshot(page, name) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, name);
+  await page.screenshot({ path: file });
+  return file;
+}
