@@ -338,7 +338,9 @@ impl<'de> Deserialize<'de> for Errors {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         fn count(v: &serde_json::Value) -> u64 {
             match v {
-                serde_json::Value::Number(n) => n.as_u64().or_else(|| n.as_f64().map(|f| f.max(0.0) as u64)).unwrap_or(0),
+                serde_json::Value::Number(n) => {
+                    n.as_u64().or_else(|| n.as_f64().map(|f| f.max(0.0) as u64)).unwrap_or(0)
+                }
                 serde_json::Value::Array(a) => a.len() as u64,
                 serde_json::Value::Object(o) => o.values().map(count).sum(),
                 serde_json::Value::Bool(b) => u64::from(*b),
@@ -528,13 +530,52 @@ mod tests {
         assert_eq!((s.rate_per_s(), s.poll_interval_ms(), s.rtt_ms()), (Some(2.0), Some(500.0), 50.0));
         assert_eq!(s.bench.overhead_bytes_per_message, None);
         let samples = s.samples();
-        assert_eq!((samples[0].requests_per_s, samples[0].errors_per_s, samples[0].rejected_503_per_s), (10.0, 2.0, None));
+        assert_eq!(
+            (samples[0].requests_per_s, samples[0].errors_per_s, samples[0].rejected_503_per_s),
+            (10.0, 2.0, None)
+        );
     }
 
     #[test]
     fn unknown_header_profile_is_other() {
         let d = ExperimentData::from_json(r#"{"experiment":"x","steps":[{"bench":{"headers":"curl"}}]}"#).unwrap();
         assert_eq!(d.steps[0].headers(), HeaderProfile::Other);
+    }
+
+    /// A result exactly as `feedlab bench --json` writes it (crates/harness/src/result.rs, schema 1).
+    const HARNESS_RESULT: &str = r#"{
+      "schema_version": 1, "harness_version": "0.1.0", "target": "http://127.0.0.1:8080",
+      "transport": "sse", "headers": "minimal", "browser_fixture": null, "clients": 100,
+      "duration_s": 30.0, "drain_s": 0.5, "rate_per_s": 1.0, "poll_interval_ms": null, "payload_bytes": 20,
+      "keep_alive": true, "rtt_ms": 0.0, "source_addrs": 1, "started_unix_ms": 1795263295090,
+      "cancelled": false, "published": 30, "delivered": 3000, "expected": 3000, "lost": 0, "duplicated": 0,
+      "reordered": 0, "gap_ids": 0, "requests": 100, "empty_responses": 0, "connections": 100,
+      "bytes": {"request_headers": 9000, "response_headers": 15000, "body": 270000, "framing": 36000,
+                "handshake": 0, "control": 400, "sent": 9000, "received": 321400},
+      "overhead_bytes_per_message": 12.0, "setup_bytes_per_message": 8.0,
+      "latency_us": {"count": 3000, "mean": 812.5, "min": 200, "p50": 700, "p90": 1200, "p99": 2500,
+                     "p999": 4000, "max": 5000},
+      "request_latency_us": null, "clock_offset_us": -12,
+      "errors": {"http_503": 0, "connect": 0},
+      "publish": {"requests": 30, "errors": 0, "sent_bytes": 5000, "received_bytes": 3000, "max_lag_us": 90,
+                  "first_id": 1, "last_id": 30},
+      "timeline": [{"t_s": 1.0, "published": 1, "delivered": 100, "requests": 0, "errors": 0,
+                    "sent_bytes": 0, "received_bytes": 10000, "open_connections": 100}]
+    }"#;
+
+    #[test]
+    fn reads_the_harness_result_as_written() {
+        let b: BenchResult = serde_json::from_str(HARNESS_RESULT).unwrap();
+        assert_eq!(b.transport, Some(Transport::Sse));
+        assert_eq!(b.headers, Some(HeaderProfile::Minimal));
+        assert_eq!(b.overhead_bytes_per_message, Some(12.0));
+        assert_eq!(b.latency_us.p99, 2500.0);
+        assert_eq!(b.bytes.total(), 330_400);
+        assert_eq!(b.errors.total(), 0);
+        assert_eq!(b.timeline[0].delivered, 100);
+        let step = format!(r#"{{"experiment":"x","steps":[{{"bench":{HARNESS_RESULT}}}]}}"#);
+        let d = ExperimentData::from_json(&step).unwrap();
+        assert_eq!((d.steps[0].clients(), d.steps[0].rate_per_s()), (100, Some(1.0)));
     }
 
     #[test]

@@ -57,10 +57,10 @@ pub const ERROR: RGBColor = RGBColor(213, 94, 0);
 /// The colour of a transport, identical in every chart.
 pub fn transport_color(t: Transport) -> RGBColor {
     match t {
-        Transport::Poll => RGBColor(230, 159, 0),     // orange
+        Transport::Poll => RGBColor(230, 159, 0),      // orange
         Transport::Longpoll => RGBColor(86, 180, 233), // sky blue
-        Transport::Sse => RGBColor(0, 158, 115),      // bluish green
-        Transport::Ws => RGBColor(0, 114, 178),       // blue
+        Transport::Sse => RGBColor(0, 158, 115),       // bluish green
+        Transport::Ws => RGBColor(0, 114, 178),        // blue
     }
 }
 
@@ -128,11 +128,7 @@ pub fn format_table(v: f64) -> String {
 /// Writes an axis tick: like [`format_number`], but thousands as `k` from 1,000 so a log axis reads
 /// `100, 1k, 10k` rather than `100, 1000, 10k`.
 pub fn format_tick(v: f64) -> String {
-    if v.is_finite() && (1e3..1e6).contains(&v.abs()) {
-        format!("{}k", trim(v / 1e3, 1))
-    } else {
-        format_number(v)
-    }
+    if v.is_finite() && (1e3..1e6).contains(&v.abs()) { format!("{}k", trim(v / 1e3, 1)) } else { format_number(v) }
 }
 
 fn trim(v: f64, decimals: usize) -> String {

@@ -123,12 +123,8 @@ mod tests {
 
     #[test]
     fn paragraph_names_claim_source_and_outcome() {
-        let v = Verdict {
-            claim: "C.".into(),
-            source: "S".into(),
-            outcome: Outcome::NotSupported,
-            evidence: "E.".into(),
-        };
+        let v =
+            Verdict { claim: "C.".into(), source: "S".into(), outcome: Outcome::NotSupported, evidence: "E.".into() };
         let p = v.paragraph();
         assert!(p.contains("C.") && p.contains("(S)") && p.contains("E.") && p.contains("not supported"));
     }

@@ -32,10 +32,8 @@ pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &BarCha
     let group_name = move |v: &f64| groups.get(v.floor().max(0.0) as usize).cloned().unwrap_or_default();
     configure_mesh(&mut chart, &c.x_label, &c.y.label, &group_name, false)?;
 
-    let value_style = (style::FONT, style::VALUE_SIZE)
-        .into_font()
-        .color(&style::INK)
-        .pos(Pos::new(HPos::Center, VPos::Bottom));
+    let value_style =
+        (style::FONT, style::VALUE_SIZE).into_font().color(&style::INK).pos(Pos::new(HPos::Center, VPos::Bottom));
     for g in 0..c.groups.len() {
         // Only series measured in this group get a slot, so a group never shows gaps for missing bars.
         let present: Vec<(&crate::chart::BarSeries, f64)> =

@@ -17,7 +17,7 @@ pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &LineCh
 
 /// The x scale covering every series' points.
 pub(super) fn x_scale<'a>(x: &Axis, series: impl IntoIterator<Item = &'a Series>) -> Scale {
-    Scale::covering(series.into_iter().flat_map(|s| s.points.iter().map(|p| p.0)), x.log, !x.log)
+    Scale::tight(series.into_iter().flat_map(|s| s.points.iter().map(|p| p.0)), x.log, !x.log)
 }
 
 /// Legend entries for a set of series, in order.
@@ -67,12 +67,7 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
                 ))?;
             }
             LineKind::Level => {
-                chart.draw_series(DashedLineSeries::new(
-                    points.clone(),
-                    4,
-                    4,
-                    color.stroke_width(style::REF_WIDTH),
-                ))?;
+                chart.draw_series(DashedLineSeries::new(points.clone(), 4, 4, color.stroke_width(style::REF_WIDTH)))?;
             }
             LineKind::Theory => {
                 chart.draw_series(DashedLineSeries::new(

@@ -130,10 +130,19 @@ fn draw_legend<DB: DrawingBackend>(
                 }
             }
         }
+        // A label too long for the column is drawn smaller rather than clipped at the image edge.
+        let room = LEGEND_WIDTH as i32 - (x0 + sample_w + 8) - 6;
+        let (w, _) = area.estimate_text_size(&e.label, &text)?;
+        let size = if w as i32 > room {
+            (f64::from(style::LEGEND_SIZE) * f64::from(room) / f64::from(w)).floor().max(9.0)
+        } else {
+            f64::from(style::LEGEND_SIZE)
+        };
+        let font = (style::FONT, size).into_font().color(&style::INK);
         area.draw(&Text::new(
             e.label.clone(),
             (x0 + sample_w + 8, y),
-            text.clone().pos(plotters::style::text_anchor::Pos::new(
+            font.pos(plotters::style::text_anchor::Pos::new(
                 plotters::style::text_anchor::HPos::Left,
                 plotters::style::text_anchor::VPos::Center,
             )),
@@ -190,6 +199,26 @@ impl Scale {
         Scale { lo, hi, log, ticks: None }
     }
 
+    /// A scale fitting `values` closely, for x axes: a log axis spans the data with a little room (no
+    /// rounding out to whole decades), a linear one starts at 0 when `from_zero` and ends at the largest value.
+    pub(crate) fn tight(values: impl IntoIterator<Item = f64>, log: bool, from_zero: bool) -> Scale {
+        let mut lo = f64::INFINITY;
+        let mut hi = f64::NEG_INFINITY;
+        for v in values.into_iter().filter(|v| v.is_finite() && (!log || *v > 0.0)) {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        if !lo.is_finite() || hi <= lo {
+            return Scale::covering([lo, hi], log, from_zero);
+        }
+        if log {
+            return Scale { lo: lo / 1.1, hi: hi * 1.1, log, ticks: None };
+        }
+        let lo = if from_zero && lo >= 0.0 { 0.0 } else { lo };
+        let pad = (hi - lo) * 0.02;
+        Scale { lo: if lo == 0.0 { 0.0 } else { lo - pad }, hi: hi + pad, log, ticks: None }
+    }
+
     /// A linear scale with explicit bounds and tick positions (bar chart groups).
     pub(crate) fn fixed(range: Range<f64>, ticks: Vec<f64>) -> Scale {
         Scale { lo: range.start, hi: range.end, log: false, ticks: Some(ticks) }
@@ -215,29 +244,25 @@ impl Scale {
         }
         let max_points = max_points.max(2);
         if self.log {
-            let first = self.lo.log10().round() as i32;
-            let last = self.hi.log10().round() as i32;
-            let decades = (last - first).max(1) as usize;
-            let every = decades.div_ceil(max_points).max(1) as i32;
-            let mut out = Vec::new();
-            for e in first..=last {
-                let base = 10f64.powi(e);
-                if (e - first) % every == 0 {
-                    out.push(base);
-                }
-                if e == last {
-                    break;
-                }
-                let minors: &[f64] = if light && decades <= 6 {
-                    &[2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
-                } else if decades <= 2 && max_points >= 3 * decades {
-                    &[2.0, 5.0]
-                } else {
-                    &[]
-                };
-                out.extend(minors.iter().map(|m| m * base));
+            let decades = (self.hi / self.lo).log10();
+            let (e0, e1) = (self.lo.log10().floor() as i32, self.hi.log10().ceil() as i32);
+            let inside = |v: &f64| *v >= self.lo * (1.0 - 1e-9) && *v <= self.hi * (1.0 + 1e-9);
+            let with = |mults: &[f64], every: i32| -> Vec<f64> {
+                (e0..=e1)
+                    .filter(|e| (e - e0) % every == 0)
+                    .flat_map(|e| mults.iter().map(move |m| m * 10f64.powi(e)))
+                    .filter(inside)
+                    .collect()
+            };
+            if light && decades <= 6.0 {
+                return with(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0], 1);
             }
-            out
+            let dense = with(&[1.0, 2.0, 5.0], 1);
+            if decades <= 2.5 && dense.len() <= max_points {
+                return dense;
+            }
+            let every = ((decades.ceil() as usize).div_ceil(max_points)).max(1) as i32;
+            with(&[1.0], every)
         } else {
             let step = nice_step((self.hi - self.lo) / max_points.min(if light { 30 } else { 8 }) as f64);
             let mut out = Vec::new();
@@ -329,6 +354,12 @@ mod tests {
         assert_eq!(s.ticks(10, false), vec![10.0, 20.0, 50.0, 100.0]);
         let s = Scale::covering([0.001, 1e9], true, false);
         assert!(s.ticks(5, false).len() <= 7);
+        let s = Scale::tight([100.0, 20_000.0], true, false);
+        assert!(s.hi < 30_000.0);
+        assert_eq!(s.ticks(10, false), vec![100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0, 20_000.0]);
+        let s = Scale::tight([1.0, 40.0], false, true);
+        assert_eq!(s.lo, 0.0);
+        assert!(s.hi < 42.0);
     }
 
     #[test]

@@ -47,7 +47,13 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
                      memory are read from /proc."
         .into();
     section.charts = vec![
-        chart(data, "memory", "Server memory per 1,000 connected clients", "server RSS growth (MiB per 1,000 clients)", mib_per_1000),
+        chart(
+            data,
+            "memory",
+            "Server memory per 1,000 connected clients",
+            "server RSS growth (MiB per 1,000 clients)",
+            mib_per_1000,
+        ),
         chart(data, "cpu", "Server CPU time per delivered message", "server CPU per message (µs)", cpu_us_per_message),
         chart(data, "p99", "p99 delivery latency vs clients", "p99 latency (ms)", |s| {
             Some(ms(s.bench.latency_us.p99)).filter(|_| s.bench.delivered > 0)
@@ -125,7 +131,7 @@ fn c10k(data: &ExperimentData) -> Verdict {
     Verdict {
         claim: format!(
             "One event-driven server holds {} open connections (the C10k problem) without errors.",
-            format_number(C10K as f64)
+            cell(C10K as f64)
         ),
         source: "Dan Kegel, \"The C10K problem\"".into(),
         outcome,
@@ -133,7 +139,7 @@ fn c10k(data: &ExperimentData) -> Verdict {
             "{}.{}",
             if parts.is_empty() { "no long-poll, SSE or WebSocket steps".into() } else { parts.join("; ") },
             if outcome == Outcome::Inconclusive {
-                format!(" The run did not reach {} clients for every push transport.", format_number(C10K as f64))
+                format!(" The run did not reach {} clients for every push transport.", cell(C10K as f64))
             } else {
                 String::new()
             }
@@ -169,7 +175,11 @@ fn cpu(data: &ExperimentData) -> Verdict {
         outcome: all(outcomes),
         evidence: format!(
             "server CPU per delivered message {}.",
-            if parts.is_empty() { "not comparable (no polling and push steps with the same clients)".into() } else { parts.join("; ") }
+            if parts.is_empty() {
+                "not comparable (no polling and push steps with the same clients)".into()
+            } else {
+                parts.join("; ")
+            }
         ),
     }
 }
@@ -192,7 +202,11 @@ mod tests {
     fn c10k_and_cpu_supported() {
         let s = shape(&data(
             "connection-scale",
-            vec![at(Transport::Poll, 10_000, 20.0, 0), at(Transport::Ws, 100, 0.1, 0), at(Transport::Ws, 10_000, 2.0, 0)],
+            vec![
+                at(Transport::Poll, 10_000, 20.0, 0),
+                at(Transport::Ws, 100, 0.1, 0),
+                at(Transport::Ws, 10_000, 2.0, 0),
+            ],
         ));
         assert_eq!(s.verdicts[0].outcome, Outcome::Supported, "{}", s.verdicts[0].evidence);
         assert_eq!(s.verdicts[1].outcome, Outcome::Supported, "{}", s.verdicts[1].evidence);

@@ -45,8 +45,9 @@ fn measure(data: &ExperimentData) -> Vec<Measured> {
     let mut out = Vec::new();
     for t in transports(data) {
         for profile in [HeaderProfile::Minimal, HeaderProfile::Browser, HeaderProfile::Other] {
-            let steps: Vec<&Step> =
-                of(data, t).filter(|s| s.headers() == profile && s.bench.overhead_bytes_per_message.is_some()).collect();
+            let steps: Vec<&Step> = of(data, t)
+                .filter(|s| s.headers() == profile && s.bench.overhead_bytes_per_message.is_some())
+                .collect();
             let Some(largest) = steps.iter().max_by_key(|s| s.clients()) else { continue };
             let b = &largest.bench;
             out.push(Measured {
@@ -166,7 +167,7 @@ fn bandwidth_chart(m: &[Measured]) -> Chart {
 }
 
 fn kaazing_table(m: &[Measured]) -> Table {
-    let mut header = vec!["".to_owned(), "bytes per message".to_owned()];
+    let mut header = vec!["source".to_owned(), "bytes per message".to_owned()];
     header.extend(kaazing::CLIENTS.iter().map(|c| format!("{} clients (Mbps)", cell(*c as f64))));
     let mut rows = vec![
         quoted_row("Kaazing polling (quoted)", kaazing::POLL_HEADER_BYTES, &kaazing::POLL_MBPS),
@@ -262,7 +263,8 @@ fn verdicts(m: &[Measured]) -> Vec<Verdict> {
         out.push(Verdict {
             claim: format!(
                 "WebSocket framing costs 2 B per message where polling costs 871 B of headers: polling carries at \
-                 least {GAP_FACTOR}x more overhead per message."
+                 least {GAP_FACTOR}x more overhead per message ({} headers).",
+                p.name()
             ),
             source: kaazing::SOURCE.into(),
             outcome,
@@ -338,14 +340,17 @@ mod tests {
                 if t == Transport::Poll {
                     s.bench.requests = s.bench.delivered;
                     s.bench.bytes.request_headers = (poll_headers_per_request * 0.6 * s.bench.requests as f64) as u64;
-                    s.bench.bytes.response_headers =
-                        (poll_headers_per_request * 0.4 * s.bench.requests as f64) as u64;
+                    s.bench.bytes.response_headers = (poll_headers_per_request * 0.4 * s.bench.requests as f64) as u64;
                 }
             })
         };
         shape(&data(
             "header-overhead",
-            vec![mk(Transport::Poll, 1000, poll_bpm), mk(Transport::Poll, 10_000, poll_bpm), mk(Transport::Ws, 1000, ws_bpm)],
+            vec![
+                mk(Transport::Poll, 1000, poll_bpm),
+                mk(Transport::Poll, 10_000, poll_bpm),
+                mk(Transport::Ws, 1000, ws_bpm),
+            ],
         ))
     }
 

@@ -80,9 +80,17 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
     ];
     section.tables = vec![Table {
         caption: "Idle cost per client (all wire bytes: headers, bodies, framing, heartbeats, handshakes).".into(),
-        header: ["step", "transport", "clients", "seconds", "requests/s per client", "bytes/s per client", "empty answers"]
-            .map(String::from)
-            .to_vec(),
+        header: [
+            "step",
+            "transport",
+            "clients",
+            "seconds",
+            "requests/s per client",
+            "bytes/s per client",
+            "empty answers",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: data
             .steps
             .iter()

@@ -117,13 +117,8 @@ fn half_interval(poll: &[(f64, f64, f64)]) -> Verdict {
         .filter(|p| !close_to(p.1, p.0 / 2.0, HALF_INTERVAL_REL, HALF_INTERVAL_ABS_MS))
         .map(|p| format!("{} ms interval: p50 {} ms", format_number(p.0), format_number(p.1)))
         .collect();
-    let outcome = if poll.is_empty() {
-        Outcome::Inconclusive
-    } else {
-        Outcome::from_bool(misses.is_empty())
-    };
-    let listed =
-        poll.iter().map(|p| format!("{} → {} ms", format_number(p.0), format_number(p.1))).collect::<Vec<_>>();
+    let outcome = if poll.is_empty() { Outcome::Inconclusive } else { Outcome::from_bool(misses.is_empty()) };
+    let listed = poll.iter().map(|p| format!("{} → {} ms", format_number(p.0), format_number(p.1))).collect::<Vec<_>>();
     let evidence = format!(
         "polling p50 by interval: {} (tolerance ±{}% + {} ms).{}",
         if listed.is_empty() { "no polling steps".into() } else { listed.join(", ") },
@@ -141,8 +136,10 @@ fn half_interval(poll: &[(f64, f64, f64)]) -> Verdict {
 
 /// Every push transport's p50 is below polling's p50 at the shortest measured interval.
 fn push_faster(data: &ExperimentData, poll: &[(f64, f64, f64)]) -> Verdict {
-    let push: Vec<(Transport, f64)> =
-        [Transport::Longpoll, Transport::Sse, Transport::Ws].into_iter().filter_map(|t| Some((t, push_p50(data, t)?))).collect();
+    let push: Vec<(Transport, f64)> = [Transport::Longpoll, Transport::Sse, Transport::Ws]
+        .into_iter()
+        .filter_map(|t| Some((t, push_p50(data, t)?)))
+        .collect();
     let fastest_poll = poll.first();
     let outcome = match fastest_poll {
         Some(p) if !push.is_empty() => Outcome::from_bool(push.iter().all(|(_, v)| *v < p.1)),

@@ -75,7 +75,7 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
         if let Some(i) = interval {
             // A poller sends 1000/i requests per second whatever the rate: 1000 / (i x rate) per message.
             theory.push(Series {
-                label: format!("poll theory: 1/({} ms x rate)", format_number(i)),
+                label: format!("poll theory ({} ms interval)", format_number(i)),
                 color: Color::Theory,
                 kind: LineKind::Theory,
                 points: vec![(lo, 1000.0 / (i * lo)), (hi, 1000.0 / (i * hi))],

@@ -17,7 +17,8 @@ const SOURCE: &str = "feedlab DESIGN 3 (load shedding), after the usual advice t
 
 fn timeline_chart(name: String, s: &Step, samples: &[Sample]) -> Chart {
     let t = s.transport().unwrap_or(Transport::Poll);
-    let pick = |f: &dyn Fn(&Sample) -> Option<f64>| samples.iter().filter_map(|x| Some((x.t_s, f(x)?))).collect::<Vec<_>>();
+    let pick =
+        |f: &dyn Fn(&Sample) -> Option<f64>| samples.iter().filter_map(|x| Some((x.t_s, f(x)?))).collect::<Vec<_>>();
     let mut top = vec![Series {
         label: format!("{} requests/s", t.name()),
         color: Color::Transport(t),
@@ -53,7 +54,12 @@ fn timeline_chart(name: String, s: &Step, samples: &[Sample]) -> Chart {
     if !p99.is_empty() {
         panels.push(Panel {
             y: Axis::auto("p99 latency (ms)", p99.iter().map(|p| p.1)),
-            series: vec![Series { label: "p99 latency".into(), color: Color::Ink, kind: LineKind::Measured, points: p99 }],
+            series: vec![Series {
+                label: "p99 latency".into(),
+                color: Color::Ink,
+                kind: LineKind::Measured,
+                points: p99,
+            }],
         });
     }
     Chart::Timeline(TimelineChart {
@@ -133,7 +139,8 @@ fn shed(step: &Step, t: &[Sample]) -> Verdict {
         t.iter().map(|x| x.errors_per_s - x.rejected_503_per_s.unwrap_or(x.errors_per_s)).sum()
     };
     let (p99, what) = storm_p99(step, t);
-    let outcome = if rejected == 0.0 { Outcome::Inconclusive } else { Outcome::from_bool(other == 0.0 && p99 <= QUICK_MS) };
+    let outcome =
+        if rejected == 0.0 { Outcome::Inconclusive } else { Outcome::from_bool(other == 0.0 && p99 <= QUICK_MS) };
     Verdict {
         claim: "Past capacity the server answers 503 with Retry-After at once instead of queueing until it \
                 collapses."
@@ -192,7 +199,11 @@ fn recover(t: &[Sample]) -> Verdict {
                 } else {
                     String::new()
                 },
-                if tail.iter().any(|x| x.p99_us.is_some()) { format!(", p99 ≤ {} ms", format_number(QUICK_MS)) } else { String::new() }
+                if tail.iter().any(|x| x.p99_us.is_some()) {
+                    format!(", p99 ≤ {} ms", format_number(QUICK_MS))
+                } else {
+                    String::new()
+                }
             ),
         },
     }
@@ -218,7 +229,10 @@ mod tests {
         shape(&data(
             "overload",
             vec![step(Transport::Poll, 1000, |s| {
-                s.bench.errors.0.insert("http_503".into(), timeline.iter().filter_map(|x| x.rejected_503_per_s).sum::<f64>() as u64);
+                s.bench.errors.0.insert(
+                    "http_503".into(),
+                    timeline.iter().filter_map(|x| x.rejected_503_per_s).sum::<f64>() as u64,
+                );
                 s.timeline = timeline;
             })],
         ))
@@ -255,7 +269,12 @@ mod tests {
     fn harness_timeline_without_503_breakdown() {
         use crate::data::HarnessPoint;
         let points: Vec<HarnessPoint> = (1..=10)
-            .map(|t| HarnessPoint { t_s: t as f64, requests: 1000, errors: if t <= 5 { 400 } else { 0 }, ..Default::default() })
+            .map(|t| HarnessPoint {
+                t_s: t as f64,
+                requests: 1000,
+                errors: if t <= 5 { 400 } else { 0 },
+                ..Default::default()
+            })
             .collect();
         let s = shape(&data(
             "overload",

@@ -44,13 +44,20 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
             points: p50_by_rtt(data, t),
         })
         .collect();
-    let max_rtt = data.steps.iter().map(|s| s.rtt_ms()).fold(0f64, f64::max);
-    if max_rtt > 0.0 {
+    // Theory: the fastest push transport's latency without delay, plus the one-way delay RTT/2.
+    let base = [Transport::Ws, Transport::Sse]
+        .into_iter()
+        .filter_map(|t| p50_by_rtt(data, t).into_iter().find(|p| p.0 == 0.0).map(|p| (t, p.1)))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    let mut rtts: Vec<f64> = data.steps.iter().map(|s| s.rtt_ms()).collect();
+    rtts.sort_by(f64::total_cmp);
+    rtts.dedup();
+    if let Some((t, b)) = base.filter(|_| rtts.len() > 1) {
         series.push(Series {
-            label: "theory: one-way delay RTT/2".into(),
+            label: format!("theory: {} at 0 + RTT/2", t.name()),
             color: Color::Theory,
             kind: LineKind::Theory,
-            points: vec![(0.0, 0.0), (max_rtt, max_rtt / 2.0)],
+            points: rtts.iter().map(|r| (*r, b + r / 2.0)).collect(),
         });
     }
     let ys: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| *v > 0.0).collect();
@@ -101,7 +108,9 @@ fn one_way(data: &ExperimentData) -> Verdict {
             Some((t, rtt, add))
         })
         .collect();
-    let outcome = all(measured.iter().map(|(_, rtt, add)| Outcome::from_bool(close_to(*add, rtt / 2.0, ONE_WAY_REL, ONE_WAY_ABS_MS))));
+    let outcome = all(measured
+        .iter()
+        .map(|(_, rtt, add)| Outcome::from_bool(close_to(*add, rtt / 2.0, ONE_WAY_REL, ONE_WAY_ABS_MS))));
     Verdict {
         claim: "A pushed message (SSE, WebSocket) arrives one one-way delay later: RTT/2 added to its latency.".into(),
         source: SOURCE.into(),
@@ -113,7 +122,15 @@ fn one_way(data: &ExperimentData) -> Verdict {
             } else {
                 measured
                     .iter()
-                    .map(|(t, rtt, add)| format!("{} adds {} ms at RTT {} ms (RTT/2 = {} ms)", t.name(), format_number(*add), format_number(*rtt), format_number(rtt / 2.0)))
+                    .map(|(t, rtt, add)| {
+                        format!(
+                            "{} adds {} ms at RTT {} ms (RTT/2 = {} ms)",
+                            t.name(),
+                            format_number(*add),
+                            format_number(*rtt),
+                            format_number(rtt / 2.0)
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("; ")
             },
@@ -126,7 +143,8 @@ fn one_way(data: &ExperimentData) -> Verdict {
 fn extra_trip(data: &ExperimentData) -> Verdict {
     let lp = p50_by_rtt(data, Transport::Longpoll);
     let ws = p50_by_rtt(data, Transport::Ws);
-    let top = lp.iter().filter(|l| l.0 > 0.0).filter_map(|l| Some((l.0, l.1, ws.iter().find(|w| w.0 == l.0)?.1))).last();
+    let top =
+        lp.iter().filter(|l| l.0 > 0.0).filter_map(|l| Some((l.0, l.1, ws.iter().find(|w| w.0 == l.0)?.1))).next_back();
     let outcome = match top {
         Some((rtt, l, w)) => Outcome::from_bool(l - w >= EXTRA_TRIP_SHARE * rtt),
         None => Outcome::Inconclusive,
@@ -174,7 +192,12 @@ mod tests {
     fn supported_both() {
         let s = shape(&data(
             "rtt",
-            vec![at(Transport::Ws, 0.0, 1.0), at(Transport::Ws, 150.0, 76.0), at(Transport::Longpoll, 0.0, 1.0), at(Transport::Longpoll, 150.0, 200.0)],
+            vec![
+                at(Transport::Ws, 0.0, 1.0),
+                at(Transport::Ws, 150.0, 76.0),
+                at(Transport::Longpoll, 0.0, 1.0),
+                at(Transport::Longpoll, 150.0, 200.0),
+            ],
         ));
         assert_eq!(s.verdicts[0].outcome, Outcome::Supported, "{}", s.verdicts[0].evidence);
         assert_eq!(s.verdicts[1].outcome, Outcome::Supported, "{}", s.verdicts[1].evidence);
@@ -184,7 +207,12 @@ mod tests {
     fn not_supported_both() {
         let s = shape(&data(
             "rtt",
-            vec![at(Transport::Ws, 0.0, 1.0), at(Transport::Ws, 150.0, 160.0), at(Transport::Longpoll, 0.0, 1.0), at(Transport::Longpoll, 150.0, 165.0)],
+            vec![
+                at(Transport::Ws, 0.0, 1.0),
+                at(Transport::Ws, 150.0, 160.0),
+                at(Transport::Longpoll, 0.0, 1.0),
+                at(Transport::Longpoll, 150.0, 165.0),
+            ],
         ));
         assert_eq!(s.verdicts[0].outcome, Outcome::NotSupported);
         assert_eq!(s.verdicts[1].outcome, Outcome::NotSupported);

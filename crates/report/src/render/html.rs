@@ -26,7 +26,8 @@ pub fn page(experiments: &[RenderedExperiment], svgs: &[Vec<String>]) -> String 
     writeln!(w, "<h1>feedlab results</h1>\n<p>{}</p>", inline_md(PROVENANCE)).unwrap();
     writeln!(w, "<p>Runs: {}.</p>", esc(&runs(experiments).join("; "))).unwrap();
 
-    writeln!(w, "<h2>Verdicts at a glance</h2>\n<table><tr><th>experiment</th><th>claim</th><th>verdict</th></tr>").unwrap();
+    writeln!(w, "<h2>Verdicts at a glance</h2>\n<table><tr><th>experiment</th><th>claim</th><th>verdict</th></tr>")
+        .unwrap();
     for e in experiments {
         for v in &e.section.verdicts {
             writeln!(
@@ -57,7 +58,13 @@ pub fn page(experiments: &[RenderedExperiment], svgs: &[Vec<String>]) -> String 
         let s = &e.section;
         writeln!(w, "<section id=\"{}\">\n<h2>{}</h2>", esc(&s.experiment), esc(&s.title)).unwrap();
         writeln!(w, "<p><code>{}</code> — {}</p>", esc(&s.experiment), esc(&s.intro)).unwrap();
-        writeln!(w, "<p><em>Run: {}{}.</em></p>", esc(&machine_line(&e.machine)), if e.quick { ", quick mode" } else { "" }).unwrap();
+        writeln!(
+            w,
+            "<p><em>Run: {}{}.</em></p>",
+            esc(&machine_line(&e.machine)),
+            if e.quick { ", quick mode" } else { "" }
+        )
+        .unwrap();
         for n in &s.notes {
             writeln!(w, "<p class=\"note\"><strong>Note:</strong> {}</p>", inline_md(n)).unwrap();
         }

@@ -22,7 +22,15 @@ pub fn readme(experiments: &[RenderedExperiment]) -> String {
     writeln!(w, "| experiment | claim | verdict |\n|---|---|---|").unwrap();
     for e in experiments {
         for v in &e.section.verdicts {
-            writeln!(w, "| [{}](#{}) | {} | {} |", e.section.experiment, anchor(&e.section.title), esc(&v.claim), mark(v.outcome)).unwrap();
+            writeln!(
+                w,
+                "| [{}](#{}) | {} | {} |",
+                e.section.experiment,
+                anchor(&e.section.title),
+                esc(&v.claim),
+                mark(v.outcome)
+            )
+            .unwrap();
         }
     }
     writeln!(w, "\n## Where the measurement disagrees with the documents\n").unwrap();
@@ -32,7 +40,8 @@ pub fn readme(experiments: &[RenderedExperiment]) -> String {
         .filter(|(_, v)| v.outcome == Outcome::NotSupported)
         .collect();
     if disagree.is_empty() {
-        writeln!(w, "Nowhere: every claim tested was supported, or the data could not decide (marked inconclusive).").unwrap();
+        writeln!(w, "Nowhere: every claim tested was supported, or the data could not decide (marked inconclusive).")
+            .unwrap();
     }
     for (e, v) in disagree {
         writeln!(w, "- **{}** — {} ({}) Measured: {}", e.section.experiment, v.claim, v.source, v.evidence).unwrap();

@@ -33,12 +33,7 @@ pub(crate) fn machine_line(m: &Machine) -> String {
 
 /// Distinct machines/commits across experiments (usually one: a full suite run).
 pub(crate) fn runs(experiments: &[RenderedExperiment]) -> Vec<String> {
-    experiments
-        .iter()
-        .map(|e| machine_line(&e.machine))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect()
+    experiments.iter().map(|e| machine_line(&e.machine)).collect::<BTreeSet<_>>().into_iter().collect()
 }
 
 /// A short mark for an outcome, for summary tables.

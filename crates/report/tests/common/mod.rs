@@ -15,8 +15,11 @@ use feedlab_report::data::{
 /// A fresh empty directory under cargo's per-test-target temp dir.
 pub fn temp_dir(name: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("report-{name}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "report-{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -34,7 +37,14 @@ fn machine() -> Machine {
 
 /// Latency in ms -> the harness's microsecond summary.
 fn lat(p50_ms: f64, p99_ms: f64) -> Latency {
-    Latency { mean: p50_ms * 1000.0, p50: p50_ms * 1000.0, p90: (p50_ms + p99_ms) * 500.0, p99: p99_ms * 1000.0, max: p99_ms * 1500.0, ..Latency::default() }
+    Latency {
+        mean: p50_ms * 1000.0,
+        p50: p50_ms * 1000.0,
+        p90: (p50_ms + p99_ms) * 500.0,
+        p99: p99_ms * 1000.0,
+        max: p99_ms * 1500.0,
+        ..Latency::default()
+    }
 }
 
 /// One synthetic step. `per_msg` is the overhead bytes per delivered message; `requests` the total requests.
@@ -84,7 +94,13 @@ fn step(
 }
 
 fn experiment(name: &str, title: &str, steps: Vec<Step>) -> ExperimentData {
-    ExperimentData { experiment: name.into(), title: format!("{title} [synthetic test data]"), machine: machine(), quick: true, steps }
+    ExperimentData {
+        experiment: name.into(),
+        title: format!("{title} [synthetic test data]"),
+        machine: machine(),
+        quick: true,
+        steps,
+    }
 }
 
 pub fn header_overhead() -> ExperimentData {
@@ -117,10 +133,19 @@ pub fn latency_vs_interval() -> ExperimentData {
     let mut steps: Vec<Step> = [100.0, 250.0, 500.0, 1000.0, 2000.0, 5000.0]
         .into_iter()
         .map(|i| {
-            step(Transport::Poll, 100, 1.0, 60.0, 190.0, (100.0 * 60.0 * 1000.0 / i) as u64, lat(i / 2.0 + 1.0, i * 0.99 + 2.0), |s| {
-                s.params.poll_interval_ms = Some(i);
-                s.label = format!("poll every {i} ms");
-            })
+            step(
+                Transport::Poll,
+                100,
+                1.0,
+                60.0,
+                190.0,
+                (100.0 * 60.0 * 1000.0 / i) as u64,
+                lat(i / 2.0 + 1.0, i * 0.99 + 2.0),
+                |s| {
+                    s.params.poll_interval_ms = Some(i);
+                    s.label = format!("poll every {i} ms");
+                },
+            )
         })
         .collect();
     steps.push(step(Transport::Longpoll, 100, 1.0, 60.0, 190.0, 6000, lat(2.0, 6.0), |_| {}));
@@ -190,15 +215,24 @@ pub fn connection_scale() -> ExperimentData {
                 Transport::Ws => (38.0, 5.0),
             };
             let requests = if t == Transport::Poll { clients * 30 } else { clients };
-            steps.push(step(t, clients, 1.0, 30.0, 100.0, requests, lat(1.0 + clients as f64 / 2000.0, 4.0 + clients as f64 / 500.0), |s| {
-                let delivered = s.bench.delivered as f64;
-                s.server = Some(ServerUsage {
-                    cpu_s: cpu_us * delivered / 1e6,
-                    rss_mib_start: 12.0,
-                    rss_mib_peak: 12.0 + kib * clients as f64 / 1024.0,
-                    rss_mib_end: 13.0,
-                });
-            }));
+            steps.push(step(
+                t,
+                clients,
+                1.0,
+                30.0,
+                100.0,
+                requests,
+                lat(1.0 + clients as f64 / 2000.0, 4.0 + clients as f64 / 500.0),
+                |s| {
+                    let delivered = s.bench.delivered as f64;
+                    s.server = Some(ServerUsage {
+                        cpu_s: cpu_us * delivered / 1e6,
+                        rss_mib_start: 12.0,
+                        rss_mib_peak: 12.0 + kib * clients as f64 / 1024.0,
+                        rss_mib_end: 13.0,
+                    });
+                },
+            ));
         }
     }
     experiment("connection-scale", "Connection scale: 100 to 20,000 clients", steps)
