@@ -64,6 +64,30 @@ pub fn transport_color(t: Transport) -> RGBColor {
     }
 }
 
+/// Shape of the point markers of a transport's measured series: a second cue besides colour, so series that
+/// lie on top of each other and grey-scale prints stay readable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// Polling.
+    Circle,
+    /// Long-polling.
+    Square,
+    /// SSE.
+    Triangle,
+    /// WebSocket.
+    Diamond,
+}
+
+/// The marker of a transport, identical in every chart.
+pub fn transport_marker(t: Transport) -> Marker {
+    match t {
+        Transport::Poll => Marker::Circle,
+        Transport::Longpoll => Marker::Square,
+        Transport::Sse => Marker::Triangle,
+        Transport::Ws => Marker::Diamond,
+    }
+}
+
 /// The embedded font: DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE-DejaVu.txt`), from the Debian
 /// package `fonts-dejavu-core` 2.37. Embedded so charts render the same on a fresh machine with no font
 /// library installed.

@@ -41,7 +41,7 @@ fn svg_size(text: &str) -> (u32, u32) {
     (attr("width"), attr("height"))
 }
 
-fn render_synthetic(name: &str) -> (std::path::PathBuf, feedlab_report::Rendered) {
+fn render_synthetic(name: &str) -> (common::TempDir, feedlab_report::Rendered) {
     let dir = common::temp_dir(name);
     for d in common::all() {
         common::write(&dir, &d);

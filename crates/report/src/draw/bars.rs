@@ -66,11 +66,17 @@ pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &BarCha
     let mut entries: Vec<LegendEntry> = c
         .series
         .iter()
-        .map(|s| LegendEntry { label: s.label.clone(), color: rgb(s.color), kind: LegendKind::Box })
+        .map(|s| LegendEntry {
+            label: s.label.clone(),
+            color: rgb(s.color),
+            marker: style::Marker::Circle,
+            kind: LegendKind::Box,
+        })
         .collect();
     entries.extend(c.refs.iter().map(|r| LegendEntry {
         label: r.label.clone(),
         color: style::THEORY,
+        marker: style::Marker::Circle,
         kind: LegendKind::Line(LineKind::Theory),
     }));
     draw_legend(&legend, &entries)

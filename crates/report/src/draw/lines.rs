@@ -4,7 +4,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{DrawResult, LegendEntry, LegendKind, Scale, configure_mesh, draw_legend, rgb, split_legend};
+use super::{
+    DrawResult, LegendEntry, LegendKind, Scale, configure_mesh, draw_legend, marker_of, marker_vertices, rgb,
+    split_legend,
+};
 use crate::chart::{Axis, LineChart, LineKind, Series};
 use crate::style;
 
@@ -24,7 +27,12 @@ pub(super) fn x_scale<'a>(x: &Axis, series: impl IntoIterator<Item = &'a Series>
 pub(super) fn legend_entries(series: &[Series]) -> Vec<LegendEntry> {
     series
         .iter()
-        .map(|s| LegendEntry { label: s.label.clone(), color: rgb(s.color), kind: LegendKind::Line(s.kind) })
+        .map(|s| LegendEntry {
+            label: s.label.clone(),
+            color: rgb(s.color),
+            marker: marker_of(s.color),
+            kind: LegendKind::Line(s.kind),
+        })
         .collect()
 }
 
@@ -79,7 +87,10 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
             }
         }
         if matches!(s.kind, LineKind::Measured | LineKind::MeasuredDashed) {
-            chart.draw_series(points.iter().map(|p| Circle::new(*p, style::POINT_SIZE, color.filled())))?;
+            let shape = marker_vertices(marker_of(s.color));
+            chart.draw_series(
+                points.iter().map(|p| EmptyElement::at(*p) + Polygon::new(shape.clone(), color.filled())),
+            )?;
         }
     }
     Ok(())

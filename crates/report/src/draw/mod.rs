@@ -73,6 +73,31 @@ fn rgb(c: SeriesColor) -> RGBColor {
     }
 }
 
+/// The marker shape of a series colour: the transport's own, a circle for everything else.
+fn marker_of(c: SeriesColor) -> style::Marker {
+    match c {
+        SeriesColor::Transport(t) => style::transport_marker(t),
+        _ => style::Marker::Circle,
+    }
+}
+
+/// A marker's outline in pixel offsets from its centre: every shape is a filled polygon, so a series'
+/// markers are drawn in one call whatever their shape.
+fn marker_vertices(marker: style::Marker) -> Vec<(i32, i32)> {
+    let r = style::POINT_SIZE as i32 + 1;
+    match marker {
+        style::Marker::Circle => (0..12)
+            .map(|i| {
+                let a = f64::from(i) * std::f64::consts::PI / 6.0;
+                ((f64::from(r) * a.cos()).round() as i32, (f64::from(r) * a.sin()).round() as i32)
+            })
+            .collect(),
+        style::Marker::Square => vec![(-r + 1, -r + 1), (r - 1, -r + 1), (r - 1, r - 1), (-r + 1, r - 1)],
+        style::Marker::Triangle => vec![(0, -r - 1), (r + 1, r), (-r - 1, r)],
+        style::Marker::Diamond => vec![(0, -r - 1), (r + 1, 0), (0, r + 1), (-r - 1, 0)],
+    }
+}
+
 /// Width of the legend column right of the plot, pixels.
 const LEGEND_WIDTH: u32 = 250;
 
@@ -80,6 +105,7 @@ const LEGEND_WIDTH: u32 = 250;
 struct LegendEntry {
     label: String,
     color: RGBColor,
+    marker: style::Marker,
     kind: LegendKind,
 }
 
@@ -126,7 +152,8 @@ fn draw_legend<DB: DrawingBackend>(
                     LineKind::Level => area.draw(&DashedPathElement::new(pts, 4, 4, stroke))?,
                 }
                 if matches!(kind, LineKind::Measured | LineKind::MeasuredDashed) {
-                    area.draw(&Circle::new((x0 + sample_w / 2, y), style::POINT_SIZE, e.color.filled()))?;
+                    let at = EmptyElement::at((x0 + sample_w / 2, y));
+                    area.draw(&(at + Polygon::new(marker_vertices(e.marker), e.color.filled())))?;
                 }
             }
         }

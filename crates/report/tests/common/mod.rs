@@ -12,17 +12,34 @@ use feedlab_report::data::{
     BenchResult, ExperimentData, HeaderProfile, Latency, Machine, Params, Sample, ServerUsage, Step, Transport,
 };
 
-/// A fresh empty directory under cargo's per-test-target temp dir.
-pub fn temp_dir(name: &str) -> PathBuf {
+/// A fresh empty directory under cargo's per-test-target temp dir, removed when dropped unless the test
+/// failed or `FEEDLAB_REPORT_KEEP` is set (to look at the rendered charts).
+pub struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if std::thread::panicking() || std::env::var_os("FEEDLAB_REPORT_KEEP").is_some() {
+            eprintln!("kept {}", self.0.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+pub fn temp_dir(name: &str) -> TempDir {
     static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "report-{name}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("report-{name}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
 }
 
 fn machine() -> Machine {
