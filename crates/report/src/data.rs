@@ -7,6 +7,28 @@
 //! `BenchResult` never breaks re-rendering old results. What *is* required is `experiment` and `steps`, so a
 //! file that is not a data file at all is still rejected with a clear message.
 //!
+//! ```json
+//! {
+//!   "experiment": "header-overhead",
+//!   "title": "Header overhead: the Kaazing table",
+//!   "machine": {"cpus": 2, "mem_gib": 3.8, "os": "Linux 6.8 x86_64", "commit": "717f7b3", "date": "2026-11-21T12:00:00Z"},
+//!   "quick": false,
+//!   "steps": [{
+//!     "label": "poll 1000 minimal",
+//!     "params": {"transport": "poll", "clients": 1000, "poll_interval_ms": 1000, "rate_per_s": 1.0,
+//!                "headers": "minimal", "rtt_ms": 0},
+//!     "bench": { "...": "feedlab bench --json output, verbatim" },
+//!     "server": {"cpu_s": 3.2, "rss_mib_start": 11.0, "rss_mib_peak": 58.5, "rss_mib_end": 20.1},
+//!     "timeline": [{"t_s": 1, "requests_per_s": 9000, "errors_per_s": 5600, "rejected_503_per_s": 5600,
+//!                   "delivered_per_s": 1000, "p99_us": 65000}]
+//!   }]
+//! }
+//! ```
+//!
+//! `params` keys are optional (the bench result's own `transport`, `clients`, `headers`, `rate_per_s`,
+//! `poll_interval_ms`, `rtt_ms` are used when absent; other keys are kept in [`Params::extra`]); `server` and
+//! `timeline` are optional (without a suite timeline, the harness's `bench.timeline` is used).
+//!
 //! [`BenchResult`] mirrors the harness's `--json` output (DESIGN 4) with only the fields the report uses; it is
 //! defined here rather than imported so the report crate does not depend on the harness (and its async
 //! network stack) just to draw charts.

@@ -101,6 +101,27 @@ fn common_notes(data: &ExperimentData) -> Vec<String> {
     }
     for s in &data.steps {
         let b = &s.bench;
+        if b.cancelled {
+            notes.push(format!("Step `{}` was interrupted: its figures cover only part of the run.", step_name(s)));
+        }
+        if b.delivered == 0 && s.rate_per_s().is_some_and(|r| r > 0.0) && b.published > 0 {
+            notes.push(format!(
+                "Step `{}` delivered no message although {} were published: its per-message figures are missing.",
+                step_name(s),
+                b.published
+            ));
+        }
+        // 503s are the point of the overload experiment; anywhere else, and any other error, is worth a note.
+        let shown: Vec<String> = b
+            .errors
+            .0
+            .iter()
+            .filter(|(k, v)| **v > 0 && !(data.experiment == "overload" && k.contains("503")))
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect();
+        if !shown.is_empty() {
+            notes.push(format!("Step `{}` had client errors: {}.", step_name(s), shown.join(", ")));
+        }
         if b.lost + b.duplicated + b.reordered > 0 {
             notes.push(format!(
                 "Step `{}`: {} lost, {} duplicated, {} reordered messages. Delivery was not exact, so its other \
@@ -232,6 +253,28 @@ mod tests {
         );
         let s = shape(&data);
         assert!(s.notes.iter().any(|n| n.contains("3 lost")), "{:?}", s.notes);
+    }
+
+    #[test]
+    fn errors_and_silent_steps_are_noted() {
+        let data = fixture::data(
+            "header-overhead",
+            vec![fixture::step(Transport::Ws, 10, |s| {
+                s.bench.delivered = 0;
+                s.bench.errors.0.insert("ws".into(), 780);
+            })],
+        );
+        let s = shape(&data);
+        assert!(s.notes.iter().any(|n| n.contains("780 ws")), "{:?}", s.notes);
+        assert!(s.notes.iter().any(|n| n.contains("delivered no message")), "{:?}", s.notes);
+        // In the overload experiment 503s are expected, not noted.
+        let data = fixture::data(
+            "overload",
+            vec![fixture::step(Transport::Poll, 10, |s| {
+                s.bench.errors.0.insert("http_503".into(), 5);
+            })],
+        );
+        assert!(!shape(&data).notes.iter().any(|n| n.contains("http_503")));
     }
 
     #[test]
