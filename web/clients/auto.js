@@ -50,6 +50,9 @@ export class AutoClient {
       clientId: this.clientId,
       after: this.inner ? this.inner.cursor.value : this.after,
       intervalMs: this.intervalMs,
+      // A transport that never opens twice in a row counts as unavailable even without a 404 (a proxy
+      // that eats WebSocket upgrades answers something else, or nothing useful).
+      giveUpAfter: 2,
       onMessages: (m) => this.on.onMessages?.(m),
       onExchange: (e) => this.on.onExchange?.({ ...e, transport: name }),
       onGap: (g) => this.on.onGap?.(g),

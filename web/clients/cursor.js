@@ -45,3 +45,26 @@ export async function errorText(res) {
     return `HTTP ${res.status}`;
   }
 }
+
+/**
+ * EventSource and WebSocket hide the HTTP status of a refused connection. A plain GET of the same URL
+ * tells why: 404 (transport disabled), 409 (our cursor is ahead: the server restarted), 503 (busy)…
+ * Returns {status, error} or null when the server cannot be reached at all. A stream that does open is
+ * aborted at once: only the status matters.
+ */
+export async function probe(url) {
+  const controller = new AbortController();
+  try {
+    const res = await fetch(url, { signal: controller.signal });
+    const error = res.ok ? '' : await errorText(res);
+    controller.abort();
+    return { status: res.status, error };
+  } catch {
+    return null;
+  }
+}
+
+/** Backoff after the n-th failure in a row: 1 s, 2 s, 4 s … at most 10 s. */
+export function backoffMs(failures) {
+  return Math.min(10000, 500 * 2 ** failures);
+}

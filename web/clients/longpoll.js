@@ -4,7 +4,7 @@
 // exists or `timeout_ms` passes. Then ask again at once. Latency is close to push; the cost is one full
 // HTTP request/response per answer (per batch of messages when they come fast), plus one per timeout.
 // Same interface as clients/poll.js.
-import { Cursor, feedUrl, errorText } from './cursor.js';
+import { Cursor, feedUrl, errorText, backoffMs } from './cursor.js';
 
 export const ROUTE = '/longpoll';
 
@@ -73,7 +73,7 @@ export class LongPollClient {
         failures += 1;
         this.emitStatus('error', err.message);
         // Back off after a failure so a restarting server is not hammered: 1 s, 2 s, 4 s … up to 10 s.
-        await new Promise((resolve) => (this.timer = setTimeout(resolve, Math.min(10000, 500 * 2 ** failures))));
+        await new Promise((resolve) => (this.timer = setTimeout(resolve, backoffMs(failures))));
       }
     }
   }

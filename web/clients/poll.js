@@ -10,7 +10,7 @@
 // onMessages(list): new feed messages, in id order, each exactly once
 // onExchange(event): one exchange for the narration strip ({type: 'answer', n} here)
 // onStatus(status, detail): 'connecting' | 'open' | 'waiting' | 'paused' | 'error' | 'unavailable'
-import { Cursor, feedUrl, errorText } from './cursor.js';
+import { Cursor, feedUrl, errorText, backoffMs } from './cursor.js';
 
 export const ROUTE = '/poll';
 
@@ -74,7 +74,7 @@ export class PollClient {
       } catch (err) {
         if (!this.running) return;
         failures += 1;
-        wait = Math.min(10000, 500 * 2 ** failures);
+        wait = backoffMs(failures);
         this.emitStatus('error', err.message);
       }
       // Fixed schedule: the next question starts `intervalMs` after this one started.

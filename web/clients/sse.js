@@ -5,18 +5,22 @@
 // the stream breaks, EventSource reconnects by itself and sends `Last-Event-ID: 42`, so the server
 // resumes after the last message we saw. One request head for as long as the stream lives.
 // Same interface as clients/poll.js.
-import { Cursor, feedUrl, errorText } from './cursor.js';
+import { Cursor, feedUrl, probe, backoffMs } from './cursor.js';
 
 export const ROUTE = '/sse';
 
 export class SseClient {
-  constructor({ clientId, after, onMessages, onExchange, onStatus, onGap }) {
+  /** @param giveUpAfter failed connects in a row, never opened, before calling the transport unavailable
+   *  even without a 404 (something between us and the server blocks it); the auto client sets it. */
+  constructor({ clientId, after, giveUpAfter = Infinity, onMessages, onExchange, onStatus, onGap }) {
     this.transport = 'sse';
     this.clientId = clientId;
     this.cursor = new Cursor(after);
+    this.giveUpAfter = giveUpAfter;
     this.on = { onMessages, onExchange, onStatus, onGap };
     this.running = false;
     this.failures = 0;
+    this.everOpened = false;
   }
 
   start() {
@@ -42,6 +46,7 @@ export class SseClient {
 
     source.onopen = () => {
       opened = true;
+      this.everOpened = true;
       this.failures = 0;
       this.emitStatus('open');
       this.on.onExchange?.({ type: 'open' });
@@ -61,29 +66,27 @@ export class SseClient {
         this.emitStatus('reconnecting');
         return;
       }
-      // CLOSED: the browser gave up (an HTTP error status, or the wrong content type).
+      // CLOSED: the browser gave up (an HTTP error status, or the wrong content type). Ask why.
       source.close();
-      if (!opened && (await this.probeUnavailable())) return;
-      this.failures += 1;
-      this.emitStatus('error');
-      this.timer = setTimeout(() => this.running && this.connect(), Math.min(10000, 500 * 2 ** this.failures));
+      await this.recover(opened);
     };
   }
 
-  /** EventSource hides the status code; a plain GET tells a 404 (transport disabled) from other failures. */
-  async probeUnavailable() {
-    try {
-      const controller = new AbortController();
-      const res = await fetch(feedUrl(ROUTE, this.cursor, this.clientId), { signal: controller.signal });
-      controller.abort(); // only the status matters; do not keep a stream open
-      if (res.status !== 404) return false;
+  /** After a refused or broken stream: give up on a 404, restart at the head on a 409, else retry later. */
+  async recover(opened) {
+    const why = opened ? null : await probe(feedUrl(ROUTE, this.cursor, this.clientId));
+    if (!this.running) return;
+    this.failures += 1;
+    const blocked = !this.everOpened && why && this.failures >= this.giveUpAfter;
+    if (why?.status === 404 || blocked) {
       this.running = false;
       this.on.onExchange?.({ type: 'unavailable' });
-      this.emitStatus('unavailable', await errorText(res).catch(() => 'HTTP 404'));
-      return true;
-    } catch {
-      return false;
+      this.emitStatus('unavailable', why.error || `HTTP ${why.status}`);
+      return;
     }
+    if (why?.status === 409) this.cursor.value = undefined; // the server restarted: its ids begin again
+    this.emitStatus('error', why?.error);
+    this.timer = setTimeout(() => this.running && this.connect(), backoffMs(this.failures));
   }
 
   emitStatus(status, detail) {

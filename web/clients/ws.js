@@ -5,7 +5,7 @@
 // server (2-10 bytes of framing instead of hundreds of bytes of HTTP headers), and from us
 // {"type":"publish","body":"…"} to post a chat message. We offer the subprotocol `feedlab.v1`.
 // Same interface as clients/poll.js, plus publish() and the live `socket` (readyState, bufferedAmount).
-import { Cursor, feedUrl, errorText } from './cursor.js';
+import { Cursor, feedUrl, probe, backoffMs } from './cursor.js';
 
 export const ROUTE = '/ws';
 export const SUBPROTOCOL = 'feedlab.v1';
@@ -14,10 +14,13 @@ export const SUBPROTOCOL = 'feedlab.v1';
 export const READY_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 
 export class WsClient {
-  constructor({ clientId, after, onMessages, onExchange, onStatus, onGap, onServerError }) {
+  /** @param giveUpAfter see clients/sse.js: failed opens in a row before calling WebSocket unavailable. */
+  constructor({ clientId, after, giveUpAfter = Infinity, onMessages, onExchange, onStatus, onGap, onServerError }) {
     this.transport = 'ws';
     this.clientId = clientId;
     this.cursor = new Cursor(after);
+    this.giveUpAfter = giveUpAfter;
+    this.everOpened = false;
     this.on = { onMessages, onExchange, onStatus, onGap, onServerError };
     this.running = false;
     this.failures = 0;
@@ -50,6 +53,7 @@ export class WsClient {
 
     socket.onopen = () => {
       opened = true;
+      this.everOpened = true;
       this.failures = 0;
       this.emitStatus('open');
       this.on.onExchange?.({ type: 'open' });
@@ -64,11 +68,21 @@ export class WsClient {
     };
     socket.onclose = async (event) => {
       if (socket !== this.socket || !this.running) return;
-      if (!opened && (await this.probeUnavailable())) return;
-      // Dropped (server restart, network, slow-reader close 1013): reconnect from our cursor with backoff.
+      // Never opened: the handshake was refused, and the API does not say why, so ask with a plain GET.
+      const why = opened ? null : await probe(feedUrl(ROUTE, this.cursor, this.clientId));
+      if (!this.running) return;
       this.failures += 1;
-      this.emitStatus('reconnecting', `close ${event.code}${event.reason ? ' ' + event.reason : ''}`);
-      this.timer = setTimeout(() => this.running && this.connect(), Math.min(10000, 500 * 2 ** this.failures));
+      const blocked = !this.everOpened && why && this.failures >= this.giveUpAfter;
+      if (why?.status === 404 || blocked) {
+        this.running = false;
+        this.on.onExchange?.({ type: 'unavailable' });
+        this.emitStatus('unavailable', why.error || `HTTP ${why.status}`);
+        return;
+      }
+      if (why?.status === 409) this.cursor.value = undefined; // the server restarted: its ids begin again
+      // Dropped (server restart, network, slow-reader close 1013): reconnect from our cursor with backoff.
+      this.emitStatus('reconnecting', why?.error || `close ${event.code}${event.reason ? ' ' + event.reason : ''}`);
+      this.timer = setTimeout(() => this.running && this.connect(), backoffMs(this.failures));
     };
   }
 
@@ -82,20 +96,6 @@ export class WsClient {
     this.sentBytes += payload + 2 + (payload < 126 ? 0 : payload < 65536 ? 2 : 8) + 4;
     this.on.onExchange?.({ type: 'publish' });
     return true;
-  }
-
-  /** The WebSocket API hides the handshake's status code; a plain GET tells a 404 (disabled) apart. */
-  async probeUnavailable() {
-    try {
-      const res = await fetch(feedUrl(ROUTE, this.cursor, this.clientId));
-      if (res.status !== 404) return false;
-      this.running = false;
-      this.on.onExchange?.({ type: 'unavailable' });
-      this.emitStatus('unavailable', await errorText(res));
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   emitStatus(status, detail) {

@@ -14,13 +14,14 @@ export const FEEDLAB_BIN = path.resolve(REPO, process.env.FEEDLAB_BIN || 'target
 
 /**
  * @param {string[]} extraArgs e.g. ['--disable', 'ws']
+ * @param {{addr?: string}} options addr: listen address (default 127.0.0.1:0, a free port)
  * @returns {Promise<{url: string, stop: () => Promise<void>, stderr: () => string, resultsDir: string}>}
  */
-export async function startServer(extraArgs = []) {
+export async function startServer(extraArgs = [], { addr = '127.0.0.1:0' } = {}) {
   if (!fs.existsSync(FEEDLAB_BIN)) throw new Error(`${FEEDLAB_BIN} not found: run \`cargo build -p feedlab\` first`);
   // An empty results directory of our own: the charts tab must show its "run feedlab run first" note.
   const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'feedlab-e2e-results-'));
-  const args = ['serve', '--addr', '127.0.0.1:0', '--ticker', '0/s', '--results', resultsDir, ...extraArgs];
+  const args = ['serve', '--addr', addr, '--ticker', '0/s', '--results', resultsDir, ...extraArgs];
   const child = spawn(FEEDLAB_BIN, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => {
