@@ -11,7 +11,7 @@ use crate::verdict::{Outcome, Verdict};
 
 const CSS: &str = "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45;color:#111}\
 table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}\
-th:first-child,td:first-child{text-align:left}th{background:#f3f3f3}figure{margin:1em 0}\
+th:first-child,td:first-child{text-align:left}th{background:#f3f3f3;text-align:left}td.text{text-align:left}figure{margin:1em 0}\
 figure svg{max-width:100%;height:auto;border:1px solid #eee}.note{background:#fff7e0;border-left:4px solid #e69f00;padding:.5em 1em}\
 .supported{color:#006e4f}.not-supported{color:#b3003b}.inconclusive{color:#555}caption{text-align:left;font-style:italic;padding:.3em 0}";
 
@@ -32,7 +32,7 @@ pub fn page(experiments: &[RenderedExperiment], svgs: &[Vec<String>]) -> String 
         for v in &e.section.verdicts {
             writeln!(
                 w,
-                "<tr><td><a href=\"#{id}\">{id}</a></td><td style=\"text-align:left\">{}</td><td class=\"{}\">{}</td></tr>",
+                "<tr><td><a href=\"#{id}\">{id}</a></td><td class=\"text\">{}</td><td class=\"text {}\">{}</td></tr>",
                 esc(&v.claim),
                 class(v.outcome),
                 mark(v.outcome),

@@ -36,11 +36,12 @@ pub(crate) fn runs(experiments: &[RenderedExperiment]) -> Vec<String> {
     experiments.iter().map(|e| machine_line(&e.machine)).collect::<BTreeSet<_>>().into_iter().collect()
 }
 
-/// A short mark for an outcome, for summary tables.
+/// An outcome for summary tables: plain words (no emoji, which a fresh machine may lack a font for), the
+/// contradicted claims in capitals so they stand out without colour.
 pub(crate) fn mark(o: Outcome) -> &'static str {
     match o {
-        Outcome::Supported => "✅ supported",
-        Outcome::NotSupported => "❌ not supported",
-        Outcome::Inconclusive => "❔ inconclusive",
+        Outcome::Supported => "supported",
+        Outcome::NotSupported => "NOT SUPPORTED",
+        Outcome::Inconclusive => "inconclusive",
     }
 }
