@@ -62,6 +62,7 @@ async function main() {
   const disabled = new Set(state.settings.disabled || []);
   if (typeof state.settings.ticker_per_s === 'number') $('#ticker').value = String(state.settings.ticker_per_s);
   $('#server-info').textContent = disabled.size ? `--disable ${[...disabled].join(',')}` : '';
+  if (state.settings.token_required) $('.token').open = true; // changing the ticker needs it
 
   // Every pane starts at the same cursor, the feed's head now, so all four show the same messages.
   const head = await getJson('/poll', { client: newClientId('page') }).then((a) => a.next).catch(() => undefined);

@@ -50,13 +50,13 @@ export class Narration {
       case 'sse:open':
         return this.add(tag, [['server', 'say.sse_ok']]);
       case 'sse:push':
-        return this.add(tag, [['server', 'say.sse_push', { id: event.id }]]);
+        return this.push(tag, 'say.sse_push', event.id);
       case 'ws:ask':
         return this.add(tag, [['client', 'say.ws_ask']]);
       case 'ws:open':
         return this.add(tag, [['server', 'say.ws_ok']]);
       case 'ws:push':
-        return this.add(tag, [['server', 'say.ws_push', { id: event.id }]]);
+        return this.push(tag, 'say.ws_push', event.id);
       case 'ws:publish':
         return this.add(tag, [['client', 'say.ws_publish']]);
       default:
@@ -65,6 +65,23 @@ export class Narration {
         }
         return null;
     }
+  }
+
+  /**
+   * A pushed message. When the feed is busy, pushes of the same transport within a second fold into one
+   * line ("push #41–45") so the strip keeps showing the other transports' exchanges too.
+   */
+  push(tag, key, id) {
+    const recent = this.entries.slice(0, 4).find((e) => e.tag === tag && e.push && Date.now() - e.at < 1000);
+    if (recent) {
+      recent.push.last = id;
+      recent.lines[0][2] = { id: `${recent.push.first}–${id}` };
+      this.render();
+      return recent;
+    }
+    const entry = this.add(tag, [['server', key, { id }]]);
+    entry.push = { first: id, last: id };
+    return entry;
   }
 
   /** The auto client switched transport. */

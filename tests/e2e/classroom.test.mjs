@@ -176,6 +176,15 @@ describe('classroom page (real server, quiet feed)', () => {
     await page.waitForFunction(() => /Client:|Server:/.test(document.querySelector('#narration').textContent));
   });
 
+  test('the language defaults to the browser language (a zh-CN browser gets 中文)', async () => {
+    const zh = await openPage(browser, `${server.url}/`, { locale: 'zh-CN' });
+    assert.equal(await zh.page.getAttribute('html', 'lang'), 'zh-CN');
+    assert.equal(await zh.page.textContent('[data-pane="longpoll"] h2'), '长轮询');
+    await zh.page.waitForFunction(() => /客户端|服务器/.test(document.querySelector('#narration').textContent));
+    assert.deepEqual([...zh.problems.consoleErrors, ...zh.problems.pageErrors], []);
+    await zh.context.close();
+  });
+
   test('the charts tab says to run `feedlab run` first when there are no results', async () => {
     const before = problems.consoleErrors.length;
     await page.click('[data-tab="charts"]');
