@@ -1,7 +1,7 @@
 //! The harness's own publisher, and the probe that starts a run.
 //!
-//! Before clients start, [`probe`] asks the server for the feed head (`GET /poll` with no cursor answers
-//! `next` = the newest id) and its clock (`GET /time`), which also checks it speaks the contract at all.
+//! Before clients start, [`Publisher::probe`] asks the server for its clock (`GET /time`) and the feed
+//! head (`GET /poll` with no cursor answers `next` = the newest id), which also checks it speaks the contract at all.
 //! During the measured window [`publish`] sends `POST /messages` at `--rate` on a fixed schedule, one
 //! keep-alive connection straight to the server (not through the `--rtt` relay: the relay simulates the
 //! clients' network), and remembers the ids it got back: the last one is what every client must reach.
@@ -48,6 +48,8 @@ pub struct Publisher {
     /// Not shared with clients: publish bytes must stay out of the delivery figures.
     live: Arc<LiveBytes>,
     conn: Option<HttpConn>,
+    /// Request and response head bytes of the `GET /poll` probe.
+    probe_heads: (u64, u64),
 }
 
 #[derive(Deserialize)]
@@ -69,7 +71,14 @@ impl Publisher {
     /// A publisher connecting straight to the target.
     pub fn new(target: Target) -> Self {
         let connector = Connector { addr: target.addr, sources: Arc::from(Vec::new()) };
-        Publisher { target, connector, counters: WireCounters::new(), live: Arc::default(), conn: None }
+        Publisher {
+            target,
+            connector,
+            counters: WireCounters::new(),
+            live: Arc::default(),
+            conn: None,
+            probe_heads: (0, 0),
+        }
     }
 
     fn unreachable(&self, reason: impl std::fmt::Display) -> Error {
@@ -107,15 +116,8 @@ impl Publisher {
         result
     }
 
-    /// Reads the feed head and the server clock offset.
+    /// Reads the server clock offset, then the feed head.
     pub async fn probe(&mut self) -> Result<Probe, Error> {
-        let (status, body) =
-            self.exchange(Method::GET, "/poll", Bytes::new()).await.map_err(|e| self.unreachable(e))?;
-        if status != StatusCode::OK {
-            return Err(self.contract(format!("GET /poll answered {status}")));
-        }
-        let head: Head = serde_json::from_slice(&body)
-            .map_err(|e| self.contract(format!("GET /poll: {e}: {}", String::from_utf8_lossy(&body))))?;
         // NTP-style: the server read its clock somewhere between send and receive; assume the middle.
         let t0 = now_us() as i64;
         let clock_offset_us = match self.exchange(Method::GET, "/time", Bytes::new()).await {
@@ -123,11 +125,25 @@ impl Publisher {
                 Ok(time) => time.us - (t0 + now_us() as i64) / 2,
                 Err(_) => 0,
             },
-            _ => {
+            Ok(_) => {
                 tracing::warn!("the server has no usable GET /time; assuming its clock is the harness's");
                 0
             }
+            Err(e) => return Err(self.unreachable(e)),
         };
+        let (req0, resp0) =
+            (WireCounters::get(&self.counters.request_head), WireCounters::get(&self.counters.response_head));
+        let (status, body) =
+            self.exchange(Method::GET, "/poll", Bytes::new()).await.map_err(|e| self.unreachable(e))?;
+        self.probe_heads = (
+            WireCounters::get(&self.counters.request_head) - req0,
+            WireCounters::get(&self.counters.response_head) - resp0,
+        );
+        if status != StatusCode::OK {
+            return Err(self.contract(format!("GET /poll answered {status}")));
+        }
+        let head: Head = serde_json::from_slice(&body)
+            .map_err(|e| self.contract(format!("GET /poll: {e}: {}", String::from_utf8_lossy(&body))))?;
         Ok(Probe { head: head.next, clock_offset_us })
     }
 
@@ -184,12 +200,13 @@ impl Publisher {
                 }
                 k += 1;
             }
-        } else {
-            tokio::select! {
-                _ = tokio::time::sleep_until(start + duration) => {}
-                _ = cancel.cancelled() => {}
-            }
         }
+        // The window lasts its full duration even after the last publish: pollers keep polling in it.
+        tokio::select! {
+            _ = tokio::time::sleep_until(start + duration) => {}
+            _ = cancel.cancelled() => {}
+        }
+        (stats.probe_request_headers, stats.probe_response_headers) = self.probe_heads;
         stats.sent_bytes = WireCounters::get(&self.counters.sent);
         stats.received_bytes = WireCounters::get(&self.counters.received);
         stats

@@ -66,6 +66,10 @@ pub struct ClientRecord {
     pub requests: u64,
     /// Poll/long-poll answers without messages.
     pub empty_responses: u64,
+    /// Requests abandoned without an answer when the client stopped (a held long-poll at the end).
+    pub unanswered_requests: u64,
+    /// Request head bytes of those abandoned requests.
+    pub unanswered_request_headers: u64,
     /// Message JSON bytes received.
     pub body: u64,
     /// SSE comment bytes received (heartbeats).
@@ -88,6 +92,8 @@ impl ClientRecord {
             connections: 0,
             requests: 0,
             empty_responses: 0,
+            unanswered_requests: 0,
+            unanswered_request_headers: 0,
             body: 0,
             sse_comments: 0,
             tracker: Tracker::new(start_cursor),
@@ -114,6 +120,13 @@ impl ClientRecord {
             self.latency.saturating_record((server_now - d.ts_us as i64).max(0) as u64);
         }
         new
+    }
+
+    /// Records a request abandoned without an answer; `head_before` is the request-head counter read
+    /// before it was sent.
+    pub fn unanswered(&mut self, head_before: u64) {
+        self.unanswered_requests += 1;
+        self.unanswered_request_headers += WireCounters::get(&self.wire.request_head) - head_before;
     }
 
     /// Records one poll/long-poll exchange.

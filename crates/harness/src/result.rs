@@ -88,6 +88,12 @@ pub struct BenchResult {
     pub requests: u64,
     /// Poll/long-poll answers with no message in them.
     pub empty_responses: u64,
+    /// Requests sent but abandoned without an answer when clients stopped (typically the long-poll each
+    /// client still had held at the end). Included in `requests` and `bytes.request_headers`; a server
+    /// that counts requests when it answers them will not have seen these.
+    pub unanswered_requests: u64,
+    /// Request head bytes of the unanswered requests.
+    pub unanswered_request_headers: u64,
     /// TCP connections clients opened (reconnects and non-keep-alive polls included).
     pub connections: u64,
     /// Bytes on the wire per category, summed over clients.
@@ -161,13 +167,18 @@ pub struct Publish {
     pub requests: u64,
     /// POST requests that did not answer 201.
     pub errors: u64,
-    /// Bytes the publisher wrote (request heads and JSON bodies).
+    /// Bytes the publisher wrote (request heads and JSON bodies; the probe's requests included).
     pub sent_bytes: u64,
-    /// Bytes the publisher read (response heads and bodies).
+    /// Bytes the publisher read (response heads and bodies; the probe's answers included).
     pub received_bytes: u64,
     /// Largest delay between a publish's scheduled instant and when it was sent, in microseconds (a
     /// large value means the server could not take the asked rate and latencies are measured from later).
     pub max_lag_us: u64,
+    /// Request head bytes of the start-cursor probe (`GET /poll` without a cursor). A server counts it as
+    /// a poll, so comparing with its counters means subtracting it.
+    pub probe_request_headers: u64,
+    /// Response head bytes of the start-cursor probe.
+    pub probe_response_headers: u64,
     /// First id the harness published (null if none).
     pub first_id: Option<u64>,
     /// Last id the harness published (null if none).

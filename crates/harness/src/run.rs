@@ -231,6 +231,7 @@ fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s: Sum
     let mut errors = std::collections::BTreeMap::new();
     let (mut delivered, mut expected, mut lost, mut duplicated, mut reordered, mut gap_ids) = (0, 0, 0, 0, 0, 0);
     let (mut requests, mut empty_responses, mut connections) = (0, 0, 0);
+    let (mut unanswered_requests, mut unanswered_request_headers) = (0, 0);
     let get = |c: &AtomicU64| c.load(Relaxed);
     for rec in records {
         let w = &*rec.wire;
@@ -263,6 +264,8 @@ fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s: Sum
         gap_ids += t.gap_ids;
         requests += rec.requests;
         empty_responses += rec.empty_responses;
+        unanswered_requests += rec.unanswered_requests;
+        unanswered_request_headers += rec.unanswered_request_headers;
         connections += rec.connections;
         for (kind, n) in rec.errors {
             *errors.entry(kind).or_insert(0) += n;
@@ -288,7 +291,7 @@ fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s: Sum
         duration_s: s.duration_s,
         drain_s: s.drain_s,
         rate_per_s: cfg.rate,
-        poll_interval_ms: (cfg.transport == Transport::Poll).then(|| cfg.poll_interval.as_millis() as u64),
+        poll_interval_ms: (cfg.transport == Transport::Poll).then_some(cfg.poll_interval.as_millis() as u64),
         payload_bytes: cfg.payload as u64,
         keep_alive: cfg.keep_alive || !cfg.transport.is_polling(),
         rtt_ms: cfg.rtt.as_secs_f64() * 1000.0,
@@ -304,6 +307,8 @@ fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s: Sum
         gap_ids,
         requests,
         empty_responses,
+        unanswered_requests,
+        unanswered_request_headers,
         connections,
         bytes,
         overhead_bytes_per_message: per_message(overhead),

@@ -10,6 +10,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use super::Ctx;
 use super::http::{Poller, take_page};
+use crate::counting::WireCounters;
 use crate::record::{ClientRecord, Exchange};
 
 /// Runs one long-poller until the run ends.
@@ -26,6 +27,7 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
             ctx.live.ready.fetch_add(1, Relaxed);
         }
         let sent = std::time::Instant::now();
+        let head_before = WireCounters::get(&rec.wire.request_head);
         let answer = tokio::select! {
             a = async {
                 // Connecting is gated so thousands of clients do not overflow the server's accept queue.
@@ -33,7 +35,10 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
                 http.get(ctx, idx, &mut rec, &path).await
             } => a,
             // A held request is abandoned when the client is done (it has every message) or cancelled.
-            _ = ctx.stopped(cursor) => break,
+            _ = ctx.stopped(cursor) => {
+                rec.unanswered(head_before);
+                break;
+            }
         };
         match answer.and_then(|body| take_page(ctx, &mut rec, &body)) {
             Ok((messages, _)) => {

@@ -18,6 +18,7 @@ use tokio::time::Instant;
 
 use super::http::{Poller, take_page};
 use super::{ClientError, Ctx};
+use crate::counting::WireCounters;
 use crate::record::{ClientRecord, Exchange};
 
 /// Runs one poller until the run ends.
@@ -35,9 +36,13 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
             _ = ctx.stopped(rec.tracker.cursor()) => break,
         }
         let path = format!("/poll?after={}{}", rec.tracker.cursor(), ctx.limit_query());
+        let head_before = WireCounters::get(&rec.wire.request_head);
         let answer = tokio::select! {
             a = http.get(ctx, idx, &mut rec, &path) => a,
-            _ = ctx.cancel.cancelled() => break,
+            _ = ctx.cancel.cancelled() => {
+                rec.unanswered(head_before);
+                break;
+            }
         };
         let result = answer.and_then(|body| take_page(ctx, &mut rec, &body));
         match result {

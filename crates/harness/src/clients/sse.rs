@@ -15,7 +15,8 @@
 //! connection (setup), then each message costs only its event fields and chunked-encoding line.
 //!
 //! The parser below is the event-stream format from the HTML standard, reduced to what the feed uses:
-//! `data` (joined with `\n` if repeated), `id`, comments; `event` and `retry` are read and ignored.
+//! `data` (joined with `\n` if repeated), `id`, `event` (the feed's only named event is `gap`: ids the
+//! server can no longer deliver), comments; `retry` is ignored.
 //! Lines end with `\n` or `\r\n` (a lone `\r` line end is not supported).
 
 use std::sync::atomic::Ordering::Relaxed;
@@ -90,6 +91,14 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
                 if let Some(id) = event.id {
                     last_event_id = Some(id);
                 }
+                if event.event.as_deref() == Some("gap") {
+                    // `event: gap` / `data: {"from":a,"to":b}`: ids the server can no longer deliver.
+                    match serde_json::from_str::<super::http::Gap>(&event.data) {
+                        Ok(gap) => rec.tracker.gap(gap.from, gap.to),
+                        Err(e) => ctx.error(&mut rec, &ClientError::Protocol(format!("bad gap event: {e}"))),
+                    }
+                    continue;
+                }
                 match parse_message(&event.data) {
                     Ok(head) => ctx.deliver(&mut rec, head, event.data.len()),
                     Err(e) => ctx.error(&mut rec, &e),
@@ -117,6 +126,8 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
 pub struct Event {
     /// The `id:` field, if the event had one.
     pub id: Option<String>,
+    /// The `event:` field (the event type), if the event had one; the feed uses `gap`.
+    pub event: Option<String>,
     /// The `data:` field(s), joined with `\n`.
     pub data: String,
 }
@@ -127,6 +138,7 @@ pub struct EventParser {
     /// Bytes of a line not yet ended.
     line: Vec<u8>,
     id: Option<String>,
+    event: Option<String>,
     data: Option<String>,
     /// Bytes of comment lines seen (line end included): heartbeats, counted as control traffic.
     pub comment_bytes: u64,
@@ -153,8 +165,9 @@ impl EventParser {
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         if line.is_empty() {
             // Blank line: dispatch. An event without data is no event (per the standard).
+            let event = self.event.take();
             let data = self.data.take()?;
-            return Some(Event { id: self.id.take(), data });
+            return Some(Event { id: self.id.take(), event, data });
         }
         if line[0] == b':' {
             self.comment_bytes += raw.len() as u64 + 1;
@@ -174,6 +187,7 @@ impl EventParser {
                 None => self.data = Some(value.to_string()),
             },
             "id" => self.id = Some(value.to_string()),
+            "event" => self.event = Some(value.to_string()),
             _ => {}
         }
         None
@@ -192,7 +206,7 @@ mod tests {
             let mut events = p.push(&stream[..split]);
             events.extend(p.push(&stream[split..]));
             assert_eq!(events.len(), 2, "split at {split}");
-            assert_eq!(events[0], Event { id: Some("1".into()), data: "{\"id\":1}".into() });
+            assert_eq!(events[0], Event { id: Some("1".into()), event: None, data: "{\"id\":1}".into() });
             assert_eq!(events[1].data, "{\"id\":2}");
             assert_eq!(p.comment_bytes, 8);
         }

@@ -5,7 +5,8 @@
 //! from then on the TCP connection carries RFC 6455 frames instead of HTTP. Each message is one text
 //! frame: a 2-byte header for payloads up to 125 bytes, 4 bytes up to 65,535, 10 beyond (server frames
 //! are not masked; client frames carry a 4-byte mask). The server pings every 15 s and tungstenite answers
-//! with a pong on its own. After a close or an error the client reconnects with `after=<last id>`.
+//! with a pong on its own. A gap (ids the server can no longer deliver) comes as a text frame
+//! `{"type":"gap","from":a,"to":b}`. After a close or an error the client reconnects with `after=<last id>`.
 //!
 //! tokio-tungstenite runs over the same [`CountingStream`](crate::counting::CountingStream) as hyper,
 //! created for an upgrade, so the handshake and every frame header are counted where they cross the wire.
@@ -18,7 +19,7 @@ use tokio_tungstenite::tungstenite::handshake::client::generate_key;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message, http};
 
-use super::{ClientError, Ctx, parse_message, retry_after};
+use super::{ClientError, Ctx, Item, parse_item, retry_after};
 use crate::counting::CountingStream;
 use crate::record::ClientRecord;
 
@@ -40,7 +41,8 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
             rec.requests += 1;
             ctx.live.requests.fetch_add(1, Relaxed);
             let stream = CountingStream::for_upgrade(tcp, rec.wire.clone(), ctx.live.bytes.clone());
-            let mut req = http::Request::builder().uri(format!("/ws?after={cursor}"));
+            // tungstenite wants an absolute ws:// URI; only its path and query go on the request line.
+            let mut req = http::Request::builder().uri(format!("ws://{}/ws?after={cursor}", cfg.target.authority));
             for (name, value) in &headers {
                 req = req.header(name, value);
             }
@@ -77,8 +79,11 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
                 _ = ctx.stopped(rec.tracker.cursor()) => break None,
             };
             match msg {
-                Some(Ok(Message::Text(text))) => match parse_message(text.as_str()) {
-                    Ok(head) => ctx.deliver(&mut rec, head, text.len()),
+                Some(Ok(Message::Text(text))) => match parse_item(text.as_str()) {
+                    Ok(Item::Message(head)) => ctx.deliver(&mut rec, head, text.len()),
+                    // The server announces ids it can no longer deliver; not a message, so its bytes
+                    // stay in framing.
+                    Ok(Item::Gap(gap)) => rec.tracker.gap(gap.from, gap.to),
                     Err(e) => ctx.error(&mut rec, &e),
                 },
                 Some(Ok(Message::Binary(_))) => {

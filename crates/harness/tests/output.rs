@@ -1,0 +1,65 @@
+//! The result contract: real output validates against the committed schema; Ctrl-C returns partial results.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{bench, config, server};
+use feedlab_harness::{BenchResult, CancellationToken, Transport, run_bench};
+
+fn validator() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.json")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+fn assert_valid(r: &BenchResult) {
+    let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+    let v = validator();
+    let errors: Vec<String> = v.iter_errors(&json).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    assert!(errors.is_empty(), "output does not match schema.json: {errors:#?}");
+    // And the JSON reads back into the same struct (what the suite and report do).
+    let back: BenchResult = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&back).unwrap(), json);
+    assert_eq!((back.transport, back.delivered, back.bytes), (r.transport, r.delivered, r.bytes));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_validates_against_the_committed_schema() {
+    let server = server();
+    for transport in [Transport::Poll, Transport::Ws] {
+        let mut c = config(&server, transport);
+        c.duration = Duration::from_secs(2);
+        let r = bench(c).await;
+        assert!(!r.timeline.is_empty());
+        assert_valid(&r);
+    }
+}
+
+#[test]
+fn schema_rejects_a_result_missing_a_field() {
+    let mut json = serde_json::json!({"schema_version": 1});
+    assert!(!validator().is_valid(&json));
+    json["transport"] = "carrier-pigeon".into();
+    assert!(!validator().is_valid(&json));
+}
+
+/// Cancelling mid-run (what Ctrl-C does) returns the figures measured so far, marked as partial.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelled_run_returns_partial_results() {
+    let server = server();
+    let mut c = config(&server, Transport::Sse);
+    c.duration = Duration::from_secs(600);
+    let cancel = CancellationToken::new();
+    let trigger = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        trigger.cancel();
+    });
+    let r = run_bench(c, None, cancel).await.unwrap();
+    assert!(r.cancelled);
+    assert!(r.duration_s < 600.0);
+    assert!(r.published > 0 && r.delivered > 0, "{r:#?}");
+    assert_eq!((r.duplicated, r.reordered), (0, 0));
+    assert_valid(&r);
+}
