@@ -1,11 +1,96 @@
-//! placeholder until this crate is built.
-pub mod cli {
-    //! Command line of `feedlab serve`.
-    /// Arguments (placeholder).
-    #[derive(Debug, clap::Args)]
-    pub struct ServeArgs {}
-    /// Entry point (placeholder).
-    pub fn serve(_args: ServeArgs) -> anyhow::Result<()> {
-        Ok(())
+//! The feedlab server: one feed published through ajax polling, long-polling, Server-Sent Events and
+//! WebSocket, with the instruments to count what each costs on the wire.
+//!
+//! Layout: [`routes`] holds one file per transport (`poll.rs`, `longpoll.rs`, `sse.rs`, `ws.rs`) and the
+//! instruments; [`stats`] counts; [`state`] is what handlers share; [`config`] holds the limits with the
+//! reasons for their defaults. [`run`] serves on an already-bound listener until a shutdown future resolves,
+//! so `main` and the tests start the server the same way. The contract is DESIGN.md sections 1-3.
+
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod query;
+pub mod routes;
+pub mod state;
+pub mod stats;
+pub mod testing;
+mod ticker;
+
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+use actix_web::{App, HttpServer, web};
+
+pub use config::Config;
+pub use state::AppState;
+
+/// Time a graceful stop gives in-flight requests after streams were told to close; with the streams' own
+/// close grace this keeps the whole shutdown under DESIGN.md's 5 s.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+/// Pending connections the kernel queues before accept: thousands of harness clients connect at once.
+pub const LISTEN_BACKLOG: i32 = 4096;
+
+/// Serves `config` on `listener` until `shutdown` resolves, then closes WebSockets with 1001, ends SSE
+/// streams, answers held long-polls and stops. Must run inside an actix system (`actix_web::rt::System`).
+pub async fn run(
+    listener: std::net::TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + 'static,
+) -> io::Result<()> {
+    // std's bind listens with a backlog of 128; a burst of thousands of connects would overflow it and stall
+    // clients in SYN retries. Calling listen again on Linux just raises the backlog.
+    socket2::SockRef::from(&listener).listen(LISTEN_BACKLOG)?;
+    let workers =
+        if config.workers == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { config.workers };
+    let state = AppState::new(config);
+    let app_state = web::Data::new(state.clone());
+    let server = HttpServer::new(move || App::new().app_data(app_state.clone()).configure(routes::configure))
+        .workers(workers)
+        .keep_alive(config::KEEP_ALIVE)
+        // Without this, actix keeps serving a connection whose client has shut its sending side, so a
+        // long-poll outlives the client that asked; with it, EOF ends the connection and drops the handler.
+        .h1_allow_half_closed(false)
+        .max_connection_rate(1024)
+        .disable_signals()
+        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+        .listen(listener)?
+        .run();
+    let handle = server.handle();
+
+    actix_web::rt::spawn(ticker::run(state.clone()));
+    actix_web::rt::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down: closing streams");
+        state.shutdown.cancel();
+        // Let sessions queue their close frames and final chunks before connections are stopped.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        handle.stop(true).await;
+    });
+    server.await
+}
+
+/// Resolves on Ctrl-C or SIGTERM, whichever comes first.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
     }
 }

@@ -1,0 +1,148 @@
+//! `feedlab serve`: flags, their validation into a [`Config`], and the process around [`crate::run`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::error::ErrorKind;
+
+use crate::config::{self, Config};
+use crate::stats::Channel;
+
+/// Default port: not 8080 or 3000, which other tools on a teacher's laptop often hold.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8470";
+
+/// Serve the feed through all four transports and the classroom page.
+///
+/// Open http://127.0.0.1:8470/ for the page. Endpoints: /poll, /longpoll, /sse, /ws, /echo,
+/// POST /messages, /stats, /metrics, /time, /inspect, /settings. Prints one line
+/// `feedlab listening on http://ADDR` on stdout once bound (use --addr 127.0.0.1:0 for a free port).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = DEFAULT_ADDR)]
+    pub addr: SocketAddr,
+
+    /// Built-in ticker messages, e.g. `2/s`, `30/min`, `0` (off). Changeable live via POST /settings.
+    #[arg(long, default_value = "0", value_parser = parse_rate)]
+    pub ticker: f64,
+
+    /// Also allow this browser Origin on /ws and /sse (repeatable; `*` allows any). Same host and
+    /// localhost are always allowed; requests without Origin (non-browsers) are always allowed.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origin: Vec<String>,
+
+    /// Switch a transport off (poll, longpoll, sse, ws; repeatable or comma-separated): it answers 404, to
+    /// demonstrate a client falling back.
+    #[arg(long, value_name = "TRANSPORT", value_delimiter = ',', value_parser = parse_transport)]
+    pub disable: Vec<Channel>,
+
+    /// Messages kept for clients that reconnect; an older cursor gets an explicit `gap`.
+    #[arg(long, default_value_t = feedlab_feed::DEFAULT_RETENTION as u64, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub retention: u64,
+
+    /// Open SSE/WebSocket connections plus held long-polls before new ones get 503 + Retry-After.
+    #[arg(long, default_value_t = config::DEFAULT_MAX_STREAMS)]
+    pub max_streams: usize,
+
+    /// Cap on /poll + /longpoll requests per second; past it, 503 + Retry-After (0 = no cap).
+    #[arg(long, default_value_t = 0)]
+    pub max_rps: u32,
+
+    /// Chat messages per second per client before 429 (0 = no limit).
+    #[arg(long, default_value_t = config::DEFAULT_PUBLISH_PER_CLIENT_PER_S)]
+    pub publish_rate: u32,
+
+    /// When set, POST /settings and a full POST /stats/reset need `Authorization: Bearer <TOKEN>`.
+    #[arg(long, env = "FEEDLAB_PUBLISH_TOKEN", hide_env_values = true)]
+    pub publish_token: Option<String>,
+
+    /// Directory of `feedlab run` output, served at /results/ for the page's charts tab.
+    #[arg(long, default_value = "results")]
+    pub results: PathBuf,
+
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    pub workers: usize,
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let (count, unit) = text.split_once('/').unwrap_or((text, "s"));
+    let count: f64 = count.trim().parse().map_err(|_| format!("{text:?} is not a rate like 2/s, 30/min or 0"))?;
+    let per_s = match unit.trim() {
+        "s" | "sec" => count,
+        "min" | "m" => count / 60.0,
+        "h" => count / 3600.0,
+        other => return Err(format!("unknown rate unit {other:?}: use /s, /min or /h")),
+    };
+    if !(0.0..=crate::state::MAX_TICKER_PER_S).contains(&per_s) {
+        return Err(format!("rate must be between 0 and {}/s", crate::state::MAX_TICKER_PER_S));
+    }
+    Ok(per_s)
+}
+
+fn parse_transport(text: &str) -> Result<Channel, String> {
+    Channel::parse_transport(text).ok_or_else(|| format!("{text:?} is not a transport: use poll, longpoll, sse or ws"))
+}
+
+impl ServeArgs {
+    /// The validated server configuration.
+    pub fn config(&self) -> Config {
+        Config {
+            retention: self.retention as usize,
+            ticker_per_s: self.ticker,
+            allow_origins: self.allow_origin.clone(),
+            disabled: self.disable.clone(),
+            max_streams: self.max_streams,
+            max_requests_per_s: self.max_rps,
+            publish_per_client_per_s: self.publish_rate,
+            publish_token: self.publish_token.clone().filter(|t| !t.is_empty()),
+            results_dir: self.results.clone(),
+            workers: self.workers,
+            ..Config::default()
+        }
+    }
+}
+
+/// Runs `feedlab serve` until Ctrl-C or SIGTERM.
+pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let listener = std::net::TcpListener::bind(args.addr).map_err(|err| {
+        let why = match err.kind() {
+            std::io::ErrorKind::AddrInUse => "is already in use (pick another with --addr)".to_owned(),
+            std::io::ErrorKind::AddrNotAvailable => "is not an address of this machine".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "needs privileges (use a port above 1023)".to_owned(),
+            _ => format!("cannot be bound: {err}"),
+        };
+        clap::Error::raw(ErrorKind::InvalidValue, format!("--addr {} {why}\n", args.addr))
+    })?;
+    let addr = listener.local_addr()?;
+    // One line on stdout, flushed, so a parent process (the suite, the browser tests) can read the port.
+    println!("feedlab listening on http://{addr}");
+    use std::io::Write;
+    std::io::stdout().flush()?;
+    tracing::info!(%addr, "open http://{addr}/ for the classroom page");
+    let config = args.config();
+    actix_web::rt::System::new().block_on(crate::run(listener, config, crate::shutdown_signal()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_parse() {
+        assert_eq!(parse_rate("2/s").unwrap(), 2.0);
+        assert_eq!(parse_rate("30/min").unwrap(), 0.5);
+        assert_eq!(parse_rate("0").unwrap(), 0.0);
+        assert!(parse_rate("fast").is_err());
+        assert!(parse_rate("2/fortnight").is_err());
+        assert!(parse_rate("5000/s").is_err());
+        assert!(parse_rate("-1/s").is_err());
+    }
+
+    #[test]
+    fn transports_parse() {
+        assert_eq!(parse_transport("ws").unwrap(), Channel::Ws);
+        assert!(parse_transport("echo").is_err(), "only the four transports can be disabled");
+    }
+}

@@ -1,0 +1,123 @@
+//! The instruments: `/stats`, `/stats/reset`, `/metrics`, `/time`, `/inspect` and `/settings`.
+
+use actix_web::http::header::ContentType;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::query::check_client_id;
+use crate::state::{AppState, LiveSettings, MAX_TICKER_PER_S};
+use crate::stats::render_prometheus;
+
+fn client_param(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    match form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == "client") {
+        Some((_, id)) => Ok(Some(check_client_id(&id)?.to_owned())),
+        None => Ok(None),
+    }
+}
+
+/// `GET /stats[?client=ID]`: counters per transport, and that client's own when asked.
+pub async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let client = client_param(&req)?;
+    #[derive(Serialize)]
+    struct Answer {
+        head: u64,
+        epoch: u64,
+        #[serde(flatten)]
+        report: crate::stats::StatsReport,
+    }
+    let report = state.stats.report(client.as_deref());
+    Ok(HttpResponse::Ok().json(Answer { head: state.feed.head(), epoch: state.feed.epoch(), report }))
+}
+
+/// `POST /stats/reset[?client=ID]`: zero one client's counters (or all, with the token when one is set).
+pub async fn reset_stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let client = client_param(&req)?;
+    if client.is_none() {
+        state.check_token(&req)?;
+    }
+    state.stats.reset(client.as_deref());
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(render_prometheus(&state.stats, state.feed.head()))
+}
+
+/// `GET /time`: the server clock, so a browser can estimate its offset and correct latencies.
+pub async fn time() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "us": feedlab_feed::now_us() }))
+}
+
+/// `GET /inspect?client=ID`: the last request and response heads per transport for that client.
+pub async fn inspect(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let client = client_param(&req)?.ok_or_else(|| ApiError::bad("client", "client is required"))?;
+    let exchanges = state.stats.inspect(&client);
+    let transports: serde_json::Map<String, serde_json::Value> = exchanges
+        .into_iter()
+        // unwrap: Exchange is strings and an integer.
+        .map(|(channel, exchange)| (channel.as_str().to_owned(), serde_json::to_value(exchange).unwrap()))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "client": client, "transports": transports })))
+}
+
+#[derive(Serialize)]
+struct SettingsAnswer {
+    #[serde(flatten)]
+    live: LiveSettings,
+    disabled: Vec<&'static str>,
+    token_required: bool,
+    retention: usize,
+    heartbeat_ms: u64,
+    max_streams: usize,
+    max_requests_per_s: u32,
+    publish_per_client_per_s: u32,
+}
+
+fn settings_answer(state: &AppState) -> HttpResponse {
+    let config = &state.config;
+    HttpResponse::Ok().insert_header(ContentType::json()).json(SettingsAnswer {
+        live: state.settings.borrow().clone(),
+        disabled: config.disabled.iter().map(|c| c.as_str()).collect(),
+        token_required: config.publish_token.is_some(),
+        retention: config.retention,
+        heartbeat_ms: config.heartbeat.as_millis() as u64,
+        max_streams: config.max_streams,
+        max_requests_per_s: config.max_requests_per_s,
+        publish_per_client_per_s: config.publish_per_client_per_s,
+    })
+}
+
+/// `GET /settings`: live settings and the fixed limits.
+pub async fn settings(state: web::Data<AppState>) -> HttpResponse {
+    settings_answer(&state)
+}
+
+/// `POST /settings` `{"ticker_per_s": 2}`: change the ticker rate (token required when set).
+pub async fn update_settings(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    state.check_token(&req)?;
+    let update: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|err| ApiError::bad("body", format!("expected JSON: {err}")))?;
+    let Some(fields) = update.as_object() else { return Err(ApiError::bad("body", "expected a JSON object")) };
+    let mut live = state.settings.borrow().clone();
+    for (key, value) in fields {
+        match key.as_str() {
+            "ticker_per_s" => {
+                let rate = value.as_f64().filter(|r| (0.0..=MAX_TICKER_PER_S).contains(r)).ok_or_else(|| {
+                    ApiError::bad("ticker_per_s", format!("ticker_per_s must be a number 0..={MAX_TICKER_PER_S}"))
+                })?;
+                live.ticker_per_s = rate;
+            }
+            _ => return Err(ApiError::BadField { field: "body", message: format!("unknown setting {key:?}") }),
+        }
+    }
+    state.settings.send_replace(live);
+    Ok(settings_answer(&state))
+}

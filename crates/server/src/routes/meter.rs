@@ -1,0 +1,104 @@
+//! The metering middleware: one place that counts every request head and response head on the way.
+//!
+//! It works out the channel from the path and the client from `client=`, hands handlers a [`Meter`] through
+//! request extensions (so sessions can count frames later), then counts the response head actix will write
+//! and any fixed-size body. Streaming bodies (SSE events, WebSocket frames) are counted by their sessions.
+
+use actix_web::body::{BodySize, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, web};
+
+use crate::query;
+use crate::state::AppState;
+use crate::stats::wire::{self, HeadSink};
+use crate::stats::{Channel, Exchange};
+
+fn channel_of(path: &str) -> Option<Channel> {
+    Some(match path {
+        "/poll" => Channel::Poll,
+        "/longpoll" => Channel::Longpoll,
+        "/sse" => Channel::Sse,
+        "/ws" => Channel::Ws,
+        "/echo" => Channel::Echo,
+        "/messages" => Channel::Publish,
+        _ => return None,
+    })
+}
+
+/// Counts the exchange of every metered request (see the module docs).
+pub async fn meter(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let (Some(channel), Some(state)) = (channel_of(req.path()), req.app_data::<web::Data<AppState>>().cloned()) else {
+        return next.call(req).await;
+    };
+    let client = query::client_of(req.query_string());
+    let meter = state.stats.meter(channel, client.as_deref());
+
+    let mut request_bytes = 0usize;
+    wire::request_head(req.method(), req.uri(), req.version(), req.headers(), &mut request_bytes);
+    // The inspector text is built only for tagged clients (the page), never on the harness's hot path.
+    let request_text = meter.client.as_ref().map(|_| {
+        let mut text = Vec::new();
+        wire::request_head(req.method(), req.uri(), req.version(), req.headers(), &mut text);
+        text
+    });
+    let request_connection = req.head().connection_type();
+    req.extensions_mut().insert(meter.clone());
+
+    let res = next.call(req).await?;
+
+    let response = res.response();
+    let head = response.head();
+    let body = response.body().size();
+    let connection = wire::effective_connection(request_connection, head.connection_type());
+    let date = wire::http_date_now();
+    let write_head = |sink: &mut dyn FnMut(&[u8])| {
+        struct Adapter<'a>(&'a mut dyn FnMut(&[u8]));
+        impl HeadSink for Adapter<'_> {
+            fn put(&mut self, bytes: &[u8]) {
+                (self.0)(bytes)
+            }
+        }
+        wire::response_head(
+            head.status,
+            head.reason(),
+            head.version,
+            &head.headers,
+            body,
+            connection,
+            &date,
+            &mut Adapter(sink),
+        );
+    };
+    let mut response_bytes = 0usize;
+    write_head(&mut |b| response_bytes += b.len());
+
+    meter.add(|c| &c.requests, 1);
+    meter.add(|c| &c.request_header_bytes, request_bytes as u64);
+    meter.add(|c| &c.response_header_bytes, response_bytes as u64);
+    if let BodySize::Sized(n) = body {
+        meter.add(|c| &c.body_bytes, n);
+    }
+    if head.status.is_client_error() || head.status.is_server_error() {
+        meter.add(|c| &c.errors, 1);
+    }
+    if head.status == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
+        meter.add(|c| &c.rejected, 1);
+    }
+    if let (Some(client), Some(request)) = (&meter.client, request_text) {
+        let mut text = Vec::new();
+        write_head(&mut |b| text.extend_from_slice(b));
+        client.record(
+            channel,
+            Exchange {
+                request: String::from_utf8_lossy(&request).into_owned(),
+                response: String::from_utf8_lossy(&text).into_owned(),
+                at_us: feedlab_feed::now_us(),
+            },
+        );
+    }
+    Ok(res)
+}

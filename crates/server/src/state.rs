@@ -1,0 +1,188 @@
+//! What every handler shares: the feed, the counters, the settings, the limits and the shutdown token.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::HttpRequest;
+use actix_web::http::Uri;
+use actix_web::http::header;
+use feedlab_feed::{Batch, Cursor, CursorError, Entry, Feed, Kind};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Config, MAX_MESSAGE_BYTES};
+use crate::error::ApiError;
+use crate::stats::{Channel, Stats};
+
+/// How long a client refused for capacity is told to wait: long enough for a burst to pass, short enough
+/// that a classroom does not notice.
+pub const RETRY_AFTER: Duration = Duration::from_secs(2);
+
+/// Longest sender name.
+pub const MAX_FROM_LEN: usize = 64;
+
+/// The settings a teacher can change while the server runs (`GET/POST /settings`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LiveSettings {
+    /// Ticker messages per second (0 = off).
+    pub ticker_per_s: f64,
+}
+
+/// Highest ticker rate accepted, the top of the suite's message-rate range.
+pub const MAX_TICKER_PER_S: f64 = 1000.0;
+
+/// Shared by all handlers (cheap to clone: everything is behind `Arc`).
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The one feed.
+    pub feed: Arc<Feed>,
+    /// Traffic counters.
+    pub stats: Arc<Stats>,
+    /// Validated start-up settings.
+    pub config: Arc<Config>,
+    /// Live settings; the ticker watches them.
+    pub settings: Arc<watch::Sender<LiveSettings>>,
+    /// Cancelled on Ctrl-C/SIGTERM: every session loop watches it and closes politely.
+    pub shutdown: CancellationToken,
+    /// One permit per open stream or held long-poll; `--max-streams` of them.
+    streams: Arc<Semaphore>,
+    /// The `--max-rps` window for `/poll` + `/longpoll`.
+    request_window: Arc<Mutex<Window>>,
+    /// Per-publisher windows for the chat rate limit, keyed by client id or IP.
+    publishers: Arc<Mutex<HashMap<String, Window>>>,
+}
+
+/// A one-second counting window: simple, and enough to shed a storm.
+#[derive(Debug)]
+struct Window {
+    start: Instant,
+    count: u32,
+}
+
+impl Window {
+    fn new() -> Self {
+        Self { start: Instant::now(), count: 0 }
+    }
+
+    /// Counts one event; false when `limit` events already happened in the current second.
+    fn admit(&mut self, limit: u32) -> bool {
+        if self.start.elapsed() >= Duration::from_secs(1) {
+            *self = Self::new();
+        }
+        self.count += 1;
+        self.count <= limit
+    }
+}
+
+/// Publishers remembered for the rate limit before the table is cleared: bounds its memory.
+const MAX_PUBLISHERS: usize = 10_000;
+
+impl AppState {
+    /// Fresh state for a server with `config`.
+    pub fn new(config: Config) -> Self {
+        let settings = LiveSettings { ticker_per_s: config.ticker_per_s };
+        Self {
+            feed: Arc::new(Feed::new(config.retention)),
+            stats: Arc::new(Stats::default()),
+            streams: Arc::new(Semaphore::new(config.max_streams)),
+            config: Arc::new(config),
+            settings: Arc::new(watch::channel(settings).0),
+            shutdown: CancellationToken::new(),
+            request_window: Arc::new(Mutex::new(Window::new())),
+            publishers: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Refuses a transport switched off with `--disable`.
+    pub fn check_enabled(&self, channel: Channel) -> Result<(), ApiError> {
+        if self.config.is_disabled(channel) { Err(ApiError::TransportDisabled(channel.as_str())) } else { Ok(()) }
+    }
+
+    /// Reads the feed, turning a cursor from the future into a 409.
+    pub fn read(&self, cursor: Cursor, limit: usize) -> Result<Batch, ApiError> {
+        self.feed
+            .read(cursor, limit)
+            .map_err(|CursorError::Ahead { after, head }| ApiError::CursorAhead { after, head })
+    }
+
+    /// Takes a stream slot (SSE, WebSocket, held long-poll), or 503 when all are taken.
+    pub fn hold_stream(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        Arc::clone(&self.streams)
+            .try_acquire_owned()
+            .map_err(|_| ApiError::Busy { what: "too many open connections", retry_after: RETRY_AFTER })
+    }
+
+    /// Counts a `/poll` or `/longpoll` request against `--max-rps`, or 503 past it.
+    pub fn admit_request(&self) -> Result<(), ApiError> {
+        let limit = self.config.max_requests_per_s;
+        // unwrap: poisoned only if a holder panicked; `admit` does not.
+        if limit == 0 || self.request_window.lock().unwrap().admit(limit) {
+            Ok(())
+        } else {
+            Err(ApiError::Busy { what: "too many requests per second", retry_after: RETRY_AFTER })
+        }
+    }
+
+    /// Validates and publishes a chat message from `publisher` (client id or IP), applying size and rate limits.
+    pub fn publish_chat(&self, publisher: &str, from: &str, body: &str) -> Result<Entry, ApiError> {
+        if body.len() > MAX_MESSAGE_BYTES {
+            return Err(ApiError::TooLarge { limit: MAX_MESSAGE_BYTES });
+        }
+        if from.chars().count() > MAX_FROM_LEN {
+            return Err(ApiError::bad("from", format!("from must be at most {MAX_FROM_LEN} characters")));
+        }
+        let per_s = self.config.publish_per_client_per_s;
+        if per_s > 0 {
+            // unwrap: see `admit_request`.
+            let mut publishers = self.publishers.lock().unwrap();
+            if publishers.len() >= MAX_PUBLISHERS && !publishers.contains_key(publisher) {
+                publishers.clear();
+            }
+            if !publishers.entry(publisher.to_owned()).or_insert_with(Window::new).admit(per_s) {
+                return Err(ApiError::RateLimited { per_s });
+            }
+        }
+        Ok(self.feed.publish(Kind::Chat, from, body))
+    }
+
+    /// Checks the bearer token when the server has one.
+    pub fn check_token(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        let Some(token) = &self.config.publish_token else { return Ok(()) };
+        let sent = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        if sent.and_then(|v| v.strip_prefix("Bearer ")) == Some(token.as_str()) {
+            Ok(())
+        } else {
+            Err(ApiError::Unauthorized)
+        }
+    }
+
+    /// The `Origin` rule of `/ws` and `/sse`: no Origin (not a browser), the same host, localhost, or an
+    /// `--allow-origin` entry. Anything else could be another site riding the visitor's browser.
+    pub fn check_origin(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        let Some(origin) = req.headers().get(header::ORIGIN) else { return Ok(()) };
+        let origin_text = origin.to_str().unwrap_or("<not text>");
+        let refused = || ApiError::OriginNotAllowed { origin: origin_text.to_owned() };
+        if self.config.allow_origins.iter().any(|o| o == "*" || o.trim_end_matches('/') == origin_text) {
+            return Ok(());
+        }
+        let uri: Uri = origin_text.parse().map_err(|_| refused())?;
+        let authority = uri.authority().ok_or_else(refused)?;
+        let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok());
+        if host == Some(authority.as_str()) {
+            return Ok(());
+        }
+        match authority.host() {
+            "localhost" | "127.0.0.1" | "[::1]" => Ok(()),
+            _ => Err(refused()),
+        }
+    }
+
+    /// Who is publishing, for the rate limit: the `client=` id when given, else the peer address.
+    pub fn publisher_key(req: &HttpRequest, client: Option<&str>) -> String {
+        client
+            .map(str::to_owned)
+            .unwrap_or_else(|| req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".to_owned()))
+    }
+}

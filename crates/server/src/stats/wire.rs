@@ -1,0 +1,247 @@
+//! Rebuilding the bytes of an HTTP/1.1 head from what actix parsed (request) or will encode (response).
+//!
+//! The server cannot see its own socket bytes through actix, so it rebuilds them: the request line and every
+//! header as `name: value\r\n`, and for responses exactly what actix-http's h1 encoder adds (`content-length`
+//! or `transfer-encoding: chunked`, a `connection` option, `date`). One function per head writes into a
+//! [`HeadSink`]: counting into a `usize` on the hot path, or text for the protocol inspector, so the count and
+//! the text can never disagree. The harness counts the real socket bytes; a test keeps both within 1%.
+
+use actix_http::ConnectionType;
+use actix_web::body::BodySize;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::{Method, StatusCode, Uri, Version};
+
+/// Where head bytes go: a byte counter or a text buffer.
+pub trait HeadSink {
+    /// Appends `bytes`.
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl HeadSink for usize {
+    fn put(&mut self, bytes: &[u8]) {
+        *self += bytes.len();
+    }
+}
+
+impl HeadSink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+fn version_str(version: Version) -> &'static [u8] {
+    if version == Version::HTTP_10 { b"HTTP/1.0" } else { b"HTTP/1.1" }
+}
+
+fn put_headers(headers: &HeaderMap, sink: &mut impl HeadSink, skip: impl Fn(&header::HeaderName) -> bool) {
+    for (name, value) in headers.iter() {
+        if skip(name) {
+            continue;
+        }
+        sink.put(name.as_str().as_bytes());
+        sink.put(b": ");
+        sink.put(value.as_bytes());
+        sink.put(b"\r\n");
+    }
+}
+
+/// Writes `GET /path?query HTTP/1.1\r\n`, each header, and the blank line.
+pub fn request_head(method: &Method, uri: &Uri, version: Version, headers: &HeaderMap, sink: &mut impl HeadSink) {
+    sink.put(method.as_str().as_bytes());
+    sink.put(b" ");
+    sink.put(uri.path_and_query().map_or(uri.path(), |pq| pq.as_str()).as_bytes());
+    sink.put(b" ");
+    sink.put(version_str(version));
+    sink.put(b"\r\n");
+    put_headers(headers, sink, |_| false);
+    sink.put(b"\r\n");
+}
+
+/// What decides the `connection` option actix writes: the request's connection type (from its version and
+/// `Connection` header) unless the response overrides it (an upgrade, or a forced close).
+pub fn effective_connection(request: ConnectionType, response: ConnectionType) -> ConnectionType {
+    if response == ConnectionType::KeepAlive { request } else { response }
+}
+
+/// Writes the status line, the framing and connection headers actix adds, the response's own headers, `date`
+/// and the blank line, mirroring actix-http 3's `h1::encoder::MessageType::encode_headers`.
+pub fn response_head(
+    status: StatusCode,
+    reason: &str,
+    version: Version,
+    headers: &HeaderMap,
+    body: BodySize,
+    connection: ConnectionType,
+    date: &str,
+    sink: &mut impl HeadSink,
+) {
+    sink.put(version_str(version));
+    sink.put(b" ");
+    sink.put(status.as_str().as_bytes());
+    sink.put(b" ");
+    sink.put(reason.as_bytes());
+    sink.put(b"\r\n");
+
+    // Statuses without a body get neither content-length nor transfer-encoding (RFC 9112 6.1 / 6.2).
+    let no_body = matches!(
+        status,
+        StatusCode::CONTINUE | StatusCode::SWITCHING_PROTOCOLS | StatusCode::PROCESSING | StatusCode::NO_CONTENT
+    );
+    let skip_len = if no_body {
+        true
+    } else {
+        match body {
+            BodySize::Stream if version >= Version::HTTP_11 => {
+                sink.put(b"transfer-encoding: chunked\r\n");
+                true
+            }
+            // HTTP/1.0 cannot chunk: the body ends when the connection closes.
+            BodySize::Stream => false,
+            BodySize::Sized(n) => {
+                sink.put(b"content-length: ");
+                sink.put(n.to_string().as_bytes());
+                sink.put(b"\r\n");
+                true
+            }
+            BodySize::None => true,
+        }
+    };
+
+    let has_upgrade = headers.contains_key(header::UPGRADE);
+    let option: Option<&[u8]> = match (connection, has_upgrade) {
+        (ConnectionType::Close, true) if version >= Version::HTTP_11 => Some(b"close, upgrade"),
+        (ConnectionType::KeepAlive, true) if version < Version::HTTP_11 => Some(b"keep-alive, upgrade"),
+        (ConnectionType::Upgrade, _) | (_, true) => Some(b"upgrade"),
+        (ConnectionType::KeepAlive, false) if version < Version::HTTP_11 => Some(b"keep-alive"),
+        (ConnectionType::Close, false) if version >= Version::HTTP_11 => Some(b"close"),
+        _ => None,
+    };
+    if let Some(option) = option {
+        sink.put(b"connection: ");
+        sink.put(option);
+        sink.put(b"\r\n");
+    }
+
+    put_headers(headers, sink, |name| {
+        *name == header::CONNECTION
+            || (skip_len && (*name == header::CONTENT_LENGTH || *name == header::TRANSFER_ENCODING))
+    });
+    if !headers.contains_key(header::DATE) {
+        sink.put(b"date: ");
+        sink.put(date.as_bytes());
+        sink.put(b"\r\n");
+    }
+    sink.put(b"\r\n");
+}
+
+/// An IMF-fixdate of now, as actix writes in `date` (always 29 bytes).
+pub fn http_date_now() -> String {
+    actix_web::http::header::HttpDate::from(std::time::SystemTime::now()).to_string()
+}
+
+/// Header bytes of one WebSocket frame carrying `payload` bytes (RFC 6455 5.2): 2, plus 2 or 8 bytes of
+/// extended length past 125 and 65,535 bytes, plus the 4-byte mask on client-to-server frames.
+pub fn ws_frame_header_len(payload: usize, masked: bool) -> usize {
+    let length = match payload {
+        0..=125 => 2,
+        126..=65_535 => 4,
+        _ => 10,
+    };
+    length + if masked { 4 } else { 0 }
+}
+
+/// Bytes HTTP/1.1 chunked encoding adds around one chunk of `len` bytes: hex size, CRLF, and CRLF after.
+pub fn chunk_framing_len(len: usize) -> usize {
+    format!("{len:x}").len() + 4
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::header::{HeaderName, HeaderValue};
+
+    use super::*;
+
+    fn text(f: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut buf = Vec::new();
+        f(&mut buf);
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn request_head_is_line_headers_blank() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:9"));
+        headers.append(HeaderName::from_static("x-a"), HeaderValue::from_static("1"));
+        let uri: Uri = "/poll?after=3".parse().unwrap();
+        let head = text(|s| request_head(&Method::GET, &uri, Version::HTTP_11, &headers, s));
+        assert!(head.starts_with("GET /poll?after=3 HTTP/1.1\r\n"));
+        assert!(head.contains("host: 127.0.0.1:9\r\n") && head.contains("x-a: 1\r\n"));
+        assert!(head.ends_with("\r\n\r\n"));
+        let mut count = 0usize;
+        request_head(&Method::GET, &uri, Version::HTTP_11, &headers, &mut count);
+        assert_eq!(count, head.len());
+    }
+
+    #[test]
+    fn response_head_matches_actix_layout() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let date = http_date_now();
+        assert_eq!(date.len(), 29);
+        let head = text(|s| {
+            response_head(
+                StatusCode::OK,
+                "OK",
+                Version::HTTP_11,
+                &headers,
+                BodySize::Sized(42),
+                ConnectionType::KeepAlive,
+                &date,
+                s,
+            )
+        });
+        assert_eq!(
+            head,
+            format!("HTTP/1.1 200 OK\r\ncontent-length: 42\r\ncontent-type: application/json\r\ndate: {date}\r\n\r\n")
+        );
+    }
+
+    #[test]
+    fn switching_protocols_has_no_length_and_says_upgrade() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        let head = text(|s| {
+            response_head(
+                StatusCode::SWITCHING_PROTOCOLS,
+                "Switching Protocols",
+                Version::HTTP_11,
+                &headers,
+                BodySize::Stream,
+                ConnectionType::Upgrade,
+                "d",
+                s,
+            )
+        });
+        assert_eq!(
+            head,
+            "HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\ndate: d\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn frame_headers_follow_rfc6455_lengths() {
+        assert_eq!(ws_frame_header_len(0, false), 2);
+        assert_eq!(ws_frame_header_len(125, false), 2);
+        assert_eq!(ws_frame_header_len(126, false), 4);
+        assert_eq!(ws_frame_header_len(65_535, false), 4);
+        assert_eq!(ws_frame_header_len(65_536, false), 10);
+        assert_eq!(ws_frame_header_len(10, true), 6);
+    }
+
+    #[test]
+    fn chunk_framing_counts_hex_digits() {
+        assert_eq!(chunk_framing_len(15), 5);
+        assert_eq!(chunk_framing_len(16), 6);
+        assert_eq!(chunk_framing_len(4096), 8);
+    }
+}

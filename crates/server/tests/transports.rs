@@ -1,0 +1,353 @@
+//! Each transport against a real server on 127.0.0.1:0 with real clients.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::AsyncWriteExt;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+fn ids(answer: &serde_json::Value) -> Vec<u64> {
+    answer["messages"].as_array().unwrap().iter().map(|m| m["id"].as_u64().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn poll_answers_at_once_with_cursor_and_empty_list() {
+    let server = TestServer::start(Config::default());
+    let first = get(&server, "/poll").await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.json(), serde_json::json!({"messages": [], "next": 0, "gap": null}));
+    let a = publish(&server, "one").await;
+    let b = publish(&server, "two").await;
+    assert_eq!((a, b), (1, 2));
+    let answer = get(&server, "/poll?after=0").await.json();
+    assert_eq!(ids(&answer), vec![1, 2]);
+    assert_eq!(answer["next"], 2);
+    assert_eq!(answer["messages"][1]["body"], "two");
+    assert_eq!(answer["messages"][1]["kind"], "chat");
+    assert!(answer["messages"][1]["ts"].as_u64().unwrap() > 1_700_000_000_000_000, "ts is in microseconds");
+    let empty = get(&server, "/poll?after=2").await;
+    assert_eq!(ids(&empty.json()), Vec::<u64>::new());
+    let stats = stats(&server).await;
+    assert_eq!(stats["transports"]["poll"]["requests"], 3);
+    assert_eq!(stats["transports"]["poll"]["empty_responses"], 2);
+    assert_eq!(stats["transports"]["poll"]["messages_delivered"], 2);
+    assert_eq!(stats["transports"]["publish"]["requests"], 2);
+}
+
+#[tokio::test]
+async fn limit_caps_a_poll_answer() {
+    let server = TestServer::start(Config::default());
+    for i in 0..5 {
+        publish(&server, &i.to_string()).await;
+    }
+    let answer = get(&server, "/poll?after=1&limit=2").await.json();
+    assert_eq!(ids(&answer), vec![2, 3]);
+    assert_eq!(answer["next"], 3);
+}
+
+#[tokio::test]
+async fn cursor_older_than_retention_gets_a_gap() {
+    let server = TestServer::start(Config { retention: 3, ..Config::default() });
+    for i in 0..10 {
+        publish(&server, &i.to_string()).await;
+    }
+    let answer = get(&server, "/poll?after=2").await.json();
+    assert_eq!(answer["gap"], serde_json::json!({"from": 3, "to": 7}));
+    assert_eq!(ids(&answer), vec![8, 9, 10]);
+    let longpoll = get(&server, "/longpoll?after=1&timeout_ms=5000").await.json();
+    assert_eq!(longpoll["gap"], serde_json::json!({"from": 2, "to": 7}));
+}
+
+#[tokio::test]
+async fn longpoll_returns_within_milliseconds_of_a_publish() {
+    let server = TestServer::start(Config::default());
+    let url = server.url();
+    let started = Instant::now();
+    let held = tokio::spawn({
+        let addr = server.addr;
+        async move {
+            let _ = url;
+            let server_ref = FakeRef(addr);
+            server_ref.get("/longpoll?after=0&timeout_ms=10000").await
+        }
+    });
+    assert_eq!(wait_open(&server, "longpoll", 1, Duration::from_secs(5)).await, 1, "the long-poll is held");
+    let published_at = Instant::now();
+    publish(&server, "wake up").await;
+    let answer: serde_json::Value = serde_json::from_str(&held.await.unwrap()).unwrap();
+    let waited = published_at.elapsed();
+    assert_eq!(ids(&answer), vec![1]);
+    assert!(started.elapsed() < Duration::from_secs(10), "answered by the publish, not the timeout");
+    // Generous bound: the point is "at the publish", not a benchmark (that is the harness's job).
+    assert!(waited < Duration::from_secs(2), "answered {waited:?} after the publish");
+}
+
+/// A minimal GET through hyper for use inside spawned tasks (TestServer is not Clone).
+struct FakeRef(std::net::SocketAddr);
+impl FakeRef {
+    async fn get(&self, path: &str) -> String {
+        use http_body_util::{BodyExt, Empty};
+        let stream = tokio::net::TcpStream::connect(self.0).await.unwrap();
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.unwrap();
+        tokio::spawn(conn);
+        let req =
+            hyper::Request::get(path).header("host", self.0.to_string()).body(Empty::<bytes::Bytes>::new()).unwrap();
+        let res = sender.send_request(req).await.unwrap();
+        String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn longpoll_times_out_empty() {
+    let server = TestServer::start(Config::default());
+    let started = Instant::now();
+    let answer = get(&server, "/longpoll?timeout_ms=300").await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json(), serde_json::json!({"messages": [], "next": 0, "gap": null}));
+    assert!(started.elapsed() >= Duration::from_millis(300), "held for the timeout");
+    assert_eq!(stats(&server).await["transports"]["longpoll"]["empty_responses"], 1);
+}
+
+/// Reads SSE events (id, data) from a raw stream until `n` data events arrived.
+async fn sse_events(stream: &mut tokio::net::TcpStream, n: usize) -> Vec<(Option<u64>, String)> {
+    use tokio::io::AsyncReadExt;
+    let mut text = String::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        // De-chunk loosely: events are whole lines, chunk sizes are lines of hex that never start with "id:"/"data:".
+        let events: Vec<(Option<u64>, String)> = text
+            .split("\n\n")
+            .filter_map(|block| {
+                let mut id = None;
+                let mut data = None;
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id: ") {
+                        id = v.trim().parse().ok();
+                    } else if let Some(v) = line.strip_prefix("data: ") {
+                        data = Some(v.to_owned());
+                    }
+                }
+                data.map(|d| (id, d))
+            })
+            .collect();
+        if events.len() >= n {
+            return events;
+        }
+        let read =
+            tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf)).await.expect("sse stalled").unwrap();
+        assert!(read > 0, "stream ended early: {text}");
+        text.push_str(&String::from_utf8_lossy(&buf[..read]));
+    }
+}
+
+async fn open_sse(server: &TestServer, path: &str, extra: &str) -> tokio::net::TcpStream {
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n{extra}\r\n", server.addr);
+    stream.write_all(req.as_bytes()).await.unwrap();
+    stream
+}
+
+#[tokio::test]
+async fn sse_streams_and_resumes_from_last_event_id() {
+    let server = TestServer::start(Config::default());
+    for i in 1..=3 {
+        publish(&server, &format!("m{i}")).await;
+    }
+    let mut stream = open_sse(&server, "/sse?after=0", "").await;
+    let events = sse_events(&mut stream, 3).await;
+    assert_eq!(events.iter().map(|e| e.0).collect::<Vec<_>>(), vec![Some(1), Some(2), Some(3)]);
+    drop(stream);
+    for i in 4..=6 {
+        publish(&server, &format!("m{i}")).await;
+    }
+    // Like EventSource: the original URL (after=0) plus Last-Event-ID, which must win.
+    let mut stream = open_sse(&server, "/sse?after=0", "Last-Event-ID: 4\r\n").await;
+    let events = sse_events(&mut stream, 2).await;
+    assert_eq!(events.iter().map(|e| e.0).collect::<Vec<_>>(), vec![Some(5), Some(6)]);
+    let body: serde_json::Value = serde_json::from_str(&events[0].1).unwrap();
+    assert_eq!(body["body"], "m5");
+}
+
+#[tokio::test]
+async fn websocket_handshake_examples_of_rfc6455_and_the_documents() {
+    let server = TestServer::start(Config::default());
+    for (key, accept) in [
+        ("dGhlIHNhbXBsZSBub25jZQ==", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+        ("x3JJHMbDL1EzLkh9GBhXDw==", "HSmrc0sMlYUkAGmm5OPpG2HaGWk="),
+    ] {
+        let req = format!(
+            "GET /ws HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, feedlab.v1\r\n\r\n",
+            server.addr
+        );
+        let answer = raw(&server, req.as_bytes(), Duration::from_millis(300)).await;
+        let head = String::from_utf8_lossy(head_of(&answer)).to_lowercase();
+        assert!(head.starts_with("http/1.1 101 switching protocols\r\n"), "{head}");
+        assert!(head.contains(&format!("sec-websocket-accept: {}\r\n", accept.to_lowercase())), "{head}");
+        assert!(head.contains("sec-websocket-protocol: feedlab.v1\r\n"), "{head}");
+        assert!(head.contains("upgrade: websocket\r\n"), "{head}");
+    }
+}
+
+#[tokio::test]
+async fn websocket_chat_reaches_the_other_three_transports() {
+    let server = TestServer::start(Config::default());
+    let (mut ws, response) =
+        ws_connect(&server, "/ws?client=t1", &[("sec-websocket-protocol", "feedlab.v1")]).await.unwrap();
+    assert_eq!(response.headers()["sec-websocket-protocol"], "feedlab.v1");
+    let mut sse = open_sse(&server, "/sse?after=0", "").await;
+    let longpoll = tokio::spawn({
+        let addr = server.addr;
+        async move { FakeRef(addr).get("/longpoll?after=0&timeout_ms=10000").await }
+    });
+    wait_open(&server, "longpoll", 1, Duration::from_secs(5)).await;
+    wait_open(&server, "sse", 1, Duration::from_secs(5)).await;
+
+    ws.send(WsMessage::text(r#"{"type":"publish","body":"hello from ws","from":"ana"}"#)).await.unwrap();
+
+    let frame = tokio::time::timeout(Duration::from_secs(5), ws.next()).await.unwrap().unwrap().unwrap();
+    let over_ws: serde_json::Value = serde_json::from_str(frame.to_text().unwrap()).unwrap();
+    assert_eq!(
+        (over_ws["id"].as_u64(), over_ws["body"].as_str(), over_ws["from"].as_str()),
+        (Some(1), Some("hello from ws"), Some("ana"))
+    );
+
+    let over_longpoll: serde_json::Value = serde_json::from_str(&longpoll.await.unwrap()).unwrap();
+    assert_eq!(over_longpoll["messages"][0]["body"], "hello from ws");
+    let over_sse = sse_events(&mut sse, 1).await;
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&over_sse[0].1).unwrap()["body"], "hello from ws");
+    let over_poll = get(&server, "/poll?after=0").await.json();
+    assert_eq!(over_poll["messages"][0]["body"], "hello from ws");
+
+    let stats = get(&server, "/stats?client=t1").await.json();
+    let ws_stats = &stats["client"]["transports"]["ws"];
+    assert_eq!(ws_stats["messages_delivered"], 1);
+    // One text frame in (masked: 2 + 4 header bytes) and one out (2 header bytes), payloads under 126 bytes.
+    assert_eq!(ws_stats["framing_bytes"], 6 + 2);
+}
+
+#[tokio::test]
+async fn websocket_pings_and_closes_a_silent_client() {
+    let config = Config {
+        heartbeat: Duration::from_millis(100),
+        client_timeout: Duration::from_millis(350),
+        ..Config::default()
+    };
+    let server = TestServer::start(config);
+    // A raw client that completes the handshake and then never answers: tungstenite would send pongs by itself.
+    let req = format!(
+        "GET /ws HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        server.addr
+    );
+    let bytes = raw(&server, req.as_bytes(), Duration::from_secs(2)).await;
+    let frames = &bytes[head_of(&bytes).len()..];
+    // Server frames are unmasked: an empty ping is 0x89 0x00; the close is 0x88, a length, then the code.
+    let pings = frames.windows(2).filter(|w| w == &[0x89, 0x00]).count();
+    assert!(pings >= 2, "got {pings} pings in {frames:02x?}");
+    let close = frames.windows(2).position(|w| w[0] == 0x88).expect("a close frame");
+    let code = u16::from_be_bytes([frames[close + 2], frames[close + 3]]);
+    assert_eq!(code, 1008);
+}
+
+#[tokio::test]
+async fn clients_leaving_bring_open_connections_back_to_zero() {
+    let server = TestServer::start(Config::default());
+    // Long-poll: the client hangs up mid-hold.
+    let mut held = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    held.write_all(format!("GET /longpoll?timeout_ms=30000 HTTP/1.1\r\nHost: {}\r\n\r\n", server.addr).as_bytes())
+        .await
+        .unwrap();
+    let sse = open_sse(&server, "/sse", "").await;
+    let (ws, _) = ws_connect(&server, "/ws", &[]).await.unwrap();
+    for transport in ["longpoll", "sse", "ws"] {
+        assert_eq!(wait_open(&server, transport, 1, Duration::from_secs(5)).await, 1, "{transport} open");
+    }
+    drop(held);
+    drop(sse);
+    drop(ws);
+    for transport in ["longpoll", "sse", "ws"] {
+        assert_eq!(wait_open(&server, transport, 0, Duration::from_secs(2)).await, 0, "{transport} closed within 2 s");
+    }
+}
+
+#[tokio::test]
+async fn shutdown_closes_websockets_with_going_away() {
+    let server = TestServer::start(Config::default());
+    let (mut ws, _) = ws_connect(&server, "/ws", &[]).await.unwrap();
+    wait_open(&server, "ws", 1, Duration::from_secs(5)).await;
+    let stopper = std::thread::spawn(move || server.stop());
+    let frame = tokio::time::timeout(Duration::from_secs(5), ws.next()).await.expect("no close within 5 s");
+    match frame {
+        Some(Ok(WsMessage::Close(Some(close)))) => assert_eq!(u16::from(close.code), 1001),
+        other => panic!("expected close 1001, got {other:?}"),
+    }
+    stopper.join().unwrap();
+}
+
+#[tokio::test]
+async fn echo_echoes_text_and_binary() {
+    let server = TestServer::start(Config::default());
+    let (mut ws, _) = ws_connect(&server, "/echo", &[]).await.unwrap();
+    ws.send(WsMessage::text("héllo")).await.unwrap();
+    ws.send(WsMessage::binary(vec![0u8, 1, 2, 255])).await.unwrap();
+    let a = ws.next().await.unwrap().unwrap();
+    let b = ws.next().await.unwrap().unwrap();
+    assert_eq!(a, WsMessage::text("héllo"));
+    assert_eq!(b, WsMessage::binary(vec![0u8, 1, 2, 255]));
+}
+
+#[tokio::test]
+async fn instruments_answer() {
+    let server = TestServer::start(Config { publish_token: Some("s3cret".into()), ..Config::default() });
+    let time = get(&server, "/time").await.json()["us"].as_u64().unwrap();
+    assert!(time.abs_diff(feedlab_feed::now_us()) < 5_000_000);
+
+    get(&server, "/poll?client=pane-a").await;
+    let metrics = get(&server, "/metrics").await;
+    assert!(metrics.body.contains("feedlab_requests_total{transport=\"poll\"} 1"), "{}", metrics.body);
+
+    let inspect = get(&server, "/inspect?client=pane-a").await.json();
+    let seen = inspect["transports"]["poll"]["request"].as_str().unwrap();
+    assert!(seen.starts_with("GET /poll?client=pane-a HTTP/1.1\r\n"), "{seen}");
+    assert!(inspect["transports"]["poll"]["response"].as_str().unwrap().starts_with("HTTP/1.1 200 OK\r\n"));
+
+    let settings = get(&server, "/settings").await.json();
+    assert_eq!(settings["ticker_per_s"], 0.0);
+    assert_eq!(settings["token_required"], true);
+    let refused =
+        request(&server, "POST", "/settings", &[("content-type", "application/json")], r#"{"ticker_per_s":5}"#).await;
+    assert_eq!(refused.status, 401);
+    let updated =
+        request(&server, "POST", "/settings", &[("authorization", "Bearer s3cret")], r#"{"ticker_per_s":50}"#).await;
+    assert_eq!(updated.status, 200, "{}", updated.body);
+    // The ticker now publishes on its own.
+    let answer = get(&server, "/longpoll?after=0&timeout_ms=5000").await.json();
+    assert_eq!(answer["messages"][0]["kind"], "tick");
+    let bad =
+        request(&server, "POST", "/settings", &[("authorization", "Bearer s3cret")], r#"{"ticker_per_s":-3}"#).await;
+    assert_eq!((bad.status, bad.json()["field"].as_str()), (400, Some("ticker_per_s")));
+}
+
+#[tokio::test]
+async fn disabled_transport_answers_404_json() {
+    let server = TestServer::start(Config { disabled: vec![Channel::Ws], ..Config::default() });
+    let answer = get(&server, "/ws").await;
+    assert_eq!(answer.status, 404);
+    assert!(answer.json()["error"].as_str().unwrap().contains("disabled"));
+    assert!(ws_connect(&server, "/ws", &[]).await.is_err());
+    assert_eq!(get(&server, "/poll").await.status, 200);
+}
+
+#[tokio::test]
+async fn page_is_served() {
+    let server = TestServer::start(Config::default());
+    let page = get(&server, "/").await;
+    assert_eq!(page.status, 200);
+    assert!(page.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.body.to_lowercase().contains("<!doctype html>"));
+    assert_eq!(get(&server, "/../Cargo.toml").await.status, 404);
+    assert_eq!(get(&server, "/results/..%2fCargo.toml").await.status, 404);
+}
