@@ -127,6 +127,9 @@ describe('classroom page (real server, quiet feed)', () => {
     await waitInAllPanes(page, 'SSE and WebSocket get pushed.');
     await page.waitForTimeout(1500);
     const desktop = await screenshot(page, 'classroom-1920x1080.png');
+    // On the projector the whole live view fits on one screen: nothing to scroll to from the back row.
+    const extra = await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight);
+    assert.ok(extra <= 0, `the live view is ${extra}px taller than 1080`);
 
     const phone = await openPage(browser, `${server.url}/`, { width: 390, height: 844 });
     await waitConnected(phone.page);
