@@ -65,7 +65,8 @@ async function main() {
   if (state.settings.token_required) $('.token').open = true; // changing the ticker needs it
 
   // Every pane starts at the same cursor, the feed's head now, so all four show the same messages.
-  const head = await getJson('/poll', { client: newClientId('page') }).then((a) => a.next).catch(() => undefined);
+  // (/stats says where the head is; without it each client starts at the head it sees.)
+  const head = await getJson('/stats').then((a) => (Number.isInteger(a?.head) ? a.head : undefined)).catch(() => undefined);
 
   const intervalMs = Number($('#interval').value);
   for (const kind of ['poll', 'longpoll', 'sse', 'ws', 'auto']) {
