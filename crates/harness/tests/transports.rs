@@ -5,7 +5,8 @@ mod common;
 use std::time::Duration;
 
 use common::{assert_clean, bench, config, get_json, server};
-use feedlab_harness::Transport;
+use feedlab_harness::headers::default_fixture_path;
+use feedlab_harness::{BrowserFixture, HeaderProfile, Transport};
 
 /// RFC 6455: a server-to-client frame with up to 125 payload bytes has a 2-byte header.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,9 +115,18 @@ async fn sse_pays_its_heads_once() {
 /// The server reconstructs header bytes from parsed heads; the harness counts the socket. Within 1%.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_header_counts_match_the_wire() {
-    for transport in [Transport::Poll, Transport::Longpoll, Transport::Sse] {
+    let browser = HeaderProfile::Browser(BrowserFixture::load(&default_fixture_path()).unwrap());
+    let runs = [
+        (Transport::Poll, HeaderProfile::Minimal),
+        (Transport::Longpoll, HeaderProfile::Minimal),
+        (Transport::Sse, HeaderProfile::Minimal),
+        (Transport::Poll, browser.clone()),
+        (Transport::Sse, browser),
+    ];
+    for (transport, headers) in runs {
         let server = server();
         let mut c = config(&server, transport);
+        c.headers = headers;
         c.duration = Duration::from_secs(2);
         c.poll_interval = Duration::from_millis(200);
         let r = bench(c).await;
