@@ -175,6 +175,12 @@ mod tests {
     }
 
     #[test]
+    fn command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
     fn parses_the_documented_flags() {
         let cli = Cli::try_parse_from([
             "bench",

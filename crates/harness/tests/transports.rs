@@ -163,3 +163,24 @@ async fn rtt_relay_delays_delivery() {
     assert!(r.latency_us.min >= 100_000, "{:?}", r.latency_us);
     assert_eq!(r.rtt_ms, 200.0);
 }
+
+/// Over capacity the server answers 503 + Retry-After: counted per kind, clients back off and keep going,
+/// and because they resume from their cursor, the ones that got in late still receive every message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_capacity_503s_are_counted_not_fatal() {
+    let server = feedlab_server::testing::TestServer::start(feedlab_server::Config {
+        max_streams: 2,
+        ..feedlab_server::Config::default()
+    });
+    let mut c = config(&server, Transport::Sse);
+    c.clients = 4;
+    c.duration = std::time::Duration::from_secs(2);
+    c.ramp_timeout = std::time::Duration::from_millis(500);
+    let r = bench(c).await;
+    assert!(r.errors.get("http_503").copied().unwrap_or(0) >= 2, "{:?}", r.errors);
+    // Two clients got a stream at once; the other two got in when those finished, with the backlog.
+    assert_eq!(r.connections, r.requests);
+    assert!(r.requests > r.clients, "{r:#?}");
+    assert_eq!(r.delivered, r.clients * r.published, "{r:#?}");
+    assert_eq!((r.lost, r.duplicated, r.reordered), (0, 0, 0));
+}
