@@ -73,6 +73,8 @@ pub struct Config {
     pub heartbeat: Duration,
     /// WebSocket client timeout without a pong (tests shorten it).
     pub client_timeout: Duration,
+    /// How long handing a message to a stalled reader may block before it is cut off (tests shorten it).
+    pub send_stall: Duration,
     /// Worker threads (actix workers); 0 = one per core.
     pub workers: usize,
 }
@@ -91,6 +93,7 @@ impl Default for Config {
             results_dir: PathBuf::from("results"),
             heartbeat: HEARTBEAT_INTERVAL,
             client_timeout: CLIENT_TIMEOUT,
+            send_stall: SEND_STALL_LIMIT,
             workers: 0,
         }
     }

@@ -31,6 +31,19 @@ pub enum ApiError {
         /// The newest id of this feed.
         head: u64,
     },
+    /// The cursor belongs to an earlier run of this server's feed: ids began again at 1, so reading on
+    /// would silently skip or repeat messages (409). The client starts again at the head.
+    #[error(
+        "cursor belongs to feed epoch {sent}, but this feed is epoch {current} (the server restarted); start again without `after`"
+    )]
+    EpochChanged {
+        /// The epoch the client sent.
+        sent: u64,
+        /// This feed's epoch.
+        current: u64,
+        /// The newest id of this feed.
+        head: u64,
+    },
     /// The request body is larger than allowed (413).
     #[error("request body is larger than the {limit} byte limit")]
     TooLarge {
@@ -81,6 +94,7 @@ impl ApiError {
         match self {
             Self::BadField { field, .. } => Some(field),
             Self::CursorAhead { .. } => Some("after"),
+            Self::EpochChanged { .. } => Some("epoch"),
             Self::TooLarge { .. } | Self::UnsupportedMediaType => Some("body"),
             Self::OriginNotAllowed { .. } => Some("Origin"),
             Self::Unauthorized => Some("Authorization"),
@@ -95,13 +109,15 @@ struct Body<'a> {
     field: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     head: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    epoch: Option<u64>,
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadField { .. } => StatusCode::BAD_REQUEST,
-            Self::CursorAhead { .. } => StatusCode::CONFLICT,
+            Self::CursorAhead { .. } | Self::EpochChanged { .. } => StatusCode::CONFLICT,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::OriginNotAllowed { .. } => StatusCode::FORBIDDEN,
@@ -113,11 +129,12 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let head = match self {
-            Self::CursorAhead { head, .. } => Some(*head),
-            _ => None,
+        let (head, epoch) = match self {
+            Self::CursorAhead { head, .. } => (Some(*head), None),
+            Self::EpochChanged { head, current, .. } => (Some(*head), Some(*current)),
+            _ => (None, None),
         };
-        let body = Body { error: self.to_string(), field: self.field(), head };
+        let body = Body { error: self.to_string(), field: self.field(), head, epoch };
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header(ContentType::json());
         match self {
@@ -136,7 +153,7 @@ impl ResponseError for ApiError {
 
 /// Turns actix's own extractor and routing errors into our JSON shape, so no bad request gets a text/plain body.
 pub fn json_error(status: StatusCode, message: impl Into<String>) -> HttpResponse {
-    let body = Body { error: message.into(), field: None, head: None };
+    let body = Body { error: message.into(), field: None, head: None, epoch: None };
     // unwrap: the body is strings.
     HttpResponse::build(status).insert_header(ContentType::json()).body(serde_json::to_string(&body).unwrap())
 }

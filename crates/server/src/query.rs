@@ -25,13 +25,20 @@ pub struct FeedQuery {
     pub timeout: Duration,
     /// The client's self-chosen id for per-client counters.
     pub client: Option<String>,
+    /// The feed epoch the client's cursor belongs to, when it says (see [`feedlab_feed::Feed::epoch`]).
+    pub epoch: Option<u64>,
 }
 
 impl FeedQuery {
     /// Parses and validates a raw query string.
     pub fn parse(query: &str) -> Result<Self, ApiError> {
-        let mut parsed =
-            FeedQuery { after: None, limit: DEFAULT_LIMIT, timeout: DEFAULT_LONGPOLL_TIMEOUT, client: None };
+        let mut parsed = FeedQuery {
+            after: None,
+            limit: DEFAULT_LIMIT,
+            timeout: DEFAULT_LONGPOLL_TIMEOUT,
+            client: None,
+            epoch: None,
+        };
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
             match &*key {
                 "after" => parsed.after = Some(parse_u64("after", &value)?),
@@ -51,6 +58,7 @@ impl FeedQuery {
                     parsed.timeout = Duration::from_millis(ms);
                 }
                 "client" => parsed.client = Some(check_client_id(&value)?.to_owned()),
+                "epoch" => parsed.epoch = Some(parse_u64("epoch", &value)?),
                 _ => {}
             }
         }
@@ -105,8 +113,8 @@ mod tests {
     fn defaults_start_at_head() {
         let q = FeedQuery::parse("").unwrap();
         assert_eq!(
-            (q.cursor(), q.limit, q.timeout, q.client),
-            (Cursor::Head, DEFAULT_LIMIT, DEFAULT_LONGPOLL_TIMEOUT, None)
+            (q.cursor(), q.limit, q.timeout, q.client, q.epoch),
+            (Cursor::Head, DEFAULT_LIMIT, DEFAULT_LONGPOLL_TIMEOUT, None, None)
         );
     }
 
@@ -127,6 +135,7 @@ mod tests {
         assert_eq!(field_of("limit=0"), "limit");
         assert_eq!(field_of("limit=10001"), "limit");
         assert_eq!(field_of("timeout_ms=60001"), "timeout_ms");
+        assert_eq!(field_of("epoch=yesterday"), "epoch");
         assert_eq!(field_of("client="), "client");
         assert_eq!(field_of("client=a%20b"), "client");
         assert_eq!(field_of(&format!("client={}", "x".repeat(65))), "client");

@@ -107,6 +107,17 @@ impl AppState {
             .map_err(|CursorError::Ahead { after, head }| ApiError::CursorAhead { after, head })
     }
 
+    /// Reads for a client's query: checks its epoch (when sent), then reads from `cursor`.
+    pub fn read_for(&self, query: &crate::query::FeedQuery, cursor: Cursor) -> Result<Batch, ApiError> {
+        if let Some(sent) = query.epoch {
+            let current = self.feed.epoch();
+            if sent != current {
+                return Err(ApiError::EpochChanged { sent, current, head: self.feed.head() });
+            }
+        }
+        self.read(cursor, query.limit)
+    }
+
     /// Takes a stream slot (SSE, WebSocket, held long-poll), or 503 when all are taken.
     pub fn hold_stream(&self) -> Result<OwnedSemaphorePermit, ApiError> {
         Arc::clone(&self.streams)

@@ -72,7 +72,11 @@ async fn bad_publishes_get_400_413_415() {
     refused(&request(&server, "POST", "/messages", &json, &long_from).await, 400, Some("from"));
     let huge = format!(r#"{{"body":"{}"}}"#, "x".repeat(70 * 1024));
     refused(&request(&server, "POST", "/messages", &json, &huge).await, 413, Some("body"));
-    refused(&request(&server, "POST", "/messages", &[("content-type", "text/plain")], r#"{"body":"x"}"#).await, 415, Some("body"));
+    refused(
+        &request(&server, "POST", "/messages", &[("content-type", "text/plain")], r#"{"body":"x"}"#).await,
+        415,
+        Some("body"),
+    );
     refused(&request(&server, "POST", "/messages", &[], r#"{"body":"x"}"#).await, 415, Some("body"));
     refused(&request(&server, "POST", "/messages?client=%3Cb%3E", &json, r#"{"body":"x"}"#).await, 400, Some("client"));
     // Nothing refused was published; the next good publish gets id 1.
@@ -93,7 +97,9 @@ async fn oversized_body_declared_up_front_is_refused_without_reading_it() {
 #[tokio::test]
 async fn wrong_methods_get_405_json() {
     let server = TestServer::start(Config::default());
-    for (method, path) in [("POST", "/poll"), ("DELETE", "/messages"), ("GET", "/messages"), ("PUT", "/settings"), ("POST", "/ws")] {
+    for (method, path) in
+        [("POST", "/poll"), ("DELETE", "/messages"), ("GET", "/messages"), ("PUT", "/settings"), ("POST", "/ws")]
+    {
         let answer = request(&server, method, path, &[], "").await;
         refused(&answer, 405, None);
     }
@@ -111,12 +117,17 @@ async fn publish_rate_limit_answers_429() {
     assert!(statuses[3..].iter().all(|&s| s == 429), "{statuses:?}");
     let limited = request(&server, "POST", "/messages?client=flood", &json, r#"{"body":"x"}"#).await;
     assert!(limited.headers.contains_key("retry-after"));
-    assert_eq!(request(&server, "POST", "/messages?client=calm", &json, r#"{"body":"x"}"#).await.status, 201, "others unaffected");
+    assert_eq!(
+        request(&server, "POST", "/messages?client=calm", &json, r#"{"body":"x"}"#).await.status,
+        201,
+        "others unaffected"
+    );
 }
 
 #[tokio::test]
 async fn foreign_origins_are_refused_on_streams() {
-    let server = TestServer::start(Config { allow_origins: vec!["https://school.example".into()], ..Config::default() });
+    let server =
+        TestServer::start(Config { allow_origins: vec!["https://school.example".into()], ..Config::default() });
     for path in ["/sse", "/ws"] {
         let answer = request(&server, "GET", path, &[("origin", "https://evil.example")], "").await;
         refused(&answer, 403, Some("Origin"));
@@ -210,19 +221,33 @@ async fn websocket_unknown_message_type_gets_an_error_message_and_stays_open() {
     ws.send(WsMessage::text(r#"{"type":"publish","body":"still here"}"#)).await.unwrap();
     let message = tokio::time::timeout(Duration::from_secs(5), ws.next()).await.unwrap().unwrap().unwrap();
     assert!(message.to_text().unwrap().contains("still here"));
-    ws.close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame { code: CloseCode::Normal, reason: "".into() })).await.unwrap();
+    ws.close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame { code: CloseCode::Normal, reason: "".into() }))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn invalid_handshakes_get_400_json() {
     let server = TestServer::start(Config::default());
-    let no_key = request(&server, "GET", "/ws", &[("upgrade", "websocket"), ("connection", "upgrade"), ("sec-websocket-version", "13")], "").await;
+    let no_key = request(
+        &server,
+        "GET",
+        "/ws",
+        &[("upgrade", "websocket"), ("connection", "upgrade"), ("sec-websocket-version", "13")],
+        "",
+    )
+    .await;
     refused(&no_key, 400, Some("Upgrade"));
     let bad_version = request(
         &server,
         "GET",
         "/echo",
-        &[("upgrade", "websocket"), ("connection", "upgrade"), ("sec-websocket-version", "8"), ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")],
+        &[
+            ("upgrade", "websocket"),
+            ("connection", "upgrade"),
+            ("sec-websocket-version", "8"),
+            ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ],
         "",
     )
     .await;
@@ -232,7 +257,12 @@ async fn invalid_handshakes_get_400_json() {
 #[tokio::test]
 async fn garbage_on_the_socket_gets_400_and_the_server_keeps_serving() {
     let server = TestServer::start(Config::default());
-    for garbage in [&b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"[..], b"GET\r\n\r\n", b"HELLO / HTTP/9.9\r\n\r\n", b"GET /poll HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"] {
+    for garbage in [
+        &b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"[..],
+        b"GET\r\n\r\n",
+        b"HELLO / HTTP/9.9\r\n\r\n",
+        b"GET /poll HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+    ] {
         let answer = raw(&server, garbage, Duration::from_millis(300)).await;
         assert!(answer.is_empty() || answer.starts_with(b"HTTP/1.1 4"), "{}", String::from_utf8_lossy(&answer));
     }
@@ -245,4 +275,29 @@ async fn unknown_paths_get_404_json() {
     refused(&get(&server, "/nope.html").await, 404, None);
     refused(&get(&server, "/results/nothing.svg").await, 404, None);
     refused(&get(&server, "/inspect").await, 400, Some("client"));
+}
+
+#[tokio::test]
+async fn a_cursor_from_an_earlier_run_of_the_server_is_refused_by_epoch() {
+    // Two runs of the server: the second has a different epoch and its own ids from 1.
+    let before = TestServer::start(Config::default());
+    for _ in 0..5 {
+        publish(&before, "old").await;
+    }
+    let old_epoch = get(&before, "/poll?after=0").await.json()["epoch"].as_u64().unwrap();
+    drop(before);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let after = TestServer::start(Config::default());
+    for _ in 0..8 {
+        publish(&after, "new").await;
+    }
+    // Without the epoch, after=3 would silently read the new feed's ids 4..8 as if they continued the old one.
+    for endpoint in ["/poll", "/longpoll", "/sse", "/ws"] {
+        let answer = get(&after, &format!("{endpoint}?after=3&epoch={old_epoch}")).await;
+        refused(&answer, 409, Some("epoch"));
+        assert_eq!(answer.json()["head"], 8);
+        assert_ne!(answer.json()["epoch"].as_u64(), Some(old_epoch));
+    }
+    let current = get(&after, "/time").await.json()["epoch"].as_u64().unwrap();
+    assert_eq!(get(&after, &format!("/poll?after=3&epoch={current}")).await.status, 200);
 }

@@ -47,9 +47,10 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .body(render_prometheus(&state.stats, state.feed.head()))
 }
 
-/// `GET /time`: the server clock, so a browser can estimate its offset and correct latencies.
-pub async fn time() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({ "us": feedlab_feed::now_us() }))
+/// `GET /time`: the server clock, so a browser can estimate its offset and correct latencies, and the feed
+/// epoch, so a streaming client can learn it before its first message.
+pub async fn time(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "us": feedlab_feed::now_us(), "epoch": state.feed.epoch() }))
 }
 
 /// `GET /inspect?client=ID`: the last request and response heads per transport for that client.

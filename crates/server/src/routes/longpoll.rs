@@ -27,7 +27,7 @@ pub async fn longpoll(
     state.admit_request()?;
     // "From the head" means: from what is newest now, so the hold waits for the next message.
     let after = query.after.unwrap_or_else(|| state.feed.head());
-    let mut batch = state.read(Cursor::After(after), query.limit)?;
+    let mut batch = state.read_for(&query, Cursor::After(after))?;
     if batch.entries.is_empty() && batch.gap.is_none() && !query.timeout.is_zero() {
         let _slot = state.hold_stream()?;
         let _open = meter.open();
@@ -40,5 +40,5 @@ pub async fn longpoll(
         }
         batch = state.read(Cursor::After(after), query.limit)?;
     }
-    Ok(answer(&meter, &batch))
+    Ok(answer(&meter, &batch, state.feed.epoch()))
 }

@@ -22,15 +22,18 @@ pub async fn poll(
     state.check_enabled(Channel::Poll)?;
     let query = FeedQuery::parse(req.query_string())?;
     state.admit_request()?;
-    let batch = state.read(query.cursor(), query.limit)?;
-    Ok(answer(&meter, &batch))
+    let batch = state.read_for(&query, query.cursor())?;
+    Ok(answer(&meter, &batch, state.feed.epoch()))
 }
 
-/// The JSON answer shared by `/poll` and `/longpoll`: `{"messages":[...],"next":N,"gap":null}`.
+/// The JSON answer shared by `/poll` and `/longpoll`: `{"messages":[...],"next":N,"gap":null,"epoch":E}`.
+///
+/// `epoch` names this run of the feed; a client that sends it back (`epoch=E`) is told with a 409 when the
+/// server restarted, instead of reading a new feed's ids as if they were the old one's.
 ///
 /// Built by concatenating each message's stored JSON: the feed serialized it once at publish, and no answer
 /// serializes it again.
-pub fn answer(meter: &Meter, batch: &Batch) -> HttpResponse {
+pub fn answer(meter: &Meter, batch: &Batch, epoch: u64) -> HttpResponse {
     let json_len: usize = batch.entries.iter().map(|e| e.json.len() + 1).sum();
     let mut body = String::with_capacity(json_len + 64);
     body.push_str("{\"messages\":[");
@@ -48,6 +51,8 @@ pub fn answer(meter: &Meter, batch: &Batch) -> HttpResponse {
         Some(gap) => body.push_str(&serde_json::to_string(&gap).unwrap()),
         None => body.push_str("null"),
     }
+    body.push_str(",\"epoch\":");
+    body.push_str(&epoch.to_string());
     body.push('}');
 
     if batch.entries.is_empty() {

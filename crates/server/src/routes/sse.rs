@@ -17,7 +17,6 @@ use bytes::Bytes;
 use feedlab_feed::{Batch, Cursor};
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
-use crate::config::SEND_STALL_LIMIT;
 use crate::error::ApiError;
 use crate::query::{FeedQuery, parse_u64};
 use crate::state::AppState;
@@ -47,7 +46,7 @@ pub async fn sse(
         None => query.after,
     };
     // Resolve the cursor now, so a cursor from the future is a 409 and not a stream that never speaks.
-    let cursor = state.read(after.map_or(Cursor::Head, Cursor::After), 1)?;
+    let cursor = state.read_for(&query, after.map_or(Cursor::Head, Cursor::After))?;
     let cursor = after.unwrap_or(cursor.next);
     let slot = state.hold_stream()?;
 
@@ -74,6 +73,7 @@ enum End {
 
 async fn session(tx: mpsc::Sender<Bytes>, state: AppState, meter: Meter, mut cursor: u64, _slot: OwnedSemaphorePermit) {
     let _open = meter.open();
+    let stall = state.config.send_stall;
     let mut head = state.feed.subscribe();
     let period = state.config.heartbeat;
     let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
@@ -95,7 +95,7 @@ async fn session(tx: mpsc::Sender<Bytes>, state: AppState, meter: Meter, mut cur
             _ = heartbeat.tick() => {
                 let comment = Bytes::from_static(b":\n\n");
                 meter.frame(0, comment.len() + chunk_framing_len(comment.len()));
-                if send(&tx, comment).await.is_err() {
+                if send(&tx, comment, stall).await.is_err() {
                     break End::ClientGone;
                 }
             }
@@ -120,7 +120,7 @@ async fn drain(tx: &mpsc::Sender<Bytes>, state: &AppState, meter: &Meter, cursor
         meter.add(|c| &c.frames, batch.entries.len() as u64 + u64::from(batch.gap.is_some()));
         meter.add(|c| &c.body_bytes, payload as u64);
         meter.add(|c| &c.framing_bytes, (chunk.len() - payload + chunk_framing_len(chunk.len())) as u64);
-        send(tx, chunk).await?;
+        send(tx, chunk, state.config.send_stall).await?;
         meter.add(|c| &c.messages_delivered, batch.entries.len() as u64);
         *cursor = batch.next;
     }
@@ -146,9 +146,10 @@ fn encode(batch: &Batch) -> (Bytes, usize) {
     (Bytes::from(out), payload)
 }
 
-/// Queues a chunk; a reader that leaves the queue full for [`SEND_STALL_LIMIT`] is cut off.
-async fn send(tx: &mpsc::Sender<Bytes>, chunk: Bytes) -> Result<(), End> {
-    match tokio::time::timeout(SEND_STALL_LIMIT, tx.send(chunk)).await {
+/// Queues a chunk; a reader that leaves the queue full for `stall` ([`crate::config::SEND_STALL_LIMIT`] by default) is
+/// cut off.
+async fn send(tx: &mpsc::Sender<Bytes>, chunk: Bytes, stall: std::time::Duration) -> Result<(), End> {
+    match tokio::time::timeout(stall, tx.send(chunk)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) => Err(End::ClientGone),
         Err(_) => Err(End::SlowReader),

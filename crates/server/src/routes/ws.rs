@@ -17,7 +17,7 @@ use feedlab_feed::Cursor;
 use serde::Deserialize;
 use tokio::sync::OwnedSemaphorePermit;
 
-use crate::config::{MAX_MESSAGE_BYTES, SEND_STALL_LIMIT};
+use crate::config::MAX_MESSAGE_BYTES;
 use crate::error::ApiError;
 use crate::query::FeedQuery;
 use crate::state::AppState;
@@ -43,7 +43,7 @@ pub async fn ws(
     state.check_enabled(Channel::Ws)?;
     state.check_origin(&req)?;
     let query = FeedQuery::parse(req.query_string())?;
-    let first = state.read(query.cursor(), 1)?;
+    let first = state.read_for(&query, query.cursor())?;
     let cursor = query.after.unwrap_or(first.next);
     let slot = state.hold_stream()?;
     let (response, session_ws, stream) = handshake(&req, body, &[SUBPROTOCOL])?;
@@ -91,6 +91,8 @@ impl FeedSession {
     async fn run(self, mut ws: Session, mut incoming: AggregatedMessageStream, _slot: OwnedSemaphorePermit) {
         let FeedSession { state, meter, publisher, mut cursor } = self;
         let _open = meter.open();
+        let publish_meter = meter.for_channel(Channel::Publish);
+        let stall = state.config.send_stall;
         let mut head = state.feed.subscribe();
         let period = state.config.heartbeat;
         let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
@@ -105,10 +107,10 @@ impl FeedSession {
                     last_heard = Instant::now();
                     match frame {
                         Ok(AggregatedMessage::Text(text)) => {
-                            meter.frame(text.len(), ws_frame_header_len(text.len(), true));
+                            publish_meter.frame(text.len(), ws_frame_header_len(text.len(), true));
                             let reply = handle_text(&state, &publisher, &text);
                             if let Some(reply) = reply {
-                                if send(&mut ws, &meter, reply).await.is_err() {
+                                if send(&mut ws, &meter, stall, reply).await.is_err() {
                                     break None;
                                 }
                             }
@@ -133,7 +135,7 @@ impl FeedSession {
                     if changed.is_err() {
                         break Some(CloseCode::Away.into());
                     }
-                    match drain(&mut ws, &state, &meter, &mut cursor).await {
+                    match drain(&mut ws, &state, &meter, stall, &mut cursor).await {
                         Ok(()) => {}
                         Err(Stop::Slow) => {
                             meter.add(|c| &c.slow_reader_closes, 1);
@@ -197,11 +199,17 @@ enum Stop {
     Gone,
 }
 
-/// Sends one text frame, counting it; a queue full for [`SEND_STALL_LIMIT`] means the reader stalled.
-async fn send(ws: &mut Session, meter: &Meter, text: impl Into<bytestring::ByteString>) -> Result<(), Stop> {
+/// Sends one text frame, counting it; a queue full for `stall` ([`crate::config::SEND_STALL_LIMIT`] by default) means the
+/// reader stalled.
+async fn send(
+    ws: &mut Session,
+    meter: &Meter,
+    stall: std::time::Duration,
+    text: impl Into<bytestring::ByteString>,
+) -> Result<(), Stop> {
     let text = text.into();
     let len = text.len();
-    match tokio::time::timeout(SEND_STALL_LIMIT, ws.text(text)).await {
+    match tokio::time::timeout(stall, ws.text(text)).await {
         Ok(Ok(())) => {
             meter.frame(len, ws_frame_header_len(len, false));
             Ok(())
@@ -212,18 +220,24 @@ async fn send(ws: &mut Session, meter: &Meter, text: impl Into<bytestring::ByteS
 }
 
 /// Sends everything after `cursor`, one frame per message; a gap is announced as `{"type":"gap",...}`.
-async fn drain(ws: &mut Session, state: &AppState, meter: &Meter, cursor: &mut u64) -> Result<(), Stop> {
+async fn drain(
+    ws: &mut Session,
+    state: &AppState,
+    meter: &Meter,
+    stall: std::time::Duration,
+    cursor: &mut u64,
+) -> Result<(), Stop> {
     loop {
         let Ok(batch) = state.read(Cursor::After(*cursor), SEND_BATCH) else { return Err(Stop::Gone) };
         if let Some(gap) = batch.gap {
-            send(ws, meter, format!("{{\"type\":\"gap\",\"from\":{},\"to\":{}}}", gap.from, gap.to)).await?;
+            send(ws, meter, stall, format!("{{\"type\":\"gap\",\"from\":{},\"to\":{}}}", gap.from, gap.to)).await?;
         }
         if batch.entries.is_empty() {
             *cursor = batch.next;
             return Ok(());
         }
         for entry in &batch.entries {
-            send(ws, meter, entry.json.clone()).await?;
+            send(ws, meter, stall, entry.json.clone()).await?;
             meter.add(|c| &c.messages_delivered, 1);
             *cursor = entry.id;
         }

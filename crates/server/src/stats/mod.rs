@@ -229,6 +229,12 @@ impl Meter {
         }
     }
 
+    /// The same client's meter for another channel: a WebSocket's uploaded chat frames count as publish
+    /// traffic, apart from delivery, as DESIGN.md asks.
+    pub fn for_channel(&self, channel: Channel) -> Meter {
+        Meter { channel, ..self.clone() }
+    }
+
     /// Marks a connection open until the returned guard is dropped, however the task ends.
     pub fn open(&self) -> OpenGuard {
         self.gauge(1);
