@@ -15,7 +15,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio_util::sync::CancellationToken;
 
 use crate::Error;
-use crate::config::{BenchConfig, DEFAULT_DRAIN, Target, Transport, parse_duration, parse_rate};
+use crate::config::{BenchConfig, Target, Transport, parse_duration, parse_rate};
 use crate::headers::{BrowserFixture, HeaderProfile, default_fixture_path};
 
 /// Which request header profile clients send.
@@ -115,7 +115,7 @@ impl BenchArgs {
         cfg.rtt = self.rtt;
         cfg.keep_alive = self.keep_alive == Toggle::On;
         cfg.source_addrs = self.source_addrs.clone();
-        cfg.drain = if self.drain.is_zero() { DEFAULT_DRAIN } else { self.drain };
+        cfg.drain = self.drain;
         cfg.seed = self.seed;
         cfg.validate()?;
         Ok(cfg)

@@ -184,3 +184,18 @@ async fn over_capacity_503s_are_counted_not_fatal() {
     assert_eq!(r.delivered, r.clients * r.published, "{r:#?}");
     assert_eq!((r.lost, r.duplicated, r.reordered), (0, 0, 0));
 }
+
+/// Past one address's ports, sockets are bound to several loopback source addresses before connecting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_can_connect_from_several_source_addresses() {
+    let server = server();
+    for transport in [Transport::Poll, Transport::Ws] {
+        let mut c = config(&server, transport);
+        c.duration = Duration::from_secs(2);
+        c.source_addrs = vec!["127.0.0.2".parse().unwrap(), "127.0.0.3".parse().unwrap()];
+        c.rtt = if transport == Transport::Ws { Duration::from_millis(20) } else { Duration::ZERO };
+        let r = bench(c).await;
+        assert_clean(&r);
+        assert_eq!(r.source_addrs, 2);
+    }
+}
