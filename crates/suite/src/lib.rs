@@ -1,11 +1,11 @@
-//! placeholder until this crate is built.
-pub mod cli {
-    //! Command line of this crate's subcommand.
-    /// Arguments (placeholder).
-    #[derive(Debug, clap::Args)]
-    pub struct RunArgs {}
-    /// Entry point (placeholder).
-    pub fn run(_args: RunArgs) -> anyhow::Result<()> {
-        anyhow::bail!("not built yet")
-    }
-}
+//! `feedlab-suite`: the experiment suite behind `feedlab run`.
+//!
+//! Placeholder while being built.
+#![warn(missing_docs)]
+
+pub mod cli;
+mod error;
+pub mod experiment;
+
+pub use error::Error;
+pub use experiment::Experiment;
