@@ -62,16 +62,7 @@ pub async fn meter(
                 (self.0)(bytes)
             }
         }
-        wire::response_head(
-            head.status,
-            head.reason(),
-            head.version,
-            &head.headers,
-            body,
-            connection,
-            &date,
-            &mut Adapter(sink),
-        );
+        wire::response_head(head, body, connection, &date, &mut Adapter(sink));
     };
     let mut response_bytes = 0usize;
     write_head(&mut |b| response_bytes += b.len());

@@ -48,9 +48,15 @@ pub async fn publish(
         }
         body.extend_from_slice(&chunk);
     }
-    let message: Publish = serde_json::from_slice(&body).map_err(|err| {
-        ApiError::bad("body", format!("expected JSON {{\"body\": \"...\", \"from\": \"...\"}}: {err}"))
-    })?;
+    let expected = "expected a JSON object {\"body\": \"...\", \"from\": \"...\"}";
+    let value: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|err| ApiError::bad("body", format!("{expected}: {err}")))?;
+    // serde would also read a struct from a JSON array (`["hi"]`); the contract is an object.
+    if !value.is_object() {
+        return Err(ApiError::bad("body", expected));
+    }
+    let message: Publish =
+        serde_json::from_value(value).map_err(|err| ApiError::bad("body", format!("{expected}: {err}")))?;
     let publisher = AppState::publisher_key(&req, client.as_deref());
     let entry = state.publish_chat(&publisher, &message.from, &message.body)?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "id": entry.id })))

@@ -109,10 +109,10 @@ impl FeedSession {
                         Ok(AggregatedMessage::Text(text)) => {
                             publish_meter.frame(text.len(), ws_frame_header_len(text.len(), true));
                             let reply = handle_text(&state, &publisher, &text);
-                            if let Some(reply) = reply {
-                                if send(&mut ws, &meter, stall, reply).await.is_err() {
-                                    break None;
-                                }
+                            if let Some(reply) = reply
+                                && send(&mut ws, &meter, stall, reply).await.is_err()
+                            {
+                                break None;
                             }
                         }
                         Ok(AggregatedMessage::Binary(bytes)) => {
@@ -173,7 +173,10 @@ pub(super) async fn close(ws: Session, meter: &Meter, reason: Option<CloseReason
 pub(super) fn protocol_close(err: &ProtocolError) -> CloseReason {
     let (code, text) = match err {
         ProtocolError::Overflow => (CloseCode::Size, format!("message over the {MAX_MESSAGE_BYTES} byte limit")),
-        ProtocolError::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+        // actix reports both bad UTF-8 and set reserved bits as InvalidData; only the first is 1007.
+        ProtocolError::Io(io)
+            if io.kind() == std::io::ErrorKind::InvalidData && io.to_string().to_lowercase().contains("utf-8") =>
+        {
             (CloseCode::Invalid, "text frame is not valid UTF-8".to_owned())
         }
         other => (CloseCode::Protocol, format!("protocol error: {other}")),

@@ -4,8 +4,11 @@ use std::fmt::Write;
 
 use super::{Channel, CountersSnapshot, Stats};
 
+/// Reads one metric's value from a snapshot.
+type Read = fn(&CountersSnapshot) -> i64;
+
 /// Each metric: name, help, type, and how to read it from a snapshot.
-const METRICS: &[(&str, &str, &str, fn(&CountersSnapshot) -> i64)] = &[
+const METRICS: &[(&str, &str, &str, Read)] = &[
     ("feedlab_requests_total", "HTTP requests answered.", "counter", |c| c.requests as i64),
     ("feedlab_empty_responses_total", "Poll answers with no message.", "counter", |c| c.empty_responses as i64),
     ("feedlab_request_header_bytes_total", "Request head bytes received.", "counter", |c| {

@@ -6,7 +6,7 @@
 //! [`HeadSink`]: counting into a `usize` on the hot path, or text for the protocol inspector, so the count and
 //! the text can never disagree. The harness counts the real socket bytes; a test keeps both within 1%.
 
-use actix_http::ConnectionType;
+use actix_http::{ConnectionType, ResponseHead};
 use actix_web::body::BodySize;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::{Method, StatusCode, Uri, Version};
@@ -66,15 +66,14 @@ pub fn effective_connection(request: ConnectionType, response: ConnectionType) -
 /// Writes the status line, the framing and connection headers actix adds, the response's own headers, `date`
 /// and the blank line, mirroring actix-http 3's `h1::encoder::MessageType::encode_headers`.
 pub fn response_head(
-    status: StatusCode,
-    reason: &str,
-    version: Version,
-    headers: &HeaderMap,
+    head: &ResponseHead,
     body: BodySize,
     connection: ConnectionType,
     date: &str,
     sink: &mut impl HeadSink,
 ) {
+    let (status, version, headers) = (head.status, head.version, &head.headers);
+    let reason = head.reason();
     sink.put(version_str(version));
     sink.put(b" ");
     sink.put(status.as_str().as_bytes());
@@ -184,22 +183,11 @@ mod tests {
 
     #[test]
     fn response_head_matches_actix_layout() {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let mut response = ResponseHead::new(StatusCode::OK);
+        response.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         let date = http_date_now();
         assert_eq!(date.len(), 29);
-        let head = text(|s| {
-            response_head(
-                StatusCode::OK,
-                "OK",
-                Version::HTTP_11,
-                &headers,
-                BodySize::Sized(42),
-                ConnectionType::KeepAlive,
-                &date,
-                s,
-            )
-        });
+        let head = text(|s| response_head(&response, BodySize::Sized(42), ConnectionType::KeepAlive, &date, s));
         assert_eq!(
             head,
             format!("HTTP/1.1 200 OK\r\ncontent-length: 42\r\ncontent-type: application/json\r\ndate: {date}\r\n\r\n")
@@ -208,20 +196,9 @@ mod tests {
 
     #[test]
     fn switching_protocols_has_no_length_and_says_upgrade() {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-        let head = text(|s| {
-            response_head(
-                StatusCode::SWITCHING_PROTOCOLS,
-                "Switching Protocols",
-                Version::HTTP_11,
-                &headers,
-                BodySize::Stream,
-                ConnectionType::Upgrade,
-                "d",
-                s,
-            )
-        });
+        let mut response = ResponseHead::new(StatusCode::SWITCHING_PROTOCOLS);
+        response.headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        let head = text(|s| response_head(&response, BodySize::Stream, ConnectionType::Upgrade, "d", s));
         assert_eq!(
             head,
             "HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\ndate: d\r\n\r\n"

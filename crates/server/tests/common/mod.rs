@@ -1,7 +1,7 @@
 //! Test clients for the server tests: hyper for HTTP, tokio-tungstenite for WebSocket, raw TCP for malformed
 //! input and for counting the bytes the server actually sent.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::time::Duration;
 
