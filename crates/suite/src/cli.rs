@@ -1,8 +1,205 @@
-//! Command line of this crate's subcommand.
-/// Arguments (placeholder).
-#[derive(Debug, clap::Args)]
-pub struct RunArgs {}
-/// Entry point (placeholder).
-pub fn run(_args: RunArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+//! `feedlab run`: the command line in front of [`crate::runner`].
+//!
+//! Loads and validates the experiment files (a bad file or an unknown name is a `clap` usage error, exit
+//! code 2), builds one tokio runtime for the harness, turns Ctrl-C into a cancellation that keeps every
+//! finished step (a second Ctrl-C exits at once), runs, then renders the report from everything under
+//! `--out` with `feedlab_report::render_all`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use feedlab_harness::headers::default_fixture_path;
+use feedlab_harness::{BrowserFixture, CancellationToken};
+
+use crate::catalog::{self, DEFAULT_DIR};
+use crate::experiment::{Experiment, Headers};
+use crate::progress::Progress;
+use crate::runner::{self, RunOptions};
+use crate::server::ServerCommand;
+
+/// Run the experiment suite and write results/ with data, charts and the report.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Experiments to run, by name (the file stems in --experiments-dir); all of them when none is given.
+    #[arg(value_name = "EXPERIMENT")]
+    pub experiments: Vec<String>,
+    /// CI-sized runs: every file's [quick] overrides (few clients, short steps, fewer points).
+    #[arg(long)]
+    pub quick: bool,
+    /// Results directory: writes DIR/<experiment>/data.json, then the report renders charts and pages.
+    #[arg(long, value_name = "DIR", default_value = feedlab_report::paths::DEFAULT_OUT)]
+    pub out: PathBuf,
+    /// Where the experiment files (*.toml) are.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_DIR)]
+    pub experiments_dir: PathBuf,
+    /// Print the steps and planned time of each experiment, and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// A usage error: printed and exited with code 2 by the binary, like a bad flag.
+fn usage(msg: impl std::fmt::Display) -> anyhow::Error {
+    clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{msg}\n")).into()
+}
+
+/// Runs `feedlab run`: synchronous, builds its own tokio runtime.
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    let experiments = catalog::select(&args.experiments_dir, &args.experiments, args.quick).map_err(usage)?;
+    let planned: Duration = experiments.iter().map(Experiment::estimate).sum();
+    if args.dry_run {
+        print!("{}", plan(&experiments, planned));
+        return Ok(());
+    }
+    let uses_browser = experiments.iter().flat_map(|e| &e.steps).any(|s| s.headers == Headers::Browser);
+    let browser = if uses_browser { Some(BrowserFixture::load(&default_fixture_path()).map_err(usage)?) } else { None };
+
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
+    let cancel = CancellationToken::new();
+    rt.spawn({
+        let cancel = cancel.clone();
+        async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("feedlab run: interrupted; keeping the steps measured so far (Ctrl-C again to quit now)");
+                cancel.cancel();
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    // The server children get SIGTERM from the kernel as this process ends (PR_SET_PDEATHSIG).
+                    std::process::exit(130);
+                }
+            }
+        }
+    });
+    let opts = RunOptions { out: args.out.clone(), server: ServerCommand::current_exe()?, browser, cancel };
+    let mut progress = Progress::new(planned, true);
+    progress.say(format!(
+        "feedlab run: {} experiment(s){}, about {} planned",
+        experiments.len(),
+        if args.quick { " (quick)" } else { "" },
+        minutes(planned)
+    ));
+    let started = Instant::now();
+    let outcome = runner::run_all(&rt, &experiments, &opts, &mut progress);
+    progress.finish();
+    let outcome = outcome?;
+    let took = started.elapsed();
+
+    let steps: usize = outcome.recorded.iter().map(|r| r.1).sum();
+    if steps > 0 {
+        let rendered = feedlab_report::render_all(&args.out).context("rendering the report")?;
+        let charts: usize = rendered.experiments.iter().map(|e| e.charts.len()).sum();
+        println!(
+            "feedlab run: {} experiment(s), {steps} steps in {}; report of {} experiment(s), {charts} charts: {}, {}",
+            outcome.recorded.len(),
+            minutes(took),
+            rendered.experiments.len(),
+            rendered.readme.display(),
+            rendered.html.display()
+        );
+    }
+    if outcome.interrupted {
+        anyhow::bail!("interrupted after {} of the planned steps were measured ({steps} kept)", steps);
+    }
+    if !outcome.failed.is_empty() {
+        let list: Vec<String> = outcome.failed.iter().map(|(n, e)| format!("{n}: {e}")).collect();
+        anyhow::bail!("{} experiment(s) failed (their finished steps are kept):\n{}", list.len(), list.join("\n"));
+    }
+    Ok(())
+}
+
+/// `--dry-run`'s listing.
+fn plan(experiments: &[Experiment], planned: Duration) -> String {
+    let mut s = String::new();
+    for e in experiments {
+        s += &format!(
+            "{} ({}): {} steps, about {}{}\n",
+            e.name,
+            e.title,
+            e.steps.len(),
+            minutes(e.estimate()),
+            if e.server.fresh_per_step { ", a fresh server per step" } else { "" }
+        );
+        if !e.about.is_empty() {
+            s += &format!("  {}\n", e.about.trim());
+        }
+        for step in &e.steps {
+            s += &format!("  - {} ({} clients, {} s)\n", step.label, step.clients, step.duration.as_secs_f64());
+        }
+        if let Some(storm) = &e.storm {
+            s += &format!(
+                "  + {} from {} s for {} s\n",
+                storm.label(),
+                storm.start.as_secs_f64(),
+                storm.duration.as_secs_f64()
+            );
+        }
+    }
+    s += &format!("total: {} experiment(s), about {} planned\n", experiments.len(), minutes(planned));
+    s
+}
+
+/// `3 min 20 s` / `45 s`.
+fn minutes(d: Duration) -> String {
+    let s = d.as_secs_f64().round() as u64;
+    if s >= 60 { format!("{} min {} s", s / 60, s % 60) } else { format!("{s} s") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        run: RunArgs,
+    }
+
+    fn repo_experiments() -> String {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../experiments").to_owned()
+    }
+
+    #[test]
+    fn parses_names_and_flags() {
+        let cli = Cli::try_parse_from(["run", "idle-cost", "rtt", "--quick", "--out", "/tmp/x"]).unwrap();
+        assert_eq!(cli.run.experiments, ["idle-cost", "rtt"]);
+        assert!(cli.run.quick && !cli.run.dry_run);
+        assert_eq!(cli.run.out, PathBuf::from("/tmp/x"));
+        assert_eq!(cli.run.experiments_dir, PathBuf::from("experiments"));
+    }
+
+    #[test]
+    fn unknown_experiment_is_a_usage_error_listing_the_known_ones() {
+        let dir = repo_experiments();
+        let cli = Cli::try_parse_from(["run", "no-such-thing", "--experiments-dir", &dir, "--dry-run"]).unwrap();
+        let err = run(cli.run).unwrap_err();
+        let clap_err = err.downcast_ref::<clap::Error>().expect("a clap error, so the binary exits 2");
+        let text = clap_err.to_string();
+        assert!(text.contains("no-such-thing") && text.contains("idle-cost"), "{text}");
+    }
+
+    #[test]
+    fn the_plans_fit_their_time_budgets() {
+        // Planned time only (window + drain estimate per step), not a measurement: the full suite is meant
+        // to take about a quarter of an hour on a 2-core machine and --quick well under CI's 3 minutes.
+        let dir = PathBuf::from(repo_experiments());
+        let total = |quick| catalog::select(&dir, &[], quick).unwrap().iter().map(Experiment::estimate).sum::<Duration>();
+        let (full, quick) = (total(false), total(true));
+        assert!(full <= Duration::from_secs(14 * 60), "full plan {}", minutes(full));
+        assert!(quick <= Duration::from_secs(100), "quick plan {}", minutes(quick));
+    }
+
+    #[test]
+    fn dry_run_lists_every_step() {
+        let dir = PathBuf::from(repo_experiments());
+        let exps = catalog::select(&dir, &["overload".into()], true).unwrap();
+        let text = plan(&exps, Duration::from_secs(10));
+        assert!(text.starts_with("overload ("), "{text}");
+        assert!(text.contains("storm:"), "{text}");
+    }
+
+    #[test]
+    fn minutes_read_well() {
+        assert_eq!(minutes(Duration::from_secs(45)), "45 s");
+        assert_eq!(minutes(Duration::from_secs(200)), "3 min 20 s");
+    }
 }

@@ -1,11 +1,29 @@
-//! `feedlab-suite`: the experiment suite behind `feedlab run`.
+//! `feedlab-suite`: the experiment suite behind `feedlab run` (DESIGN.md section 5).
 //!
-//! Placeholder while being built.
+//! Each experiment is a TOML file in `experiments/` ([`experiment`]: raw file -> validated [`Experiment`],
+//! its `[steps]` sweep expanded into steps, a `[quick]` table for CI-sized runs). For every experiment the
+//! suite starts a fresh `feedlab serve` child ([`server`]), runs each step with the harness in this process
+//! (`feedlab_harness::run_bench`), reads what the server cost from `/proc` ([`procfs`]) and, for the
+//! overload experiment, the server's own per-second counters and answer times ([`timeline`]). After every
+//! step it rewrites `results/<experiment>/data.json` ([`record`]: the report's `ExperimentData`, the
+//! harness result embedded verbatim); at the end `feedlab_report::render_all` turns the data into CSV,
+//! charts and the README/HTML report.
+//!
+//! How the pieces fit: [`cli`] parses `feedlab run`, [`catalog`] finds and selects experiment files,
+//! [`runner`] runs them with a [`progress`] bar and [`machine`] describes the box for the report.
 #![warn(missing_docs)]
 
+pub mod catalog;
 pub mod cli;
 mod error;
 pub mod experiment;
+pub mod machine;
+pub mod procfs;
+pub mod progress;
+pub mod record;
+pub mod runner;
+pub mod server;
+pub mod timeline;
 
 pub use error::Error;
 pub use experiment::Experiment;

@@ -186,7 +186,7 @@ impl Experiment {
                 .and_then(|k| limits::allowed(k.rsplit('.').next().unwrap_or(k)))
                 .map(|a| format!(" (allowed: {a})"))
                 .unwrap_or_default();
-            let line = e.span().map(|s| format!(" (line {})", text[..s.start.min(text.len())].lines().count().max(1)));
+            let line = e.span().map(|s| format!(" (line {})", text[..s.start.min(text.len())].matches('\n').count() + 1));
             let message = format!("{}{hint}{}", e.message().trim_end(), line.unwrap_or_default());
             Error::experiment(file, key.as_deref(), message)
         })?;

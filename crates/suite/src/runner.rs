@@ -1,0 +1,256 @@
+//! Running experiments: a server child per experiment (or per step), the harness in this process for every
+//! step, the server's cost from `/proc`, and the data file rewritten after each step.
+//!
+//! One step, start to end:
+//! 1. take the server's CPU time and resident memory and start watching its peak ([`UsageWatch`]);
+//! 2. if the experiment records a timeline, start sampling the server every second ([`timeline::record`]);
+//! 3. run the harness (`run_bench`, same tokio runtime) — and for the overload experiment, after
+//!    `storm.start`, a second harness run with the storm's clients;
+//! 4. take the end readings and hand everything to the [`Recorder`], which rewrites `data.json`.
+//!
+//! Cancelling (Ctrl-C) ends the harness run in progress, which returns what it measured marked
+//! `cancelled`; that partial step is kept like the finished ones and nothing further starts. A failing
+//! experiment (the server died, the harness could not reach it) keeps its finished steps, and the run goes
+//! on with the next experiment; the failures are reported at the end.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use feedlab_harness::{BenchResult, BrowserFixture, CancellationToken, HeaderProfile, Target, run_bench};
+use tokio::runtime::Runtime;
+use tokio::time::Instant;
+
+use crate::Error;
+use crate::experiment::{Experiment, Headers, StepPlan};
+use crate::procfs::UsageWatch;
+use crate::progress::Progress;
+use crate::record::{Recorder, StepRecord, params, storm_params};
+use crate::server::{ServerCommand, ServerProcess};
+use crate::timeline;
+
+/// What a run needs besides the experiments.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Results directory (`results/`).
+    pub out: PathBuf,
+    /// How to start the server.
+    pub server: ServerCommand,
+    /// The browser header fixture, when a step uses the browser profile.
+    pub browser: Option<BrowserFixture>,
+    /// Cancelled on Ctrl-C.
+    pub cancel: CancellationToken,
+}
+
+/// How a run went.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Steps recorded, per experiment name.
+    pub recorded: Vec<(String, usize)>,
+    /// Experiments that failed part-way, with why (their finished steps are kept).
+    pub failed: Vec<(String, Error)>,
+    /// Whether the run was interrupted.
+    pub interrupted: bool,
+}
+
+/// Runs `experiments` in order. Only errors that make further runs pointless (the results directory
+/// cannot be written) end the run early; an experiment's failure is recorded in [`Outcome::failed`].
+pub fn run_all(
+    rt: &Runtime,
+    experiments: &[Experiment],
+    opts: &RunOptions,
+    progress: &mut Progress,
+) -> Result<Outcome, Error> {
+    std::fs::create_dir_all(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
+    let machine = crate::machine::describe(SystemTime::now());
+    let mut outcome = Outcome::default();
+    for (n, exp) in experiments.iter().enumerate() {
+        if opts.cancel.is_cancelled() {
+            break;
+        }
+        let mut rec = Recorder::new(&opts.out, exp, machine.clone());
+        let result = run_experiment(rt, exp, (n + 1, experiments.len()), opts, progress, &mut rec);
+        if !rec.is_empty() {
+            outcome.recorded.push((exp.name.clone(), rec.len()));
+            progress.say(format!("{}: {} steps -> {}", exp.name, rec.len(), rec.path().display()));
+        }
+        match result {
+            Ok(()) => {}
+            Err(e @ Error::Io { .. }) => return Err(e),
+            Err(e) => {
+                progress.say(format!("{}: failed: {e}", exp.name));
+                outcome.failed.push((exp.name.clone(), e));
+            }
+        }
+    }
+    outcome.interrupted = opts.cancel.is_cancelled();
+    Ok(outcome)
+}
+
+fn run_experiment(
+    rt: &Runtime,
+    exp: &Experiment,
+    (n, of): (usize, usize),
+    opts: &RunOptions,
+    progress: &mut Progress,
+    rec: &mut Recorder,
+) -> Result<(), Error> {
+    let mut server = None;
+    for (i, step) in exp.steps.iter().enumerate() {
+        if opts.cancel.is_cancelled() {
+            break;
+        }
+        if exp.server.fresh_per_step {
+            if let Some(old) = server.take() {
+                ServerProcess::stop(old);
+            }
+        }
+        if server.is_none() {
+            server = Some(ServerProcess::start(&opts.server, &exp.server)?);
+        }
+        // unwrap: set just above.
+        let srv = server.as_mut().unwrap();
+        if !srv.is_running() {
+            return Err(srv.failed("the server exited during the experiment"));
+        }
+        progress.step(format!(
+            "[{n}/{of}] {} step {}/{}: {} ({} s)",
+            exp.name,
+            i + 1,
+            exp.steps.len(),
+            step.label,
+            step.duration.as_secs_f64()
+        ));
+        let ctx = StepCtx { exp, step, server: srv, opts, progress: progress.clone() };
+        let records = rt
+            .block_on(ctx.run())
+            .map_err(|source| Error::Harness { experiment: exp.name.clone(), step: step.label.clone(), source });
+        let records = match records {
+            Ok(r) => r,
+            Err(e) if !srv.is_running() => return Err(srv.failed(&format!("the server died during a step ({e})"))),
+            Err(e) => return Err(e),
+        };
+        let summary = summary(&records[0]);
+        for r in records {
+            rec.push(r)?;
+        }
+        progress.finished(step.estimate(), format!("  {}: {summary}", step.label));
+    }
+    if let Some(srv) = server {
+        srv.stop();
+    }
+    Ok(())
+}
+
+/// One line about a finished step.
+fn summary(r: &StepRecord) -> String {
+    let b = &r.bench;
+    let errors: u64 = b.errors.values().sum();
+    let mut s = format!(
+        "delivered {}/{}, lost {}, errors {}, requests {}, p50 {:.1} ms, p99 {:.1} ms",
+        b.delivered,
+        b.expected,
+        b.lost,
+        errors,
+        b.requests,
+        b.latency_us.p50 as f64 / 1000.0,
+        b.latency_us.p99 as f64 / 1000.0
+    );
+    if let Some(u) = r.server {
+        s += &format!("; server {:.2} s CPU, RSS {:.1} -> {:.1} MiB", u.cpu_s, u.rss_mib_start, u.rss_mib_peak);
+    }
+    if b.cancelled {
+        s += " (interrupted)";
+    }
+    s
+}
+
+/// Everything one step needs.
+struct StepCtx<'a> {
+    exp: &'a Experiment,
+    step: &'a StepPlan,
+    server: &'a ServerProcess,
+    opts: &'a RunOptions,
+    progress: Progress,
+}
+
+impl StepCtx<'_> {
+    fn target(&self) -> Result<Target, feedlab_harness::Error> {
+        Target::parse(&self.server.url)
+    }
+
+    async fn run(self) -> Result<Vec<StepRecord>, feedlab_harness::Error> {
+        let mut steady_cfg = self.step.bench_config(self.target()?);
+        steady_cfg.headers = match self.step.headers {
+            Headers::Minimal => HeaderProfile::Minimal,
+            Headers::Browser => match &self.opts.browser {
+                Some(f) => HeaderProfile::Browser(f.clone()),
+                None => {
+                    return Err(feedlab_harness::Error::Config(
+                        "the browser header profile needs the fixture file".into(),
+                    ));
+                }
+            },
+        };
+        let cancel = self.opts.cancel.clone();
+        let pid = self.server.pid();
+        let usage = UsageWatch::start(pid).ok();
+        let started = Instant::now();
+
+        let sampling = CancellationToken::new();
+        let samples = self.exp.timeline.then(|| tokio::spawn(timeline::record(self.server.addr, started, sampling.clone())));
+        let planned = self.step.estimate();
+        let ticker = tokio::spawn({
+            let progress = self.progress.clone();
+            async move {
+                loop {
+                    progress.within(started.elapsed(), planned);
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+            }
+        });
+
+        let storm = match self.exp.storm {
+            Some(s) => Some((s, s.bench_config(self.target()?))),
+            None => None,
+        };
+        let storm_run = async {
+            let (storm, cfg) = storm?;
+            tokio::select! {
+                _ = tokio::time::sleep(storm.start) => {}
+                _ = cancel.cancelled() => return None,
+            }
+            Some((storm, run_bench(cfg, None, cancel.clone()).await))
+        };
+        let (steady, storm) = tokio::join!(run_bench(steady_cfg, None, cancel.clone()), storm_run);
+
+        sampling.cancel();
+        ticker.abort();
+        let timeline = match samples {
+            Some(task) => task.await.unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let server = match usage {
+            Some(u) => u.finish().await.ok(),
+            None => None,
+        };
+        let steady: BenchResult = steady?;
+        let mut records = vec![StepRecord {
+            label: self.step.label.clone(),
+            params: params(self.step),
+            bench: steady,
+            server,
+            timeline,
+        }];
+        if let Some((storm, result)) = storm {
+            records.push(StepRecord {
+                label: storm.label(),
+                params: storm_params(&storm),
+                bench: result?,
+                // The server's cost over the step is the steady step's figure; both groups ran at once.
+                server: None,
+                timeline: Vec::new(),
+            });
+        }
+        Ok(records)
+    }
+}
