@@ -12,7 +12,9 @@
 use std::time::Instant;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session};
+use actix_ws::{
+    AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, MessageStream, ProtocolError, Session,
+};
 use feedlab_feed::Cursor;
 use serde::Deserialize;
 use tokio::sync::OwnedSemaphorePermit;
@@ -54,16 +56,26 @@ pub async fn ws(
 }
 
 /// The RFC 6455 handshake (actix-ws), with a refused handshake turned into our JSON 400 naming the header.
+/// Frames up to [`MAX_MESSAGE_BYTES`]; fragmented messages reassembled, up to the same size.
 pub(super) fn handshake(
     req: &HttpRequest,
     body: web::Payload,
     protocols: &[&str],
 ) -> Result<(HttpResponse, Session, AggregatedMessageStream), ApiError> {
-    let (response, session, stream) = actix_ws::handle_with_protocols(req, body, protocols)
-        .map_err(|err| ApiError::bad("Upgrade", format!("not a valid WebSocket handshake: {err}")))?;
+    let (response, session, stream) = upgrade(req, body, protocols)?;
     let stream =
         stream.max_frame_size(MAX_MESSAGE_BYTES).aggregate_continuations().max_continuation_size(MAX_MESSAGE_BYTES);
     Ok((response, session, stream))
+}
+
+/// [`handshake`] without its limit and reassembly: frames one by one, for `/echo`, which sets its own.
+pub(super) fn upgrade(
+    req: &HttpRequest,
+    body: web::Payload,
+    protocols: &[&str],
+) -> Result<(HttpResponse, Session, MessageStream), ApiError> {
+    actix_ws::handle_with_protocols(req, body, protocols)
+        .map_err(|err| ApiError::bad("Upgrade", format!("not a valid WebSocket handshake: {err}")))
 }
 
 /// What a client may send on `feedlab.v1`.
@@ -178,6 +190,10 @@ pub(super) fn protocol_close(err: &ProtocolError) -> CloseReason {
             if io.kind() == std::io::ErrorKind::InvalidData && io.to_string().to_lowercase().contains("utf-8") =>
         {
             (CloseCode::Invalid, "text frame is not valid UTF-8".to_owned())
+        }
+        // A fragmented message over the limit is a plain I/O error from actix-ws's reassembly.
+        ProtocolError::Io(io) if io.to_string().contains("maximum continuation size") => {
+            (CloseCode::Size, format!("message over the {MAX_MESSAGE_BYTES} byte limit"))
         }
         other => (CloseCode::Protocol, format!("protocol error: {other}")),
     };
