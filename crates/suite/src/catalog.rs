@@ -15,7 +15,9 @@ pub fn list(dir: &Path) -> Result<Vec<(String, PathBuf)>, Error> {
         Error::experiment(
             dir,
             None,
-            format!("cannot read the experiments directory ({e}); run from the repository root or pass --experiments-dir"),
+            format!(
+                "cannot read the experiments directory ({e}); run from the repository root or pass --experiments-dir"
+            ),
         )
     })?;
     let mut found: Vec<(usize, String, PathBuf)> = Vec::new();
@@ -77,7 +79,10 @@ mod tests {
         let err = select(&repo_dir(), &["idle-cost".into(), "nope".into()], true).unwrap_err();
         let msg = err.to_string();
         assert!(err.is_usage());
-        assert!(msg.contains("unknown experiment `nope`") && msg.contains("header-overhead, latency-vs-interval"), "{msg}");
+        assert!(
+            msg.contains("unknown experiment `nope`") && msg.contains("header-overhead, latency-vs-interval"),
+            "{msg}"
+        );
         let picked = select(&repo_dir(), &["rtt".into(), "idle-cost".into()], true).unwrap();
         let names: Vec<&str> = picked.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["idle-cost", "rtt"], "report order");

@@ -182,7 +182,8 @@ mod tests {
         // Planned time only (window + drain estimate per step), not a measurement: the full suite is meant
         // to take about a quarter of an hour on a 2-core machine and --quick well under CI's 3 minutes.
         let dir = PathBuf::from(repo_experiments());
-        let total = |quick| catalog::select(&dir, &[], quick).unwrap().iter().map(Experiment::estimate).sum::<Duration>();
+        let total =
+            |quick| catalog::select(&dir, &[], quick).unwrap().iter().map(Experiment::estimate).sum::<Duration>();
         let (full, quick) = (total(false), total(true));
         assert!(full <= Duration::from_secs(14 * 60), "full plan {}", minutes(full));
         assert!(quick <= Duration::from_secs(100), "quick plan {}", minutes(quick));

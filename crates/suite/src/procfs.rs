@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
-use feedlab_report::data::ServerUsage;
 use feedlab_harness::CancellationToken;
+use feedlab_report::data::ServerUsage;
 
 /// How often the sampler reads the resident set during a step. Fast enough to see a peak that lasts a
 /// fraction of a second (the high-water mark catches shorter ones), cheap enough not to load the machine.
@@ -51,7 +51,8 @@ pub fn cpu_seconds(pid: u32) -> io::Result<f64> {
 /// Resident set (`VmRSS`) and its high-water mark (`VmHWM`), KiB.
 pub fn rss_kib(pid: u32) -> io::Result<(u64, u64)> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let rss = parse_status_kib(&text, "VmRSS").ok_or_else(|| io::Error::other(format!("/proc/{pid}/status: no VmRSS")))?;
+    let rss =
+        parse_status_kib(&text, "VmRSS").ok_or_else(|| io::Error::other(format!("/proc/{pid}/status: no VmRSS")))?;
     Ok((rss, parse_status_kib(&text, "VmHWM").unwrap_or(rss)))
 }
 

@@ -121,9 +121,11 @@ fn run_experiment(
             step.duration.as_secs_f64()
         ));
         let ctx = StepCtx { exp, step, server: srv, opts, progress: progress.clone() };
-        let records = rt
-            .block_on(ctx.run())
-            .map_err(|source| Error::Harness { experiment: exp.name.clone(), step: step.label.clone(), source });
+        let records = rt.block_on(ctx.run()).map_err(|source| Error::Harness {
+            experiment: exp.name.clone(),
+            step: step.label.clone(),
+            source,
+        });
         let records = match records {
             Ok(r) => r,
             Err(e) if !srv.is_running() => return Err(srv.failed(&format!("the server died during a step ({e})"))),
@@ -197,7 +199,8 @@ impl StepCtx<'_> {
         let started = Instant::now();
 
         let sampling = CancellationToken::new();
-        let samples = self.exp.timeline.then(|| tokio::spawn(timeline::record(self.server.addr, started, sampling.clone())));
+        let samples =
+            self.exp.timeline.then(|| tokio::spawn(timeline::record(self.server.addr, started, sampling.clone())));
         let planned = self.step.estimate();
         let ticker = tokio::spawn({
             let progress = self.progress.clone();

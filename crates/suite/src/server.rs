@@ -79,9 +79,8 @@ impl ServerProcess {
                 Ok(())
             });
         }
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| Error::Server(format!("cannot start {} serve: {e}", command.program.display())))?;
+        let mut child =
+            cmd.spawn().map_err(|e| Error::Server(format!("cannot start {} serve: {e}", command.program.display())))?;
 
         let stderr = Arc::new(Mutex::new(VecDeque::new()));
         if let Some(pipe) = child.stderr.take() {
@@ -107,7 +106,8 @@ impl ServerProcess {
                 }
             });
         }
-        let mut server = ServerProcess { child, addr: SocketAddr::from(([127, 0, 0, 1], 0)), url: String::new(), stderr };
+        let mut server =
+            ServerProcess { child, addr: SocketAddr::from(([127, 0, 0, 1], 0)), url: String::new(), stderr };
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -160,7 +160,8 @@ impl ServerProcess {
             Ok(Some(s)) => format!(" ({s})"),
             _ => String::new(),
         };
-        let log = if tail.is_empty() { String::new() } else { format!("; its last log lines:\n  {}", tail.join("\n  ")) };
+        let log =
+            if tail.is_empty() { String::new() } else { format!("; its last log lines:\n  {}", tail.join("\n  ")) };
         Error::Server(format!("{what}{status}{log}"))
     }
 

@@ -158,6 +158,13 @@ impl Storm {
         format!("storm: {} {} clients every {} ms", self.clients, self.transport, self.poll_interval.as_millis())
     }
 
+    /// Label of a steady step the storm hits: `steady: 10 poll clients every 500 ms, storm 2-5 s`.
+    pub fn steady_label(&self, s: &StepPlan) -> String {
+        let every = s.poll_interval.map(|i| format!(" every {} ms", i.as_millis())).unwrap_or_default();
+        let (from, to) = (self.start.as_secs_f64(), (self.start + self.duration).as_secs_f64());
+        format!("steady: {} {} clients{every}, storm {from}-{to} s", s.clients, s.transport)
+    }
+
     /// The storm's harness configuration: it publishes nothing (the steady clients' publisher feeds both).
     pub fn bench_config(&self, target: Target) -> BenchConfig {
         let mut cfg = BenchConfig::new(target, self.transport);
@@ -186,7 +193,8 @@ impl Experiment {
                 .and_then(|k| limits::allowed(k.rsplit('.').next().unwrap_or(k)))
                 .map(|a| format!(" (allowed: {a})"))
                 .unwrap_or_default();
-            let line = e.span().map(|s| format!(" (line {})", text[..s.start.min(text.len())].matches('\n').count() + 1));
+            let line =
+                e.span().map(|s| format!(" (line {})", text[..s.start.min(text.len())].matches('\n').count() + 1));
             let message = format!("{}{hint}{}", e.message().trim_end(), line.unwrap_or_default());
             Error::experiment(file, key.as_deref(), message)
         })?;
@@ -245,11 +253,7 @@ impl Check<'_> {
     }
 
     fn range(&self, key: &str, v: f64, limit: Limit) -> Result<(), Error> {
-        if limit.contains(v) {
-            Ok(())
-        } else {
-            Err(self.err(key, format!("{v} is out of range (allowed: {limit})")))
-        }
+        if limit.contains(v) { Ok(()) } else { Err(self.err(key, format!("{v} is out of range (allowed: {limit})"))) }
     }
 
     fn whole(&self, k: Option<Keyed<u64>>, limit: Limit, default: u64) -> Result<u64, Error> {
@@ -292,6 +296,11 @@ impl Check<'_> {
         let server = self.server(raw.server.as_ref(), q.server.as_ref(), quick)?;
         let steps = self.steps(raw.steps.as_ref(), q.steps.as_ref(), quick)?;
         let storm = self.storm(raw.storm.as_ref(), q.storm.as_ref(), quick, &steps)?;
+        // With a storm, a step's label says it is the steady group and when the storm hits.
+        let steps = match &storm {
+            Some(st) => steps.into_iter().map(|s| StepPlan { label: st.steady_label(&s), ..s }).collect(),
+            None => steps,
+        };
         Ok(Experiment {
             name: name.to_owned(),
             file: self.file.to_owned(),
@@ -331,7 +340,13 @@ impl Check<'_> {
     fn steps(&self, main: Option<&RawSteps>, over: Option<&RawSteps>, quick: bool) -> Result<Vec<StepPlan>, Error> {
         macro_rules! p {
             ($leaf:ident) => {
-                pick(quick, "steps", stringify!($leaf), main.and_then(|s| s.$leaf.as_ref()), over.and_then(|s| s.$leaf.as_ref()))
+                pick(
+                    quick,
+                    "steps",
+                    stringify!($leaf),
+                    main.and_then(|s| s.$leaf.as_ref()),
+                    over.and_then(|s| s.$leaf.as_ref()),
+                )
             };
         }
         let in_range = |limit: Limit| move |key: &str, v: &f64| self.range(key, *v, limit);
@@ -379,8 +394,7 @@ impl Check<'_> {
                     for &rate in &rates {
                         for &rtt in &rtts {
                             for &i in &intervals {
-                                let poll_interval =
-                                    (transport == Transport::Poll).then(|| Duration::from_millis(i));
+                                let poll_interval = (transport == Transport::Poll).then(|| Duration::from_millis(i));
                                 let stretched = match min_messages {
                                     Some(n) if rate > 0.0 => duration.max(n as f64 / rate),
                                     _ => duration,

@@ -175,7 +175,10 @@ fn plans_beyond_this_machine_are_refused_on_load() {
     // 3 sockets per client through the RTT relay: 100,000 clients cannot fit any open-file limit here.
     let msg = error("[steps]\nclients = 100000\nrtt_ms = 50\n", "steps.clients");
     assert!(msg.contains("open files"), "{msg}");
-    let msg = error(&format!("[steps]\nclients = [{}]\n", (1..=60).map(|c| c.to_string()).collect::<Vec<_>>().join(",")), "steps");
+    let msg = error(
+        &format!("[steps]\nclients = [{}]\n", (1..=60).map(|c| c.to_string()).collect::<Vec<_>>().join(",")),
+        "steps",
+    );
     assert!(msg.contains("at most 200"), "{msg}");
 }
 
@@ -190,4 +193,3 @@ fn syntax_errors_name_the_file() {
     let err = parse("[steps\nclients = 1\n", false).unwrap_err();
     assert!(err.to_string().starts_with("experiments/demo.toml: "), "{err}");
 }
-
