@@ -3,7 +3,8 @@
 //! Parses and validates the flags (bad values come back as `clap` errors so the binary exits 2 with a
 //! usage message), builds a tokio runtime, shows a progress bar on a terminal, turns Ctrl-C into a
 //! cancellation that still prints and writes the partial result, then prints the summary table and
-//! writes `--json FILE`.
+//! writes `--json FILE`. `--soak` turns the same command into a soak ([`crate::soak`]): every transport at
+//! once, the same flags, its own table and JSON.
 
 use std::io::IsTerminal;
 use std::net::IpAddr;
@@ -15,8 +16,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio_util::sync::CancellationToken;
 
 use crate::Error;
+use crate::chaos::parse_chaos;
 use crate::config::{BenchConfig, Target, Transport, parse_duration, parse_rate};
 use crate::headers::{BrowserFixture, HeaderProfile, default_fixture_path};
+use crate::soak::SoakConfig;
 
 /// Which request header profile clients send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -43,10 +46,11 @@ pub struct BenchArgs {
     /// Server to measure.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub target: String,
-    /// Transport every client uses.
-    #[arg(long, value_enum)]
-    pub transport: Transport,
+    /// Transport every client uses (not with --soak, which runs all four).
+    #[arg(long, value_enum, required_unless_present = "soak", conflicts_with = "soak")]
+    pub transport: Option<Transport>,
     /// Number of simulated clients (one socket each; past ~28,000 several loopback source addresses).
+    /// With --soak, the total: a quarter per transport.
     #[arg(long, default_value_t = 1)]
     pub clients: usize,
     /// Measured window: how long the harness publishes (30s, 2m, 500ms).
@@ -85,21 +89,39 @@ pub struct BenchArgs {
     /// How long clients may take to receive the last messages after publishing stops.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub drain: Duration,
-    /// Seed for the pollers' random phases, to repeat a run exactly.
+    /// Seed for the pollers' random phases and the chaos schedule, to repeat a run exactly.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Fault injection: every second, abruptly drop this share of the client connections (no close
+    /// frame, no waiting); each dropped client reconnects with its cursor and carries on. Nothing may be
+    /// lost: 10%/s, 10%, 0.1.
+    #[arg(long, value_name = "RATE", default_value = "0", value_parser = parse_chaos)]
+    pub chaos: f64,
+    /// Soak: run poll, long-poll, SSE and WebSocket clients at once (--clients split four ways) for this
+    /// long (10m, 1h) and report errors, loss per transport and, with --server-pid, the server's memory.
+    /// Targets: RSS growth under 5%, no errors, nothing lost.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub soak: Option<Duration>,
+    /// With --soak: the server's process id on this machine, to sample its memory (/proc/PID/status
+    /// VmRSS) at the start, end and peak of the soak.
+    #[arg(long, value_name = "PID")]
+    pub server_pid: Option<u32>,
     /// Write the result as JSON (schema: crates/harness/schema.json).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 }
 
 impl BenchArgs {
-    /// Turns the flags into a validated configuration.
+    /// Turns the flags into a validated configuration (for `--soak`, the base every transport shares).
     pub fn to_config(&self) -> Result<BenchConfig, Error> {
+        if self.server_pid.is_some() && self.soak.is_none() {
+            return Err(Error::Config("--server-pid is for --soak (memory is sampled over a soak)".into()));
+        }
         let target = Target::parse(&self.target)?;
-        let mut cfg = BenchConfig::new(target, self.transport);
+        let mut cfg = BenchConfig::new(target, self.transport.unwrap_or(Transport::Poll));
         cfg.clients = self.clients;
-        cfg.duration = self.duration;
+        cfg.duration = self.soak.unwrap_or(self.duration);
+        cfg.chaos = self.chaos;
         cfg.rate = self.rate;
         cfg.poll_interval = self.poll_interval;
         cfg.longpoll_timeout = self.longpoll_timeout;
@@ -120,19 +142,52 @@ impl BenchArgs {
         cfg.validate()?;
         Ok(cfg)
     }
+
+    /// `--soak`: the soak configuration, validated; None without `--soak`.
+    pub fn to_soak_config(&self) -> Result<Option<SoakConfig>, Error> {
+        if self.soak.is_none() {
+            return Ok(None);
+        }
+        let soak = SoakConfig { base: self.to_config()?, server_pid: self.server_pid };
+        soak.groups()?;
+        Ok(Some(soak))
+    }
 }
 
 /// Runs `feedlab bench`: synchronous, builds its own tokio runtime.
 pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
-    let config = match args.to_config() {
-        Ok(c) => c,
-        Err(Error::Config(msg)) => {
-            return Err(clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{msg}\n")).into());
+    let usage = |e: Error| -> anyhow::Error {
+        match e {
+            Error::Config(msg) => clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{msg}\n")).into(),
+            e => e.into(),
         }
-        Err(e) => return Err(e.into()),
     };
+    let (table, json) = match args.to_soak_config().map_err(usage)? {
+        Some(soak) => {
+            let result = with_ctrl_c(|cancel| crate::run_soak(soak, Some(progress_bar()), cancel))?;
+            (crate::summary::render_soak(&result), result.to_json())
+        }
+        None => {
+            let config = args.to_config().map_err(usage)?;
+            let result = with_ctrl_c(|cancel| crate::run_bench(config, Some(progress_bar()), cancel))?;
+            (crate::summary::render(&result), result.to_json())
+        }
+    };
+    print!("{table}");
+    if let Some(path) = &args.json {
+        std::fs::write(path, json + "\n").with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Runs `run` on a new tokio runtime with a token that Ctrl-C cancels (the run then returns what it
+/// measured so far).
+fn with_ctrl_c<T, F>(run: impl FnOnce(CancellationToken) -> F) -> anyhow::Result<T>
+where
+    F: std::future::Future<Output = Result<T, Error>>,
+{
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
-    let result = runtime.block_on(async {
+    Ok(runtime.block_on(async {
         let cancel = CancellationToken::new();
         let on_ctrl_c = cancel.clone();
         tokio::spawn(async move {
@@ -141,13 +196,8 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
                 on_ctrl_c.cancel();
             }
         });
-        crate::run_bench(config, Some(progress_bar()), cancel).await
-    })?;
-    print!("{}", crate::summary::render(&result));
-    if let Some(path) = &args.json {
-        std::fs::write(path, result.to_json() + "\n").with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok(())
+        run(cancel).await
+    })?)
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal (CI logs, pipes).
@@ -204,6 +254,8 @@ mod tests {
             "100ms",
             "--keep-alive",
             "off",
+            "--chaos",
+            "10%/s",
             "--json",
             "out.json",
         ])
@@ -214,6 +266,24 @@ mod tests {
         assert_eq!(cfg.poll_interval, Duration::from_millis(500));
         assert_eq!(cfg.rtt, Duration::from_millis(100));
         assert!(!cfg.keep_alive);
+        assert_eq!(cfg.chaos, 0.1);
+        assert!(cli.bench.to_soak_config().unwrap().is_none());
+    }
+
+    #[test]
+    fn soak_flags() {
+        let args = ["bench", "--soak", "10m", "--clients", "2000", "--server-pid", "1", "--chaos", "5%"];
+        let cli = Cli::try_parse_from(args).unwrap();
+        let soak = cli.bench.to_soak_config().unwrap().unwrap();
+        assert_eq!(soak.base.duration, Duration::from_secs(600));
+        assert_eq!(soak.server_pid, Some(1));
+        assert_eq!(soak.groups().unwrap().iter().map(|g| g.clients).sum::<usize>(), 2000);
+        // --soak runs every transport: naming one is a usage error, as is a --server-pid without a soak.
+        assert!(Cli::try_parse_from(["bench", "--soak", "1m", "--transport", "ws"]).is_err());
+        let pid_alone = Cli::try_parse_from(["bench", "--transport", "ws", "--server-pid", "1"]).unwrap();
+        assert!(pid_alone.bench.to_config().is_err());
+        assert!(Cli::try_parse_from(["bench", "--transport", "ws", "--chaos", "200%"]).is_err());
+        assert!(Cli::try_parse_from(["bench"]).is_err());
     }
 
     #[test]

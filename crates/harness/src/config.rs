@@ -133,8 +133,12 @@ pub struct BenchConfig {
     pub drain: Duration,
     /// See [`DEFAULT_RAMP_TIMEOUT`].
     pub ramp_timeout: Duration,
-    /// Seed for the pollers' random phases (None = from the OS), so a run can be repeated exactly.
+    /// Seed for the pollers' random phases and the chaos schedule (None = from the OS), so a run can be
+    /// repeated exactly.
     pub seed: Option<u64>,
+    /// `--chaos`: share of the clients whose connection is dropped abruptly every second of the window
+    /// (0 = none, 1 = all); they reconnect with their cursor ([`crate::chaos`]).
+    pub chaos: f64,
 }
 
 impl BenchConfig {
@@ -157,6 +161,7 @@ impl BenchConfig {
             drain: DEFAULT_DRAIN,
             ramp_timeout: DEFAULT_RAMP_TIMEOUT,
             seed: None,
+            chaos: 0.0,
         }
     }
 
@@ -171,6 +176,12 @@ impl BenchConfig {
         }
         if !self.rate.is_finite() || self.rate < 0.0 {
             return Err(Error::Config(format!("--rate {}: must be a finite number >= 0", self.rate)));
+        }
+        if !(0.0..=1.0).contains(&self.chaos) {
+            return Err(Error::Config(format!(
+                "--chaos {}: must be a share of the clients between 0 and 1",
+                self.chaos
+            )));
         }
         if self.transport == Transport::Poll && self.poll_interval.is_zero() {
             return Err(Error::Config("--poll-interval must be longer than 0".into()));

@@ -14,6 +14,8 @@
 //! - [`record`]: what one client observed; [`run`] merges the records into a [`BenchResult`]
 //!   ([`result`]: the JSON contract, schema in `crates/harness/schema.json`).
 //! - [`net`] and [`relay`]: socket limits, source addresses, and the `--rtt` delaying relay.
+//! - [`chaos`]: `--chaos`, dropping a share of the client connections every second.
+//! - [`soak`]: `--soak`, all four transports at once for a long time, with the server's memory watched.
 //!
 //! Library use (the experiment suite):
 //!
@@ -30,6 +32,7 @@
 
 #![warn(missing_docs)]
 
+pub mod chaos;
 pub mod cli;
 pub mod clients;
 pub mod config;
@@ -42,6 +45,7 @@ pub mod record;
 pub mod relay;
 pub mod result;
 pub mod run;
+pub mod soak;
 pub mod summary;
 
 pub use config::{BenchConfig, Target, Transport};
@@ -49,5 +53,6 @@ pub use error::Error;
 pub use headers::{BrowserFixture, HeaderProfile};
 pub use result::BenchResult;
 pub use run::run_bench;
+pub use soak::{SoakConfig, SoakResult, run_soak};
 /// Re-exported so callers can cancel a run without depending on tokio-util themselves.
 pub use tokio_util::sync::CancellationToken;

@@ -6,6 +6,11 @@
 //! keep-alive connection straight to the server (not through the `--rtt` relay: the relay simulates the
 //! clients' network), and remembers the ids it got back: the last one is what every client must reach.
 //! Its bytes are counted on its own [`WireCounters`], apart from delivery traffic.
+//!
+//! The probe also learns the feed's epoch (`GET /time` names it). If the publisher's connection breaks,
+//! it asks `GET /time` again before publishing on a new one: a different epoch means the server restarted
+//! and its ids began again, so the ids published from then on belong to the new feed (`first_id`, `last_id`
+//! and `epoch` in [`Publish`] describe the feed the run ended on; `epoch_changes` counts restarts).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -37,6 +42,8 @@ pub struct Probe {
     pub head: u64,
     /// Server clock minus harness clock, in us (0 if the server has no `/time`).
     pub clock_offset_us: i64,
+    /// The feed's epoch, when the server names one.
+    pub epoch: Option<u64>,
 }
 
 /// The publisher's connection and counters.
@@ -50,6 +57,8 @@ pub struct Publisher {
     conn: Option<HttpConn>,
     /// Request and response head bytes of the `GET /poll` probe.
     probe_heads: (u64, u64),
+    /// The feed epoch ids are being published in.
+    epoch: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +69,8 @@ struct Head {
 #[derive(Deserialize)]
 struct Time {
     us: i64,
+    #[serde(default)]
+    epoch: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -78,6 +89,7 @@ impl Publisher {
             live: Arc::default(),
             conn: None,
             probe_heads: (0, 0),
+            epoch: None,
         }
     }
 
@@ -122,7 +134,10 @@ impl Publisher {
         let t0 = now_us() as i64;
         let clock_offset_us = match self.exchange(Method::GET, "/time", Bytes::new()).await {
             Ok((StatusCode::OK, body)) => match serde_json::from_slice::<Time>(&body) {
-                Ok(time) => time.us - (t0 + now_us() as i64) / 2,
+                Ok(time) => {
+                    self.epoch = time.epoch;
+                    time.us - (t0 + now_us() as i64) / 2
+                }
                 Err(_) => 0,
             },
             Ok(_) => {
@@ -144,7 +159,25 @@ impl Publisher {
         }
         let head: Head = serde_json::from_slice(&body)
             .map_err(|e| self.contract(format!("GET /poll: {e}: {}", String::from_utf8_lossy(&body))))?;
-        Ok(Probe { head: head.next, clock_offset_us })
+        Ok(Probe { head: head.next, clock_offset_us, epoch: self.epoch })
+    }
+
+    /// On a new connection (the last one broke): has the server restarted? Asks `GET /time` for the
+    /// epoch; if it changed, ids published from now on belong to a new feed.
+    async fn check_epoch(&mut self, stats: &mut Publish) {
+        if self.epoch.is_none() || self.conn.as_ref().is_some_and(|c| !c.is_closed()) {
+            return;
+        }
+        let Ok((StatusCode::OK, body)) = self.exchange(Method::GET, "/time", Bytes::new()).await else { return };
+        if let Ok(Time { epoch: Some(epoch), .. }) = serde_json::from_slice::<Time>(&body)
+            && Some(epoch) != self.epoch
+        {
+            tracing::warn!(epoch, "the server's feed changed epoch (it restarted); publishing into the new feed");
+            self.epoch = Some(epoch);
+            stats.epoch_changes += 1;
+            stats.first_id = None;
+            stats.last_id = None;
+        }
     }
 
     /// Publishes at `rate` per second from `start` for `duration` (or until `cancel`); ids published are
@@ -158,7 +191,7 @@ impl Publisher {
         live: &Live,
         cancel: &CancellationToken,
     ) -> Publish {
-        let mut stats = Publish::default();
+        let mut stats = Publish { epoch: self.epoch, ..Publish::default() };
         if rate > 0.0 {
             let body =
                 Bytes::from(serde_json::json!({ "body": "x".repeat(payload), "from": PUBLISHER_NAME }).to_string());
@@ -175,6 +208,10 @@ impl Publisher {
                     _ = cancel.cancelled() => break,
                 }
                 stats.max_lag_us = stats.max_lag_us.max(due.elapsed().as_micros() as u64);
+                tokio::select! {
+                    _ = self.check_epoch(&mut stats) => {}
+                    _ = cancel.cancelled() => break,
+                }
                 stats.requests += 1;
                 let answer = tokio::select! {
                     a = self.exchange(Method::POST, "/messages", body.clone()) => a,
@@ -207,6 +244,7 @@ impl Publisher {
             _ = cancel.cancelled() => {}
         }
         (stats.probe_request_headers, stats.probe_response_headers) = self.probe_heads;
+        stats.epoch = self.epoch;
         stats.sent_bytes = WireCounters::get(&self.counters.sent);
         stats.received_bytes = WireCounters::get(&self.counters.received);
         stats

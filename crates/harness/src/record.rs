@@ -7,6 +7,19 @@
 //! exactly once and in order. Ids skipped over are kept as "holes" (ranges, so a healthy run costs a few
 //! bytes per client however long it runs); a later arrival filling a hole is *reordered*, a second
 //! arrival of an id is *duplicated*, and whatever is still missing at the end is *lost*.
+//!
+//! A tracker belongs to one run of the server's feed (its *epoch*, DESIGN.md section 2: `GET /time` and
+//! poll answers name it). Ids start again at 1 when the server restarts, so comparing ids across epochs
+//! would report nonsense losses and duplicates. When the server says a cursor belongs to an older epoch
+//! (409 `{"field":"epoch"}`), the client closes its tracker ([`ClientRecord::restart`]: its figures are kept
+//! in [`Closed`]) and starts a new one at the new feed's head. What the old feed still held for the client
+//! when it went away is not counted as lost (the client cannot know it); the `epoch_changed` error says
+//! that it happened.
+//!
+//! Connections: [`ClientRecord::connected`] counts each one opened, and one opened after an earlier
+//! connection of the same client broke ([`ClientRecord::connection_lost`]: a `--chaos` drop, a server
+//! close such as WebSocket 1013 or the end of an SSE stream, an error) is a *reconnect*. A poller that
+//! closes its connection on purpose (keep-alive off) does not reconnect, it just connects again.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -55,6 +68,34 @@ pub struct Exchange {
     pub messages: usize,
 }
 
+/// Why a client's connection ended without the client choosing to close it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lost {
+    /// `--chaos` dropped it.
+    Chaos,
+    /// The server closed it, or it failed.
+    Other,
+}
+
+/// Figures of trackers closed because the server's feed changed epoch (summed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Closed {
+    /// Trackers closed (epoch changes this client went through).
+    pub epochs: u64,
+    /// Distinct ids received in closed epochs.
+    pub delivered: u64,
+    /// Ids expected in closed epochs: up to the last id each one reached (its tail is unknowable).
+    pub expected: u64,
+    /// Holes left below the last id received in a closed epoch.
+    pub lost: u64,
+    /// Duplicates in closed epochs.
+    pub duplicated: u64,
+    /// Reordered receipts in closed epochs.
+    pub reordered: u64,
+    /// Gap ids announced in closed epochs.
+    pub gap_ids: u64,
+}
+
 /// What the client's transport reports, before the byte categories are derived from the wire counters.
 #[derive(Debug)]
 pub struct ClientRecord {
@@ -62,6 +103,16 @@ pub struct ClientRecord {
     pub wire: Arc<WireCounters>,
     /// TCP connections opened.
     pub connections: u64,
+    /// Connections opened after an earlier one broke (see the module docs).
+    pub reconnects: u64,
+    /// Connections `--chaos` dropped.
+    pub chaos_drops: u64,
+    /// Reconnects after a `--chaos` drop.
+    pub chaos_reconnects: u64,
+    /// Set while the client's last connection broke and no new one is open yet.
+    pub broken: Option<Lost>,
+    /// Trackers of earlier feed epochs.
+    pub closed: Closed,
     /// HTTP requests sent (WebSocket upgrade included).
     pub requests: u64,
     /// Poll/long-poll answers without messages.
@@ -90,6 +141,11 @@ impl ClientRecord {
         ClientRecord {
             wire: WireCounters::new(),
             connections: 0,
+            reconnects: 0,
+            chaos_drops: 0,
+            chaos_reconnects: 0,
+            broken: None,
+            closed: Closed::default(),
             requests: 0,
             empty_responses: 0,
             unanswered_requests: 0,
@@ -101,6 +157,47 @@ impl ClientRecord {
             request_latency: new_histogram(),
             errors: BTreeMap::new(),
         }
+    }
+
+    /// Counts a connection opened; a reconnect if the previous one broke.
+    pub fn connected(&mut self) {
+        self.connections += 1;
+        match self.broken.take() {
+            Some(Lost::Chaos) => {
+                self.reconnects += 1;
+                self.chaos_reconnects += 1;
+            }
+            Some(Lost::Other) => self.reconnects += 1,
+            None => {}
+        }
+    }
+
+    /// The client's connection ended without the client choosing it (the first cause is kept until the
+    /// client has a connection again). Before the first connection there is nothing to lose.
+    pub fn connection_lost(&mut self, why: Lost) {
+        if self.connections > 0 {
+            self.broken.get_or_insert(why);
+        }
+    }
+
+    /// `--chaos` dropped the client's connection.
+    pub fn chaos_drop(&mut self) {
+        self.chaos_drops += 1;
+        self.broken = Some(Lost::Chaos);
+    }
+
+    /// The server's feed is now `epoch` with newest id `head`: closes the tracker of the old feed and
+    /// follows the new one from its head.
+    pub fn restart(&mut self, epoch: u64, head: u64) {
+        let old = std::mem::replace(&mut self.tracker, Tracker::in_epoch(Some(epoch), head));
+        let c = &mut self.closed;
+        c.epochs += 1;
+        c.delivered += old.delivered;
+        c.expected += old.expected(old.cursor());
+        c.lost += old.lost(old.cursor(), false);
+        c.duplicated += old.duplicated;
+        c.reordered += old.reordered;
+        c.gap_ids += old.gap_ids;
     }
 
     /// Counts an error of `kind` (see [`crate::clients::ClientError::kind`]).
@@ -139,9 +236,20 @@ impl ClientRecord {
     }
 }
 
+/// Where a client is in the feed: which run of it (epoch, when the server names one) and the highest id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// The feed's epoch the cursor belongs to.
+    pub epoch: Option<u64>,
+    /// Highest id received (or the start cursor).
+    pub cursor: u64,
+}
+
 /// Checks that ids after the start cursor arrive exactly once and in order. See the module docs.
 #[derive(Debug, Clone)]
 pub struct Tracker {
+    /// The feed epoch these ids belong to (None: the server does not say).
+    epoch: Option<u64>,
     /// The start cursor: ids after it are expected.
     start: u64,
     /// Highest id received (or `start`).
@@ -161,7 +269,13 @@ pub struct Tracker {
 impl Tracker {
     /// A tracker expecting every id after `start`.
     pub fn new(start: u64) -> Self {
+        Self::in_epoch(None, start)
+    }
+
+    /// A tracker expecting every id after `start` of the feed run `epoch`.
+    pub fn in_epoch(epoch: Option<u64>, start: u64) -> Self {
         Tracker {
+            epoch,
             start,
             max_seen: start,
             holes: BTreeMap::new(),
@@ -180,6 +294,16 @@ impl Tracker {
     /// The start cursor.
     pub fn start(&self) -> u64 {
         self.start
+    }
+
+    /// The feed epoch the ids belong to.
+    pub fn epoch(&self) -> Option<u64> {
+        self.epoch
+    }
+
+    /// Epoch and cursor.
+    pub fn position(&self) -> Position {
+        Position { epoch: self.epoch, cursor: self.max_seen }
     }
 
     /// Records a receipt of `id`; true if it was new.
@@ -278,6 +402,36 @@ mod tests {
         assert!(!t.receive(5));
         assert_eq!(t.duplicated, 1);
         assert_eq!(t.delivered, 0);
+    }
+
+    #[test]
+    fn an_epoch_change_closes_the_old_tracker() {
+        let mut r = ClientRecord::new(0);
+        r.tracker = Tracker::in_epoch(Some(1), 10);
+        for id in [11, 12, 14] {
+            r.tracker.receive(id);
+        }
+        // The server restarted: its new feed is at 3. Ids 1..=3 of the new feed are not duplicates of the old.
+        r.restart(2, 3);
+        assert_eq!(r.tracker.position(), Position { epoch: Some(2), cursor: 3 });
+        assert!(r.tracker.receive(4));
+        assert_eq!((r.tracker.duplicated, r.tracker.delivered), (0, 1));
+        // The old feed's hole (13) is lost; its unknowable tail is not counted.
+        assert_eq!(r.closed, Closed { epochs: 1, delivered: 3, expected: 4, lost: 1, ..Closed::default() });
+    }
+
+    #[test]
+    fn reconnects_follow_broken_connections() {
+        let mut r = ClientRecord::new(0);
+        r.connection_lost(Lost::Other); // nothing to lose yet
+        r.connected();
+        r.chaos_drop();
+        r.connection_lost(Lost::Other); // the first cause is kept
+        r.connected();
+        r.connected(); // a deliberate new connection (keep-alive off) is no reconnect
+        r.connection_lost(Lost::Other);
+        r.connected();
+        assert_eq!((r.connections, r.reconnects, r.chaos_drops, r.chaos_reconnects), (4, 2, 1, 1));
     }
 
     #[test]

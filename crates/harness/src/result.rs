@@ -21,6 +21,17 @@
 //! `overhead_bytes_per_message` = (request_headers + response_headers + framing) / delivered, except that
 //! for SSE the request and response heads are connection setup and go to `setup_bytes_per_message`
 //! instead, as WebSocket's `handshake` does (DESIGN.md section 4, the Kaazing comparison).
+//!
+//! # Reconnects, chaos and restarts
+//! `reconnects` counts connections a client opened after its previous one broke, whatever broke it (the
+//! server closing a WebSocket with 1013, ending an SSE stream, a reset, a refusal, a `--chaos` drop);
+//! `chaos` says what fault injection did. When the server restarts during a run (its feed's epoch
+//! changes), each client counts an `epoch_changed` error and starts again at the new feed's head; its
+//! figures from the old feed stay in `delivered`, `expected`, `lost` (holes only: what the old feed still
+//! held when it went away cannot be known) and the rest, and ids are never compared across feeds.
+//!
+//! Fields added after the first release carry `#[serde(default)]`, so results written before them still
+//! read.
 
 use std::collections::BTreeMap;
 
@@ -96,6 +107,14 @@ pub struct BenchResult {
     pub unanswered_request_headers: u64,
     /// TCP connections clients opened (reconnects and non-keep-alive polls included).
     pub connections: u64,
+    /// Connections clients opened after their previous one broke: server closes (WebSocket 1013, end of
+    /// an SSE stream), errors, refusals and `--chaos` drops. A poller closing on purpose (keep-alive off)
+    /// does not count.
+    #[serde(default)]
+    pub reconnects: u64,
+    /// Fault injection (`--chaos`): what was asked and what it did.
+    #[serde(default)]
+    pub chaos: ChaosStats,
     /// Bytes on the wire per category, summed over clients.
     pub bytes: WireBytes,
     /// Transport cost per delivered message, handshakes excluded; null when nothing was delivered.
@@ -116,6 +135,18 @@ pub struct BenchResult {
     pub publish: Publish,
     /// One point per second of the run (cumulative counters turned into per-second deltas).
     pub timeline: Vec<TimelinePoint>,
+}
+
+/// `--chaos`: connections dropped on purpose and what the clients did about it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChaosStats {
+    /// Share of the clients whose connection was dropped each second (0 = no chaos).
+    pub rate_per_s: f64,
+    /// Connections the clients dropped abruptly (no WebSocket close frame, no waiting).
+    pub drops: u64,
+    /// Reconnects that followed a drop (each resumes from the client's cursor). At least `drops` once
+    /// the run is over, unless it was cancelled.
+    pub reconnects: u64,
 }
 
 /// Bytes on the wire by category. See the module documentation for exactly what each one counts.
@@ -179,10 +210,16 @@ pub struct Publish {
     pub probe_request_headers: u64,
     /// Response head bytes of the start-cursor probe.
     pub probe_response_headers: u64,
-    /// First id the harness published (null if none).
+    /// First id the harness published into the feed the run ended on (null if none).
     pub first_id: Option<u64>,
-    /// Last id the harness published (null if none).
+    /// Last id the harness published into the feed the run ended on (null if none).
     pub last_id: Option<u64>,
+    /// Epoch of the feed the run ended on (`GET /time`; null if the server does not name one).
+    #[serde(default)]
+    pub epoch: Option<u64>,
+    /// Times the publisher found the feed's epoch changed (the server restarted) during the run.
+    #[serde(default)]
+    pub epoch_changes: u64,
 }
 
 /// Per-second deltas, for charts over time (ramp, overload and recovery).

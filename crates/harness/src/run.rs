@@ -11,6 +11,11 @@
 //!
 //! Cancelling the token at any point ends the phase in progress and returns what was measured, marked
 //! `cancelled` (the suite writes partial results on Ctrl-C).
+//!
+//! With `--chaos`, a share of the clients drop their connection every second of the window
+//! ([`crate::chaos`]). A soak ([`crate::soak`]) is the same run with several *client groups*, one per
+//! transport, sharing the probe, the publisher, the window and the drain: [`run_groups`] is the one
+//! implementation, [`run_bench`] runs it with one group.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -25,12 +30,13 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::Error;
+use crate::chaos::Chaos;
 use crate::clients::{CONCURRENT_CONNECTS, Ctx, End, Live, Window, run_client};
 use crate::config::{BenchConfig, Transport};
 use crate::net::Connector;
 use crate::publisher::Publisher;
 use crate::record::{ClientRecord, new_histogram, now_us};
-use crate::result::{BenchResult, Latency, Publish, SCHEMA_VERSION, TimelinePoint, WireBytes};
+use crate::result::{BenchResult, ChaosStats, Latency, Publish, SCHEMA_VERSION, TimelinePoint, WireBytes};
 
 /// Extra time clients get after the drain deadline to wind down (close frames, in-flight answers) before
 /// they are cancelled outright.
@@ -44,7 +50,38 @@ pub async fn run_bench(
     cancel: CancellationToken,
 ) -> Result<BenchResult, Error> {
     config.validate()?;
-    let cfg = Arc::new(config);
+    let mut run = run_groups(vec![config], progress, cancel).await?;
+    // unwrap-free: one group in, one result out.
+    let mut result = run.results.pop().ok_or_else(|| Error::Config("no client group".into()))?;
+    result.timeline = run.timeline;
+    Ok(result)
+}
+
+/// What [`run_groups`] measured.
+#[derive(Debug)]
+pub struct GroupsRun {
+    /// One result per client group, in the order given (their `timeline`s are empty: see `timeline`).
+    pub results: Vec<BenchResult>,
+    /// The run's per-second timeline, all groups together.
+    pub timeline: Vec<TimelinePoint>,
+    /// When the measured window opened.
+    pub window_start: Instant,
+    /// When publishing stopped (the drain began).
+    pub window_end: Instant,
+}
+
+/// Runs several client groups at once against one server: one probe, one publisher, one window and one
+/// drain, each group with its own configuration (transport, clients, polling). Run-level settings (target,
+/// rate, duration, payload, rtt, drain, ramp timeout, seed, chaos, source addresses) come from the first
+/// group. Configurations must be validated already.
+pub async fn run_groups(
+    configs: Vec<BenchConfig>,
+    progress: Option<ProgressBar>,
+    cancel: CancellationToken,
+) -> Result<GroupsRun, Error> {
+    let groups: Vec<Arc<BenchConfig>> = configs.into_iter().map(Arc::new).collect();
+    let Some(cfg) = groups.first().cloned() else { return Err(Error::Config("no client group".into())) };
+    let total_clients: usize = groups.iter().map(|g| g.clients).sum();
     let progress = progress.unwrap_or_else(ProgressBar::hidden);
 
     let mut publisher = Publisher::new(cfg.target.clone());
@@ -67,40 +104,47 @@ pub async fn run_bench(
     let (window_tx, window_rx) = watch::channel(None::<Window>);
     let (end_tx, end_rx) = watch::channel(None::<End>);
     let seed = cfg.seed.unwrap_or_else(|| StdRng::from_os_rng().random());
-    let ctx = Arc::new(Ctx {
-        cfg: cfg.clone(),
-        connector,
-        start_cursor: probe.head,
-        clock_offset_us: probe.clock_offset_us,
-        window: window_rx,
-        end: end_rx,
-        cancel: stop.clone(),
-        live: live.clone(),
-        connect_gate: Arc::new(Semaphore::new(CONCURRENT_CONNECTS)),
-        seed,
-    });
+    let chaos = Arc::new(Chaos::new(total_clients, cfg.chaos));
+    let connect_gate = Arc::new(Semaphore::new(CONCURRENT_CONNECTS));
 
+    // Client indexes run on across groups: they pick source addresses and chaos strikes run-wide.
     let mut tasks = JoinSet::new();
-    for idx in 0..cfg.clients {
-        tasks.spawn(run_client(ctx.clone(), idx));
+    let mut first_idx = 0;
+    for (group, gcfg) in groups.iter().enumerate() {
+        let ctx = Arc::new(Ctx {
+            cfg: gcfg.clone(),
+            connector: connector.clone(),
+            start_cursor: probe.head,
+            epoch: probe.epoch,
+            chaos: chaos.clone(),
+            clock_offset_us: probe.clock_offset_us,
+            window: window_rx.clone(),
+            end: end_rx.clone(),
+            cancel: stop.clone(),
+            live: live.clone(),
+            connect_gate: connect_gate.clone(),
+            seed,
+        });
+        for idx in first_idx..first_idx + gcfg.clients {
+            let ctx = ctx.clone();
+            tasks.spawn(async move { (group, run_client(ctx, idx).await) });
+        }
+        first_idx += gcfg.clients;
     }
 
-    // Ramp-up: wait for the clients that connect up front.
-    if cfg.transport != Transport::Poll {
-        progress.set_length(cfg.clients as u64);
+    // Ramp-up: wait for the clients that connect up front (pollers start with the window).
+    let up_front: u64 = groups.iter().filter(|g| g.transport != Transport::Poll).map(|g| g.clients as u64).sum();
+    if up_front > 0 {
+        progress.set_length(up_front);
         progress.set_message("connecting");
         let ramp_end = Instant::now() + cfg.ramp_timeout;
-        while live.ready.load(Relaxed) < cfg.clients as u64 && Instant::now() < ramp_end && !cancel.is_cancelled() {
+        while live.ready.load(Relaxed) < up_front && Instant::now() < ramp_end && !cancel.is_cancelled() {
             progress.set_position(live.ready.load(Relaxed));
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let ready = live.ready.load(Relaxed);
-        if ready < cfg.clients as u64 && !cancel.is_cancelled() {
-            tracing::warn!(
-                ready,
-                clients = cfg.clients,
-                "ramp-up timed out; starting with the clients connected so far"
-            );
+        if ready < up_front && !cancel.is_cancelled() {
+            tracing::warn!(ready, clients = up_front, "ramp-up timed out; starting with the clients connected so far");
         }
     }
 
@@ -110,26 +154,30 @@ pub async fn run_bench(
     let started_unix_ms = start_us / 1000;
     let _ = window_tx.send(Some(Window { start, start_us }));
     let sampler = tokio::spawn(sample(live.clone(), start, progress.clone(), cfg.duration, stop.clone()));
+    let striker = {
+        let (chaos, stop, duration) = (chaos.clone(), stop.clone(), cfg.duration);
+        tokio::spawn(async move { chaos.run(start, duration, seed, stop).await })
+    };
     let publish = publisher.publish(start, cfg.duration, cfg.rate, cfg.payload, &live, &cancel).await;
+    let window_end = Instant::now();
     let duration_s = start.elapsed().as_secs_f64().min(cfg.duration.as_secs_f64());
+    let _ = striker.await;
 
     // Drain: give the last messages time to arrive (one more poll interval and round trip included).
     let drain_start = Instant::now();
-    let mut drain = cfg.drain + cfg.rtt * 2;
-    if cfg.transport == Transport::Poll {
-        drain += cfg.poll_interval;
-    }
+    let polls = groups.iter().filter(|g| g.transport == Transport::Poll).map(|g| g.poll_interval).max();
+    let drain = cfg.drain + cfg.rtt * 2 + polls.unwrap_or_default();
     let deadline = drain_start + drain;
-    let _ = end_tx.send(Some(End { last_id: publish.last_id, deadline }));
+    let _ = end_tx.send(Some(End { last_id: publish.last_id, epoch: publish.epoch, deadline }));
     progress.set_message("draining");
 
-    let mut records: Vec<ClientRecord> = Vec::with_capacity(cfg.clients);
+    let mut records: Vec<Vec<ClientRecord>> = groups.iter().map(|g| Vec::with_capacity(g.clients)).collect();
     let grace = tokio::time::sleep_until(deadline + WIND_DOWN);
     tokio::pin!(grace);
     loop {
         tokio::select! {
             joined = tasks.join_next() => match joined {
-                Some(Ok(rec)) => records.push(rec),
+                Some(Ok((group, rec))) => records[group].push(rec),
                 // A client task panicked: a bug, reported rather than hidden. Its figures are lost.
                 Some(Err(e)) => tracing::error!(error = %e, "a client task failed"),
                 None => break,
@@ -142,20 +190,16 @@ pub async fn run_bench(
     let timeline = sampler.await.unwrap_or_default();
     progress.finish_and_clear();
 
-    Ok(merge(
-        &cfg,
-        records,
-        publish,
-        Summary {
-            duration_s,
-            drain_s,
-            started_unix_ms,
-            cancelled: cancel.is_cancelled(),
-            clock_offset_us: probe.clock_offset_us,
-            published: live.published.load(Relaxed),
-            timeline,
-        },
-    ))
+    let summary = Summary {
+        duration_s,
+        drain_s,
+        started_unix_ms,
+        cancelled: cancel.is_cancelled(),
+        clock_offset_us: probe.clock_offset_us,
+        published: live.published.load(Relaxed),
+    };
+    let results = groups.iter().zip(records).map(|(g, recs)| merge(g, recs, publish.clone(), &summary)).collect();
+    Ok(GroupsRun { results, timeline, window_start: start, window_end })
 }
 
 /// Run-level facts that are not in the client records.
@@ -166,7 +210,6 @@ struct Summary {
     cancelled: bool,
     clock_offset_us: i64,
     published: u64,
-    timeline: Vec<TimelinePoint>,
 }
 
 /// Every second: a timeline point, and the progress bar. Returns the timeline when `stop` is cancelled.
@@ -224,13 +267,14 @@ async fn sample(
 }
 
 /// Folds the client records into the result.
-fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s: Summary) -> BenchResult {
+fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s: &Summary) -> BenchResult {
     let mut bytes = WireBytes::default();
     let mut latency = new_histogram();
     let mut request_latency = new_histogram();
     let mut errors = std::collections::BTreeMap::new();
     let (mut delivered, mut expected, mut lost, mut duplicated, mut reordered, mut gap_ids) = (0, 0, 0, 0, 0, 0);
-    let (mut requests, mut empty_responses, mut connections) = (0, 0, 0);
+    let (mut requests, mut empty_responses, mut connections, mut reconnects) = (0, 0, 0, 0);
+    let mut chaos = ChaosStats { rate_per_s: cfg.chaos, ..ChaosStats::default() };
     let (mut unanswered_requests, mut unanswered_request_headers) = (0, 0);
     let get = |c: &AtomicU64| c.load(Relaxed);
     for rec in records {
@@ -255,13 +299,35 @@ fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s: Sum
             bytes.control += rec.sse_comments;
         }
         let t = &rec.tracker;
-        let upto = publish.last_id.unwrap_or(t.cursor());
+        if t.epoch() == publish.epoch {
+            let upto = publish.last_id.unwrap_or(t.cursor());
+            expected += t.expected(upto);
+            lost += t.lost(upto, !s.cancelled);
+        } else {
+            // Still on a feed the publisher left (the server restarted and this client never heard of
+            // it): what it got of the old feed counts like a closed tracker, and everything published
+            // into the new one was missed.
+            expected += t.expected(t.cursor());
+            lost += t.lost(t.cursor(), false);
+            if let (Some(first), Some(last), false) = (publish.first_id, publish.last_id, s.cancelled) {
+                expected += last + 1 - first;
+                lost += last + 1 - first;
+            }
+        }
         delivered += t.delivered;
-        expected += t.expected(upto);
-        lost += t.lost(upto, !s.cancelled);
         duplicated += t.duplicated;
         reordered += t.reordered;
         gap_ids += t.gap_ids;
+        let c = &rec.closed;
+        delivered += c.delivered;
+        expected += c.expected;
+        lost += c.lost;
+        duplicated += c.duplicated;
+        reordered += c.reordered;
+        gap_ids += c.gap_ids;
+        reconnects += rec.reconnects;
+        chaos.drops += rec.chaos_drops;
+        chaos.reconnects += rec.chaos_reconnects;
         requests += rec.requests;
         empty_responses += rec.empty_responses;
         unanswered_requests += rec.unanswered_requests;
@@ -310,6 +376,8 @@ fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s: Sum
         unanswered_requests,
         unanswered_request_headers,
         connections,
+        reconnects,
+        chaos,
         bytes,
         overhead_bytes_per_message: per_message(overhead),
         setup_bytes_per_message: per_message(setup),
@@ -318,7 +386,7 @@ fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s: Sum
         clock_offset_us: s.clock_offset_us,
         errors,
         publish,
-        timeline: s.timeline,
+        timeline: Vec::new(),
     }
 }
 

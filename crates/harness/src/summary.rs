@@ -1,8 +1,9 @@
-//! The human summary table printed on stdout after a run.
+//! The human summary tables printed on stdout after a run ([`render`]) or a soak ([`render_soak`]).
 
 use std::fmt::Write;
 
 use crate::result::{BenchResult, Latency};
+use crate::soak::SoakResult;
 
 /// Renders `r` as a plain-text table (no colours: it is often redirected to a file).
 pub fn render(r: &BenchResult) -> String {
@@ -38,9 +39,18 @@ pub fn render(r: &BenchResult) -> String {
     );
     let _ = writeln!(
         w,
-        "  traffic    requests {:>10}   empty answers {:>8}   connections {:>8}",
-        r.requests, r.empty_responses, r.connections
+        "  traffic    requests {:>10}   empty answers {:>8}   connections {:>8}   reconnects {:>8}",
+        r.requests, r.empty_responses, r.connections, r.reconnects
     );
+    if r.chaos.rate_per_s > 0.0 {
+        let _ = writeln!(
+            w,
+            "  chaos      {:.0}% of clients/s dropped: {} drops, {} reconnects after them",
+            r.chaos.rate_per_s * 100.0,
+            r.chaos.drops,
+            r.chaos.reconnects
+        );
+    }
     let _ = writeln!(w);
     let per = |b: u64| {
         if r.delivered > 0 { format!("{:>12.1}", b as f64 / r.delivered as f64) } else { format!("{:>12}", "-") }
@@ -94,4 +104,72 @@ fn latency_row(w: &mut String, name: &str, l: &Latency) {
         "  {name:<12} {:>10} {:>10.0} {:>10} {:>10} {:>10} {:>10} {:>10}",
         l.count, l.mean, l.p50, l.p90, l.p99, l.p999, l.max
     );
+}
+
+/// Renders a soak: one line per transport, the server's memory, and the verdict.
+pub fn render_soak(r: &SoakResult) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(
+        w,
+        "feedlab soak: {} clients (all four transports), {:.1} s at {} msg/s{}{}",
+        r.clients,
+        r.duration_s,
+        r.rate_per_s,
+        if r.chaos_rate_per_s > 0.0 { format!(", chaos {:.0}%/s", r.chaos_rate_per_s * 100.0) } else { String::new() },
+        if r.cancelled { "  [CANCELLED: partial]" } else { "" },
+    );
+    let _ = writeln!(w, "  target {}   published {}", r.target, r.published);
+    let _ = writeln!(w);
+    let _ = writeln!(
+        w,
+        "  transport  clients    delivered       lost  duplicated  reordered  reconnects  chaos drops  errors  p99 latency us"
+    );
+    for t in &r.transports {
+        let _ = writeln!(
+            w,
+            "  {:<9} {:>8} {:>12} {:>10} {:>11} {:>10} {:>11} {:>12} {:>7} {:>16}",
+            t.transport.as_str(),
+            t.clients,
+            t.delivered,
+            t.lost,
+            t.duplicated,
+            t.reordered,
+            t.reconnects,
+            t.chaos.drops,
+            t.errors.values().sum::<u64>(),
+            t.latency_us.p99
+        );
+    }
+    let _ = writeln!(w);
+    match &r.rss {
+        Some(m) => {
+            let _ = writeln!(
+                w,
+                "  server memory (pid {}): before clients {} KiB, start {} KiB, end {} KiB, peak {} KiB, growth {:+.2}%",
+                m.pid, m.before_clients_kib, m.start_kib, m.end_kib, m.peak_kib, m.growth_pct
+            );
+        }
+        None => {
+            let _ = writeln!(w, "  server memory: not sampled (give --server-pid for a server on this machine)");
+        }
+    }
+    if r.errors.is_empty() {
+        let _ = writeln!(w, "  errors: none");
+    } else {
+        let list: Vec<String> = r.errors.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let _ = writeln!(w, "  errors: {}", list.join(", "));
+    }
+    let v = &r.verdict;
+    let check = |ok: bool| if ok { "ok" } else { "FAILED" };
+    let _ = writeln!(
+        w,
+        "  verdict: {}   (memory growth < {}%: {}, no errors: {}, nothing lost/duplicated/reordered: {})",
+        if v.passed { "PASSED" } else { "FAILED" },
+        v.rss_growth_target_pct,
+        v.rss_ok.map_or("not measured", check),
+        check(v.errors_ok),
+        check(v.integrity_ok),
+    );
+    out
 }

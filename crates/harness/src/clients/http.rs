@@ -17,10 +17,10 @@ use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{ClientError, Ctx, MessageHead, parse_message, retry_after};
+use super::{ClientError, Ctx, MessageHead, parse_message, refusal};
 use crate::counting::{CountingStream, LiveBytes, WireCounters};
 use crate::net::Connector;
-use crate::record::ClientRecord;
+use crate::record::{ClientRecord, Lost};
 
 /// One HTTP/1.1 connection.
 #[derive(Debug)]
@@ -105,6 +105,17 @@ impl Poller {
         self.conn.as_ref().is_none_or(HttpConn::is_closed)
     }
 
+    /// Whether a connection is open (kept alive between requests, or carrying one).
+    pub fn is_connected(&self) -> bool {
+        !self.needs_connect()
+    }
+
+    /// Drops the connection at once, answer in flight or not (`--chaos`): the socket closes without
+    /// waiting for anything.
+    pub fn drop_connection(&mut self) {
+        self.conn = None;
+    }
+
     /// `GET path` and the whole answer body (200 only). Counts connections and requests in `rec`.
     ///
     /// A request on a kept-alive connection that the server closed at the same moment fails without an
@@ -135,9 +146,12 @@ impl Poller {
         path: &str,
     ) -> Result<Bytes, ClientError> {
         if self.conn.as_ref().is_none_or(HttpConn::is_closed) {
-            self.conn = None;
+            if self.conn.take().is_some() {
+                // A kept-alive connection the server closed: the new one is a reconnect.
+                rec.connection_lost(Lost::Other);
+            }
             let conn = HttpConn::open(&ctx.connector, idx, &rec.wire, &ctx.live.bytes).await?;
-            rec.connections += 1;
+            ctx.connected(idx, rec);
             self.conn = Some(conn);
         }
         // unwrap: set just above when it was missing.
@@ -147,15 +161,18 @@ impl Poller {
         let answer = async {
             let resp = conn.send(request(Method::GET, path, &self.headers, Bytes::new())).await?;
             let status = resp.status();
-            let retry = retry_after(resp.headers());
-            let body = resp.into_body().collect().await?.to_bytes();
             if status != StatusCode::OK {
-                return Err(ClientError::Status { status: status.as_u16(), retry_after: retry });
+                let (head, body) = resp.into_parts();
+                let body = body.collect().await?.to_bytes();
+                return Err(refusal(status.as_u16(), &head.headers, &body));
             }
-            Ok(body)
+            Ok(resp.into_body().collect().await?.to_bytes())
         }
         .await;
-        if answer.is_err() || !self.keep_alive {
+        if answer.is_err() {
+            self.conn = None;
+            rec.connection_lost(Lost::Other);
+        } else if !self.keep_alive {
             self.conn = None;
         }
         answer
@@ -173,6 +190,9 @@ pub struct Page<'a> {
     /// Ids the server can no longer deliver, when the cursor was older than its retention.
     #[serde(default)]
     pub gap: Option<Gap>,
+    /// The feed's epoch (the run of the server it belongs to), when the server names it.
+    #[serde(default)]
+    pub epoch: Option<u64>,
 }
 
 /// `"gap": {"from": a, "to": b}`.

@@ -5,6 +5,9 @@
 //! At low rates that is one request per message; when messages come faster than a round trip, one answer
 //! carries several and long-poll starts to batch. Requests go back to back, so a request's latency is
 //! measured from when it was sent.
+//!
+//! A held request that is lost (a `--chaos` drop, a reset) costs nothing but the request: the client asks
+//! again from its cursor and the server answers with whatever it missed meanwhile.
 
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -18,9 +21,10 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
     let timeout_ms = ctx.cfg.longpoll_timeout.as_millis();
     let mut http = Poller::new(ctx);
     let mut ready = false;
-    while !ctx.done(rec.tracker.cursor()) {
-        let cursor = rec.tracker.cursor();
-        let path = format!("/longpoll?after={cursor}&timeout_ms={timeout_ms}{}", ctx.limit_query());
+    while !ctx.done(rec.tracker.position()) {
+        let at = rec.tracker.position();
+        let epoch = ctx.epoch_query(&rec.tracker);
+        let path = format!("/longpoll?after={}&timeout_ms={timeout_ms}{epoch}{}", at.cursor, ctx.limit_query());
         if !ready {
             // Counted as ready once its first request is on its way: it is then waiting like any other.
             ready = true;
@@ -33,20 +37,27 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
                 // Connecting is gated so thousands of clients do not overflow the server's accept queue.
                 let _permit = if http.needs_connect() { ctx.connect_gate.acquire().await.ok() } else { None };
                 http.get(ctx, idx, &mut rec, &path).await
-            } => a,
+            } => Some(a),
             // A held request is abandoned when the client is done (it has every message) or cancelled.
-            _ = ctx.stopped(cursor) => {
+            _ = ctx.stopped(at) => {
                 rec.unanswered(head_before);
                 break;
             }
+            _ = ctx.chaos.strike(idx) => None,
+        };
+        let Some(answer) = answer else {
+            // Chaos: the held request goes with its connection; ask again at once.
+            rec.unanswered(head_before);
+            http.drop_connection();
+            ctx.chaos_drop(&mut rec);
+            continue;
         };
         match answer.and_then(|body| take_page(ctx, &mut rec, &body)) {
             Ok((messages, _)) => {
                 rec.exchange(&Exchange { intended: sent, answered: std::time::Instant::now(), messages })
             }
             Err(e) => {
-                ctx.error(&mut rec, &e);
-                if !ctx.backoff(&e, rec.tracker.cursor()).await {
+                if !ctx.retry(&mut rec, e).await {
                     break;
                 }
             }

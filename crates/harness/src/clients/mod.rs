@@ -7,6 +7,13 @@
 //! began), connect (streaming transports) or wait for the measured window (pollers), receive and check
 //! messages, and stop once it has received the last id the harness published or the drain deadline
 //! passes. A client never fails the run: errors are counted by kind in its record and it carries on.
+//!
+//! Every client recovers the same way from a lost connection, whoever ended it (a `--chaos` drop, the
+//! server closing a WebSocket with 1013 or ending an SSE stream, a reset, a 503): it reconnects and
+//! resumes from its cursor, counted as a reconnect ([`crate::record`]). [`Ctx::retry`] is that one path
+//! for failures; [`Ctx::chaos_drop`] for injected drops. Every request carries `epoch=<E>`, the feed run
+//! its cursor belongs to; a server that restarted answers 409 `{"field":"epoch"}` and the client counts
+//! an `epoch_changed` error and starts again at the new feed's head, never silently.
 
 pub mod http;
 pub mod longpoll;
@@ -23,10 +30,11 @@ use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::chaos::Chaos;
 use crate::config::{BenchConfig, Transport};
 use crate::counting::LiveBytes;
 use crate::net::Connector;
-use crate::record::{ClientRecord, Delivery, now_us};
+use crate::record::{ClientRecord, Delivery, Lost, Position, Tracker, now_us};
 
 /// Wait after an error before trying again, when the server gave no `Retry-After`: long enough not to
 /// hammer a struggling server, short enough that a 30 s run still measures recovery.
@@ -71,6 +79,8 @@ pub struct Window {
 pub struct End {
     /// Last id the harness published; a client that has it is done.
     pub last_id: Option<u64>,
+    /// The feed epoch `last_id` belongs to (the server may have restarted during the run).
+    pub epoch: Option<u64>,
     /// Clients stop at this instant even if they have not caught up.
     pub deadline: Instant,
 }
@@ -84,6 +94,10 @@ pub struct Ctx {
     pub connector: Connector,
     /// The feed head when the run began: every client expects every id after it.
     pub start_cursor: u64,
+    /// The feed's epoch when the run began (`GET /time`), sent back as `epoch=` with every cursor.
+    pub epoch: Option<u64>,
+    /// `--chaos` strikes (shared by every client group of the run).
+    pub chaos: Arc<Chaos>,
     /// Server clock minus harness clock, added to receive instants before subtracting `ts`.
     pub clock_offset_us: i64,
     /// Opens when the harness starts publishing.
@@ -101,22 +115,26 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// True when a client whose highest id is `cursor` should stop.
-    pub fn done(&self, cursor: u64) -> bool {
+    /// True when a client at `at` should stop: it has the last published id of the feed's current epoch,
+    /// or the drain deadline passed, or the run was cancelled.
+    pub fn done(&self, at: Position) -> bool {
         if self.cancel.is_cancelled() {
             return true;
         }
         match *self.end.borrow() {
             None => false,
-            Some(end) => Instant::now() >= end.deadline || end.last_id.is_none_or(|last| cursor >= last),
+            Some(end) => {
+                Instant::now() >= end.deadline
+                    || end.last_id.is_none_or(|last| at.epoch == end.epoch && at.cursor >= last)
+            }
         }
     }
 
-    /// Resolves when a client whose highest id is `cursor` should stop (see [`Ctx::done`]).
-    pub async fn stopped(&self, cursor: u64) {
+    /// Resolves when a client at `at` should stop (see [`Ctx::done`]).
+    pub async fn stopped(&self, at: Position) {
         let mut end = self.end.clone();
         loop {
-            if self.done(cursor) {
+            if self.done(at) {
                 return;
             }
             let deadline = end.borrow().map(|e| e.deadline);
@@ -135,6 +153,38 @@ impl Ctx {
             _ = self.cancel.cancelled() => None,
             r = w.wait_for(Option::is_some) => r.ok().and_then(|w| *w),
         }
+    }
+
+    /// `&epoch=<E>` for the tracker's feed epoch, when the server named one.
+    pub fn epoch_query(&self, tracker: &Tracker) -> String {
+        tracker.epoch().map(|e| format!("&epoch={e}")).unwrap_or_default()
+    }
+
+    /// Counts a connection client `idx` opened (a reconnect if its last one broke); a `--chaos` strike
+    /// aimed while it had none is forgotten.
+    pub fn connected(&self, idx: usize, rec: &mut ClientRecord) {
+        rec.connected();
+        self.chaos.disarm(idx);
+    }
+
+    /// `--chaos` struck: the caller has dropped the connection (no goodbye); the client reconnects at once.
+    pub fn chaos_drop(&self, rec: &mut ClientRecord) {
+        tracing::trace!("chaos: connection dropped");
+        rec.chaos_drop();
+    }
+
+    /// The one recovery path after a failed connection or request: counts `err`, marks the connection
+    /// lost (the next one is a reconnect), then waits before trying again: the server's `Retry-After`, or
+    /// [`ERROR_BACKOFF`]; after an epoch change not at all, the client restarts at the new feed's head.
+    /// False if the client should stop instead.
+    pub async fn retry(&self, rec: &mut ClientRecord, err: ClientError) -> bool {
+        self.error(rec, &err);
+        rec.connection_lost(Lost::Other);
+        if let ClientError::EpochChanged { epoch, head } = err {
+            rec.restart(epoch, head);
+            return !self.done(rec.tracker.position());
+        }
+        self.backoff(&err, rec.tracker.position()).await
     }
 
     /// `limit=` query suffix, when configured.
@@ -158,13 +208,24 @@ impl Ctx {
     }
 
     /// Sleeps after an error (its `Retry-After`, or [`ERROR_BACKOFF`]); false if the client should stop.
-    pub async fn backoff(&self, err: &ClientError, cursor: u64) -> bool {
+    pub async fn backoff(&self, err: &ClientError, at: Position) -> bool {
         let wait = err.retry_after().unwrap_or(ERROR_BACKOFF).min(MAX_RETRY_AFTER);
         tokio::select! {
-            _ = tokio::time::sleep(wait) => !self.done(cursor),
-            _ = self.stopped(cursor) => false,
+            _ = tokio::time::sleep(wait) => !self.done(at),
+            _ = self.stopped(at) => false,
         }
     }
+}
+
+/// How a streaming client's connection ended.
+#[derive(Debug)]
+pub enum Ended {
+    /// The client is done (or cancelled): it closes politely.
+    Done,
+    /// `--chaos` struck: dropped without a goodbye, reconnect at once.
+    Dropped,
+    /// The server closed it or it failed: counted, then [`Ctx::retry`].
+    Failed(ClientError),
 }
 
 /// What a message looks like to a client: only `id` and `ts` matter for measuring.
@@ -233,6 +294,15 @@ pub enum ClientError {
     /// A kept-alive connection was closed by the server just as a request went out; retried once.
     #[error("kept-alive connection closed under the request: {0}")]
     StaleKeepAlive(hyper::Error),
+    /// The client's cursor belongs to an earlier run of the server's feed (409 `{"field":"epoch"}`: the
+    /// server restarted); the client starts again at the new feed's head.
+    #[error("the server's feed is now epoch {epoch} at id {head} (it restarted)")]
+    EpochChanged {
+        /// The feed's new epoch.
+        epoch: u64,
+        /// The new feed's newest id.
+        head: u64,
+    },
     /// The server closed a stream (SSE) that should have stayed open.
     #[error("stream ended by the server")]
     StreamEnded,
@@ -243,7 +313,7 @@ pub enum ClientError {
 
 impl ClientError {
     /// The error's kind, as counted in results: `connect`, `io`, `http_503`, `keepalive_retry`, `ws`, `ws_close_1013`,
-    /// `stream_ended`, `protocol`.
+    /// `epoch_changed`, `stream_ended`, `protocol`.
     pub fn kind(&self) -> String {
         match self {
             ClientError::Connect(_) => "connect".into(),
@@ -252,6 +322,7 @@ impl ClientError {
             ClientError::StaleKeepAlive(_) => "keepalive_retry".into(),
             ClientError::Ws(_) => "ws".into(),
             ClientError::WsClosed(code) => format!("ws_close_{code}"),
+            ClientError::EpochChanged { .. } => "epoch_changed".into(),
             ClientError::StreamEnded => "stream_ended".into(),
             ClientError::Protocol(_) => "protocol".into(),
         }
@@ -266,6 +337,24 @@ impl ClientError {
     }
 }
 
+/// The error for a refused request (status not 200/101), from its status, headers and body: a 409 naming
+/// the `epoch` field is [`ClientError::EpochChanged`]; anything else is [`ClientError::Status`].
+pub fn refusal(status: u16, headers: &hyper::HeaderMap, body: &[u8]) -> ClientError {
+    #[derive(Deserialize)]
+    struct Conflict {
+        field: Option<String>,
+        epoch: Option<u64>,
+        head: Option<u64>,
+    }
+    if status == 409
+        && let Ok(Conflict { field: Some(field), epoch: Some(epoch), head }) = serde_json::from_slice(body)
+        && field == "epoch"
+    {
+        return ClientError::EpochChanged { epoch, head: head.unwrap_or(0) };
+    }
+    ClientError::Status { status, retry_after: retry_after(headers) }
+}
+
 /// Reads `Retry-After` given in seconds (the HTTP-date form is not used by the contract).
 pub fn retry_after(headers: &hyper::HeaderMap) -> Option<Duration> {
     let v = headers.get(hyper::header::RETRY_AFTER)?.to_str().ok()?;
@@ -274,7 +363,8 @@ pub fn retry_after(headers: &hyper::HeaderMap) -> Option<Duration> {
 
 /// Runs client number `idx` until it is done; returns what it measured.
 pub async fn run_client(ctx: Arc<Ctx>, idx: usize) -> ClientRecord {
-    let rec = ClientRecord::new(ctx.start_cursor);
+    let mut rec = ClientRecord::new(ctx.start_cursor);
+    rec.tracker = Tracker::in_epoch(ctx.epoch, ctx.start_cursor);
     match ctx.cfg.transport {
         Transport::Poll => poll::run(&ctx, idx, rec).await,
         Transport::Longpoll => longpoll::run(&ctx, idx, rec).await,
@@ -293,6 +383,12 @@ mod tests {
         assert_eq!(e.kind(), "http_503");
         assert_eq!(e.retry_after(), Some(Duration::from_secs(2)));
         assert_eq!(ClientError::WsClosed(1013).kind(), "ws_close_1013");
+        let h = hyper::HeaderMap::new();
+        let body = br#"{"error":"...","field":"epoch","head":7,"epoch":99}"#;
+        assert!(matches!(refusal(409, &h, body), ClientError::EpochChanged { epoch: 99, head: 7 }));
+        assert_eq!(refusal(409, &h, body).kind(), "epoch_changed");
+        // A cursor ahead of the head is another 409: not an epoch change.
+        assert_eq!(refusal(409, &h, br#"{"error":"...","field":"after","head":7}"#).kind(), "http_409");
     }
 
     #[test]

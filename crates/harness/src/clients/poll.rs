@@ -9,6 +9,10 @@
 //! previous answer was slow is sent at once and its request latency counts from the slot, not from when
 //! it finally went out (no coordinated omission). A message's delivery latency (receive - `ts`) includes
 //! the wait for the next poll: on average half the interval, the price of polling.
+//!
+//! Under `--chaos` a poller's connection (idle between polls, or carrying one) is dropped; the next poll
+//! opens a new one and asks from the cursor as always, so nothing is missed: polling is the transport
+//! that shrugs a lost connection off most easily.
 
 use std::time::Duration;
 
@@ -31,23 +35,44 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
     let mut slot = window.start + phase;
     let mut http = Poller::new(ctx);
     loop {
+        let connected = http.is_connected();
         tokio::select! {
             _ = tokio::time::sleep_until(slot) => {}
-            _ = ctx.stopped(rec.tracker.cursor()) => break,
+            _ = ctx.stopped(rec.tracker.position()) => break,
+            _ = ctx.chaos.strike(idx), if connected => {
+                http.drop_connection();
+                ctx.chaos_drop(&mut rec);
+                continue;
+            }
         }
-        let path = format!("/poll?after={}{}", rec.tracker.cursor(), ctx.limit_query());
+        let t = &rec.tracker;
+        let path = format!("/poll?after={}{}{}", t.cursor(), ctx.epoch_query(t), ctx.limit_query());
         let head_before = WireCounters::get(&rec.wire.request_head);
         let answer = tokio::select! {
-            a = http.get(ctx, idx, &mut rec, &path) => a,
+            a = http.get(ctx, idx, &mut rec, &path) => Some(a),
             _ = ctx.cancel.cancelled() => {
                 rec.unanswered(head_before);
                 break;
             }
+            // Dropped with the request in flight: this slot's answer is lost, the next poll asks again.
+            _ = ctx.chaos.strike(idx) => None,
+        };
+        let Some(answer) = answer else {
+            rec.unanswered(head_before);
+            http.drop_connection();
+            ctx.chaos_drop(&mut rec);
+            slot += interval;
+            continue;
         };
         let result = answer.and_then(|body| take_page(ctx, &mut rec, &body));
         match result {
             Ok((messages, _next)) => {
                 rec.exchange(&Exchange { intended: slot.into_std(), answered: std::time::Instant::now(), messages })
+            }
+            // The server restarted: start again at its head, at once (no slot to wait for).
+            Err(e @ ClientError::EpochChanged { .. }) => {
+                ctx.retry(&mut rec, e).await;
+                continue;
             }
             Err(e) => {
                 ctx.error(&mut rec, &e);

@@ -11,7 +11,8 @@
 //!
 //! and every 15 s a `:` comment line so proxies do not cut an idle stream. If the stream breaks, the
 //! client reconnects with the same URL plus `Last-Event-ID: <last id>` and the server resumes after it;
-//! that is EventSource's whole recovery story. The request and response heads are paid once per
+//! that is EventSource's whole recovery story (after a `--chaos` drop or the server ending the stream
+//! alike). The request and response heads are paid once per
 //! connection (setup), then each message costs only its event fields and chunked-encoding line.
 //!
 //! The parser below is the event-stream format from the HTML standard, reduced to what the feed uses:
@@ -25,24 +26,30 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::{Method, StatusCode};
 
+use super::Ended;
 use super::http::{HttpConn, request};
-use super::{ClientError, Ctx, parse_message, retry_after};
+use super::{ClientError, Ctx, parse_message, refusal};
 use crate::record::ClientRecord;
 
 /// Runs one SSE client until the run ends.
 pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
     let cfg = &ctx.cfg;
     let headers = cfg.headers.request_headers(cfg.transport, &cfg.target.authority, true);
-    // EventSource keeps the URL it was created with; resuming is the Last-Event-ID header's job.
-    let path = format!("/sse?after={}", ctx.start_cursor);
     let mut ready = false;
     let mut last_event_id: Option<String> = None;
-    while !ctx.done(rec.tracker.cursor()) {
-        let cursor = rec.tracker.cursor();
+    while !ctx.done(rec.tracker.position()) {
+        let at = rec.tracker.position();
+        // EventSource keeps the URL it was created with; resuming is the Last-Event-ID header's job. Only
+        // after an epoch change does the client start over: a new URL at the new feed's head.
+        let t = &rec.tracker;
+        let path = format!("/sse?after={}{}", t.start(), ctx.epoch_query(t));
+        if t.cursor() == t.start() {
+            last_event_id = None;
+        }
         let opened = async {
             let _permit = ctx.connect_gate.acquire().await.ok();
             let mut conn = HttpConn::open(&ctx.connector, idx, &rec.wire, &ctx.live.bytes).await?;
-            rec.connections += 1;
+            ctx.connected(idx, &mut rec);
             let mut h = headers.clone();
             if let Some(id) = &last_event_id {
                 h.push(("Last-Event-ID".to_string(), id.clone()));
@@ -52,18 +59,16 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
             let resp = conn.send(request(Method::GET, &path, &h, Bytes::new())).await?;
             if resp.status() != StatusCode::OK {
                 let status = resp.status().as_u16();
-                let retry = retry_after(resp.headers());
-                // Read the refusal's body so its bytes are on the wire counters like any other.
-                let _ = resp.into_body().collect().await;
-                return Err(ClientError::Status { status, retry_after: retry });
+                let (head, body) = resp.into_parts();
+                let body = body.collect().await?.to_bytes();
+                return Err(refusal(status, &head.headers, &body));
             }
             Ok((conn, resp.into_body()))
         };
-        let (_conn, mut body) = match tokio::select! { o = opened => o, _ = ctx.stopped(cursor) => break } {
+        let (_conn, mut body) = match tokio::select! { o = opened => o, _ = ctx.stopped(at) => break } {
             Ok(ok) => ok,
             Err(e) => {
-                ctx.error(&mut rec, &e);
-                if ctx.backoff(&e, rec.tracker.cursor()).await {
+                if ctx.retry(&mut rec, e).await {
                     continue;
                 }
                 break;
@@ -77,15 +82,16 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
         let ended = loop {
             let frame = tokio::select! {
                 f = body.frame() => f,
-                _ = ctx.stopped(rec.tracker.cursor()) => break None,
+                _ = ctx.stopped(rec.tracker.position()) => break Ended::Done,
+                _ = ctx.chaos.strike(idx) => break Ended::Dropped,
             };
             let data = match frame {
                 Some(Ok(frame)) => match frame.into_data() {
                     Ok(data) => data,
                     Err(_) => continue,
                 },
-                Some(Err(e)) => break Some(ClientError::Http(e)),
-                None => break Some(ClientError::StreamEnded),
+                Some(Err(e)) => break Ended::Failed(ClientError::Http(e)),
+                None => break Ended::Failed(ClientError::StreamEnded),
             };
             for event in parser.push(&data) {
                 if let Some(id) = event.id {
@@ -109,10 +115,11 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
         rec.sse_comments += parser.comment_bytes;
         match ended {
             // Done or cancelled: dropping the body and connection closes the socket.
-            None => break,
-            Some(e) => {
-                ctx.error(&mut rec, &e);
-                if !ctx.backoff(&e, rec.tracker.cursor()).await {
+            Ended::Done => break,
+            // Chaos: the same drop, mid-stream; reconnect at once with Last-Event-ID.
+            Ended::Dropped => ctx.chaos_drop(&mut rec),
+            Ended::Failed(e) => {
+                if !ctx.retry(&mut rec, e).await {
                     break;
                 }
             }

@@ -6,7 +6,9 @@
 //! frame: a 2-byte header for payloads up to 125 bytes, 4 bytes up to 65,535, 10 beyond (server frames
 //! are not masked; client frames carry a 4-byte mask). The server pings every 15 s and tungstenite answers
 //! with a pong on its own. A gap (ids the server can no longer deliver) comes as a text frame
-//! `{"type":"gap","from":a,"to":b}`. After a close or an error the client reconnects with `after=<last id>`.
+//! `{"type":"gap","from":a,"to":b}`. After a close (1013 from a server whose queue for this client
+//! overflowed, 1001 when it shuts down), an error or a `--chaos` drop (the socket closed with no close
+//! frame, as when a network vanishes) the client reconnects with `after=<last id>`.
 //!
 //! tokio-tungstenite runs over the same [`CountingStream`](crate::counting::CountingStream) as hyper,
 //! created for an upgrade, so the handshake and every frame header are counted where they cross the wire.
@@ -19,7 +21,7 @@ use tokio_tungstenite::tungstenite::handshake::client::generate_key;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message, http};
 
-use super::{ClientError, Ctx, Item, parse_item, retry_after};
+use super::{ClientError, Ctx, Ended, Item, parse_item, refusal};
 use crate::counting::CountingStream;
 use crate::record::ClientRecord;
 
@@ -32,17 +34,18 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
     let cfg = &ctx.cfg;
     let headers = cfg.headers.request_headers(cfg.transport, &cfg.target.authority, true);
     let mut ready = false;
-    while !ctx.done(rec.tracker.cursor()) {
-        let cursor = rec.tracker.cursor();
+    while !ctx.done(rec.tracker.position()) {
+        let at = rec.tracker.position();
+        let query = format!("after={}{}", at.cursor, ctx.epoch_query(&rec.tracker));
         let opened = async {
             let _permit = ctx.connect_gate.acquire().await.ok();
             let tcp = ctx.connector.connect(idx).await.map_err(ClientError::Connect)?;
-            rec.connections += 1;
+            ctx.connected(idx, &mut rec);
             rec.requests += 1;
             ctx.live.requests.fetch_add(1, Relaxed);
             let stream = CountingStream::for_upgrade(tcp, rec.wire.clone(), ctx.live.bytes.clone());
             // tungstenite wants an absolute ws:// URI; only its path and query go on the request line.
-            let mut req = http::Request::builder().uri(format!("ws://{}/ws?after={cursor}", cfg.target.authority));
+            let mut req = http::Request::builder().uri(format!("ws://{}/ws?{query}", cfg.target.authority));
             for (name, value) in &headers {
                 req = req.header(name, value);
             }
@@ -52,18 +55,16 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
                 .map_err(|e| ClientError::Protocol(format!("cannot build the upgrade request: {e}")))?;
             match tokio_tungstenite::client_async_with_config(req, stream, Some(WebSocketConfig::default())).await {
                 Ok((ws, _response)) => Ok(ws),
-                Err(tungstenite::Error::Http(resp)) => Err(ClientError::Status {
-                    status: resp.status().as_u16(),
-                    retry_after: retry_after(resp.headers()),
-                }),
+                Err(tungstenite::Error::Http(resp)) => {
+                    Err(refusal(resp.status().as_u16(), resp.headers(), resp.body().as_deref().unwrap_or_default()))
+                }
                 Err(e) => Err(ClientError::Ws(Box::new(e))),
             }
         };
-        let mut ws = match tokio::select! { o = opened => o, _ = ctx.stopped(cursor) => break } {
+        let mut ws = match tokio::select! { o = opened => o, _ = ctx.stopped(at) => break } {
             Ok(ws) => ws,
             Err(e) => {
-                ctx.error(&mut rec, &e);
-                if ctx.backoff(&e, rec.tracker.cursor()).await {
+                if ctx.retry(&mut rec, e).await {
                     continue;
                 }
                 break;
@@ -76,7 +77,8 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
         let ended = loop {
             let msg = tokio::select! {
                 m = ws.next() => m,
-                _ = ctx.stopped(rec.tracker.cursor()) => break None,
+                _ = ctx.stopped(rec.tracker.position()) => break Ended::Done,
+                _ = ctx.chaos.strike(idx) => break Ended::Dropped,
             };
             match msg {
                 Some(Ok(Message::Text(text))) => match parse_item(text.as_str()) {
@@ -92,14 +94,14 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
                 // Pings are answered by tungstenite itself; pongs and raw frames carry nothing to check.
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
                 Some(Ok(Message::Close(frame))) => {
-                    break Some(ClientError::WsClosed(frame.map_or(1005, |f| u16::from(f.code))));
+                    break Ended::Failed(ClientError::WsClosed(frame.map_or(1005, |f| u16::from(f.code))));
                 }
-                Some(Err(e)) => break Some(ClientError::Ws(Box::new(e))),
-                None => break Some(ClientError::StreamEnded),
+                Some(Err(e)) => break Ended::Failed(ClientError::Ws(Box::new(e))),
+                None => break Ended::Failed(ClientError::StreamEnded),
             }
         };
         match ended {
-            None => {
+            Ended::Done => {
                 // Done: close politely (close frame, wait for the server's), within a grace period.
                 let _ = tokio::time::timeout(CLOSE_GRACE, async {
                     let _ = ws.close(None).await;
@@ -108,9 +110,13 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
                 .await;
                 break;
             }
-            Some(e) => {
-                ctx.error(&mut rec, &e);
-                if !ctx.backoff(&e, rec.tracker.cursor()).await {
+            Ended::Dropped => {
+                // Chaos: no close frame, no waiting; the socket just goes.
+                drop(ws);
+                ctx.chaos_drop(&mut rec);
+            }
+            Ended::Failed(e) => {
+                if !ctx.retry(&mut rec, e).await {
                     break;
                 }
             }

@@ -1,0 +1,350 @@
+//! `feedlab bench --soak 10m`: all four transports at once, for a long time, with the server's memory
+//! watched.
+//!
+//! A benchmark measures one transport for seconds; a soak asks whether the server stays healthy for
+//! minutes under a realistic mix. `--clients N` is split evenly over polling, long-polling, SSE and
+//! WebSocket (N/4 each), one publisher feeds them all at `--rate`, and `--chaos` may drop connections on
+//! top. It is one run with four client groups ([`crate::run::run_groups`]), so every client is checked for
+//! loss exactly as in a bench run, per transport.
+//!
+//! Memory: with `--server-pid PID` (a server on this machine; the harness cannot see a remote process) the
+//! harness reads `VmRSS` from `/proc/PID/status` every [`RSS_SAMPLE_PERIOD`]. Growth is measured from the
+//! start of the measured window (every client connected, so per-connection memory is already paid) to its
+//! end (clients still connected): what grows in between is what a long-running server would keep
+//! growing by. The peak is the largest sample in the window.
+//!
+//! Verdict ([`SoakVerdict`]): RSS growth under [`RSS_GROWTH_TARGET_PCT`], no client errors, nothing lost,
+//! duplicated or reordered, on every transport.
+//!
+//! The result ([`SoakResult`], `--json FILE`) is documented here and in `crates/harness/soak.schema.json`;
+//! each entry of `transports` is a bench result as in `schema.json`.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use indicatif::ProgressBar;
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::Error;
+use crate::config::{BenchConfig, Transport};
+use crate::result::{BenchResult, TimelinePoint};
+use crate::run::run_groups;
+
+/// Version of the soak JSON layout; bumped only if a field changes meaning.
+pub const SOAK_SCHEMA_VERSION: u32 = 1;
+
+/// The soak's memory target: a server that grows more than this over the window is keeping something
+/// per message or per reconnect that it should not (the feed's own retention ring excepted, which is
+/// bounded and small at soak rates).
+pub const RSS_GROWTH_TARGET_PCT: f64 = 5.0;
+
+/// How often the server's RSS is read: often enough to catch a peak, rarely enough to cost nothing.
+pub const RSS_SAMPLE_PERIOD: Duration = Duration::from_secs(1);
+
+/// The four transports a soak runs, in this order.
+pub const SOAK_TRANSPORTS: [Transport; 4] = [Transport::Poll, Transport::Longpoll, Transport::Sse, Transport::Ws];
+
+/// A soak's settings: the bench settings every group shares, plus where to read the server's memory.
+#[derive(Debug, Clone)]
+pub struct SoakConfig {
+    /// Run-level and per-client settings. `clients` is the total (split over the four transports),
+    /// `duration` the soak's length; `transport` is ignored.
+    pub base: BenchConfig,
+    /// Server process whose `/proc/PID/status` `VmRSS` is sampled (same machine only).
+    pub server_pid: Option<u32>,
+}
+
+impl SoakConfig {
+    /// A soak of `base` (see [`SoakConfig::base`]), without memory sampling.
+    pub fn new(base: BenchConfig) -> Self {
+        SoakConfig { base, server_pid: None }
+    }
+
+    /// Validates the settings and splits the clients: one validated configuration per transport.
+    pub fn groups(&self) -> Result<Vec<BenchConfig>, Error> {
+        let n = SOAK_TRANSPORTS.len();
+        if self.base.clients < n {
+            return Err(Error::Config(format!("--soak runs {n} transports: --clients must be at least {n}")));
+        }
+        // Validate once for the whole run: the socket plan must cover every client of every group.
+        let mut base = self.base.clone();
+        base.transport = Transport::Poll;
+        base.validate()?;
+        if let Some(pid) = self.server_pid {
+            read_rss_kib(pid).map_err(|e| Error::Config(format!("--server-pid {pid}: {e}")))?;
+        }
+        Ok(SOAK_TRANSPORTS
+            .iter()
+            .enumerate()
+            .map(|(i, &transport)| {
+                let mut g = base.clone();
+                g.transport = transport;
+                // The remainder goes to the first groups: 10 clients are 3, 3, 2, 2.
+                g.clients = base.clients / n + usize::from(i < base.clients % n);
+                g
+            })
+            .collect())
+    }
+}
+
+/// The server's resident memory over the soak, in KiB (`VmRSS`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rss {
+    /// The process sampled.
+    pub pid: u32,
+    /// Before any client connected.
+    pub before_clients_kib: u64,
+    /// When the measured window opened (every client connected).
+    pub start_kib: u64,
+    /// When the window closed (clients still connected).
+    pub end_kib: u64,
+    /// Largest sample inside the window.
+    pub peak_kib: u64,
+    /// (end - start) / start, in percent.
+    pub growth_pct: f64,
+    /// Every sample, seconds since the window opened (negative: during ramp-up).
+    pub samples: Vec<RssSample>,
+}
+
+/// One `VmRSS` reading.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RssSample {
+    /// Seconds since the measured window opened.
+    pub t_s: f64,
+    /// `VmRSS` in KiB.
+    pub kib: u64,
+}
+
+/// Whether the soak met its targets; each check is spelled out so a failure says which.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SoakVerdict {
+    /// The growth target, percent ([`RSS_GROWTH_TARGET_PCT`]).
+    pub rss_growth_target_pct: f64,
+    /// RSS growth under the target; null when memory was not sampled.
+    pub rss_ok: Option<bool>,
+    /// No client error of any kind on any transport.
+    pub errors_ok: bool,
+    /// Nothing lost, duplicated or reordered on any transport.
+    pub integrity_ok: bool,
+    /// All of the above (memory only if sampled), and the soak ran to its end.
+    pub passed: bool,
+}
+
+/// What a soak measured. Serialized as the `--json` output of `feedlab bench --soak`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SoakResult {
+    /// [`SOAK_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Always `"soak"`: tells a soak file from a bench result at a glance.
+    pub kind: String,
+    /// Version of the harness that measured.
+    pub harness_version: String,
+    /// The server, as given.
+    pub target: String,
+    /// Wall-clock start of the measured window, ms since the Unix epoch.
+    pub started_unix_ms: u64,
+    /// Length of the measured window, seconds.
+    pub duration_s: f64,
+    /// True when interrupted (Ctrl-C): partial figures.
+    pub cancelled: bool,
+    /// Clients over all transports.
+    pub clients: u64,
+    /// Publish rate asked for, messages per second.
+    pub rate_per_s: f64,
+    /// `--chaos`: share of the clients dropped per second (0 = none).
+    pub chaos_rate_per_s: f64,
+    /// Messages the harness published.
+    pub published: u64,
+    /// Client errors by kind, all transports together.
+    pub errors: BTreeMap<String, u64>,
+    /// Lost ids, all transports together.
+    pub lost: u64,
+    /// Duplicated receipts, all transports together.
+    pub duplicated: u64,
+    /// Reordered receipts, all transports together.
+    pub reordered: u64,
+    /// Reconnects (after any broken connection), all transports together.
+    pub reconnects: u64,
+    /// `--chaos` drops, all transports together.
+    pub chaos_drops: u64,
+    /// The server's memory; null without `--server-pid`.
+    pub rss: Option<Rss>,
+    /// Targets met or not.
+    pub verdict: SoakVerdict,
+    /// One bench result per transport (poll, longpoll, sse, ws), as in `schema.json`; their timelines
+    /// are empty, the run's is `timeline`.
+    pub transports: Vec<BenchResult>,
+    /// Per-second deltas of the whole run.
+    pub timeline: Vec<TimelinePoint>,
+}
+
+impl SoakResult {
+    /// Serializes as pretty JSON (the `--json` file format).
+    pub fn to_json(&self) -> String {
+        // unwrap: plain structs of numbers, strings and maps with string keys always serialize.
+        serde_json::to_string_pretty(self).unwrap()
+    }
+}
+
+/// Runs a soak. `progress` and `cancel` as in [`crate::run_bench`].
+pub async fn run_soak(
+    config: SoakConfig,
+    progress: Option<ProgressBar>,
+    cancel: CancellationToken,
+) -> Result<SoakResult, Error> {
+    let groups = config.groups()?;
+    let base = &config.base;
+    let sampling = CancellationToken::new();
+    let samples: Arc<Mutex<Vec<(Instant, u64)>>> = Arc::default();
+    let sampler = config.server_pid.map(|pid| tokio::spawn(sample_rss(pid, samples.clone(), sampling.clone())));
+    let before = config.server_pid.and_then(|pid| read_rss_kib(pid).ok());
+    let run = run_groups(groups, progress, cancel.clone()).await;
+    sampling.cancel();
+    if let Some(s) = sampler {
+        let _ = s.await;
+    }
+    let run = run?;
+    // unwrap: poisoned only if the sampler panicked, and it has been awaited.
+    let samples = std::mem::take(&mut *samples.lock().unwrap());
+    let rss = match (config.server_pid, before) {
+        (Some(pid), Some(before)) => rss_summary(pid, before, &samples, run.window_start, run.window_end),
+        _ => None,
+    };
+
+    let mut errors = BTreeMap::new();
+    for r in &run.results {
+        for (kind, n) in &r.errors {
+            *errors.entry(kind.clone()).or_insert(0) += n;
+        }
+    }
+    let sum = |f: fn(&BenchResult) -> u64| run.results.iter().map(f).sum::<u64>();
+    let (lost, duplicated, reordered) = (sum(|r| r.lost), sum(|r| r.duplicated), sum(|r| r.reordered));
+    let first = run.results.first();
+    let cancelled = first.is_some_and(|r| r.cancelled);
+    let rss_ok = rss.as_ref().map(|r| r.growth_pct < RSS_GROWTH_TARGET_PCT);
+    let errors_ok = errors.is_empty();
+    let integrity_ok = lost == 0 && duplicated == 0 && reordered == 0;
+    Ok(SoakResult {
+        schema_version: SOAK_SCHEMA_VERSION,
+        kind: "soak".into(),
+        harness_version: env!("CARGO_PKG_VERSION").to_string(),
+        target: base.target.url.clone(),
+        started_unix_ms: first.map_or(0, |r| r.started_unix_ms),
+        duration_s: first.map_or(0.0, |r| r.duration_s),
+        cancelled,
+        clients: sum(|r| r.clients),
+        rate_per_s: base.rate,
+        chaos_rate_per_s: base.chaos,
+        published: first.map_or(0, |r| r.published),
+        errors,
+        lost,
+        duplicated,
+        reordered,
+        reconnects: sum(|r| r.reconnects),
+        chaos_drops: sum(|r| r.chaos.drops),
+        rss,
+        verdict: SoakVerdict {
+            rss_growth_target_pct: RSS_GROWTH_TARGET_PCT,
+            rss_ok,
+            errors_ok,
+            integrity_ok,
+            passed: !cancelled && errors_ok && integrity_ok && rss_ok != Some(false),
+        },
+        transports: run.results,
+        timeline: run.timeline,
+    })
+}
+
+/// Samples `VmRSS` of `pid` every [`RSS_SAMPLE_PERIOD`] into `samples` until `stop`. A failed read (the
+/// process is gone) is skipped: the samples around it tell the story.
+async fn sample_rss(pid: u32, samples: Arc<Mutex<Vec<(Instant, u64)>>>, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(RSS_SAMPLE_PERIOD);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.cancelled() => return,
+        }
+        if let Ok(kib) = read_rss_kib(pid) {
+            // unwrap: nothing panics while holding this lock.
+            samples.lock().unwrap().push((Instant::now(), kib));
+        }
+    }
+}
+
+/// Start, end and peak from the samples: start is the first sample at or after the window opened, end
+/// the last one at or before it closed. None if no sample fell inside the window.
+fn rss_summary(pid: u32, before: u64, samples: &[(Instant, u64)], start: Instant, end: Instant) -> Option<Rss> {
+    let inside: Vec<u64> = samples.iter().filter(|(t, _)| *t >= start && *t <= end).map(|&(_, k)| k).collect();
+    let (&start_kib, &end_kib) = (inside.first()?, inside.last()?);
+    let peak_kib = inside.iter().copied().max().unwrap_or(start_kib);
+    let t_s = |t: Instant| {
+        if t >= start { t.duration_since(start).as_secs_f64() } else { -start.duration_since(t).as_secs_f64() }
+    };
+    Some(Rss {
+        pid,
+        before_clients_kib: before,
+        start_kib,
+        end_kib,
+        peak_kib,
+        growth_pct: growth_pct(start_kib, end_kib),
+        samples: samples.iter().map(|&(t, kib)| RssSample { t_s: t_s(t), kib }).collect(),
+    })
+}
+
+fn growth_pct(start: u64, end: u64) -> f64 {
+    if start == 0 { 0.0 } else { (end as f64 - start as f64) / start as f64 * 100.0 }
+}
+
+/// `VmRSS` of `pid` in KiB, from `/proc/PID/status`.
+pub fn read_rss_kib(pid: u32) -> Result<u64, String> {
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    parse_vm_rss(&status).ok_or_else(|| format!("{path} has no VmRSS line"))
+}
+
+/// The `VmRSS:   12345 kB` line of a `/proc/PID/status` text.
+fn parse_vm_rss(status: &str) -> Option<u64> {
+    let line = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
+    line.trim().strip_suffix("kB")?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Target;
+
+    #[test]
+    fn reads_vm_rss() {
+        assert_eq!(parse_vm_rss("Name:\tfeedlab\nVmPeak:\t  900 kB\nVmRSS:\t   12345 kB\nThreads: 4\n"), Some(12345));
+        assert_eq!(parse_vm_rss("Name:\tkthreadd\n"), None);
+        assert!(read_rss_kib(std::process::id()).unwrap() > 0);
+    }
+
+    #[test]
+    fn clients_are_split_over_the_four_transports() {
+        let target = Target::parse("http://127.0.0.1:9").unwrap();
+        let mut base = BenchConfig::new(target, Transport::Ws);
+        base.clients = 10;
+        let groups = SoakConfig::new(base.clone()).groups().unwrap();
+        let split: Vec<(Transport, usize)> = groups.iter().map(|g| (g.transport, g.clients)).collect();
+        assert_eq!(split, [(Transport::Poll, 3), (Transport::Longpoll, 3), (Transport::Sse, 2), (Transport::Ws, 2)]);
+        base.clients = 3;
+        assert!(SoakConfig::new(base).groups().is_err());
+    }
+
+    #[test]
+    fn rss_growth_is_measured_inside_the_window() {
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let samples = [(at(0), 100), (at(2), 200), (at(3), 250), (at(4), 210), (at(9), 400)];
+        let rss = rss_summary(1, 90, &samples, at(1), at(5)).unwrap();
+        assert_eq!((rss.before_clients_kib, rss.start_kib, rss.end_kib, rss.peak_kib), (90, 200, 210, 250));
+        assert_eq!(rss.growth_pct, 5.0);
+        assert_eq!(rss.samples.len(), 5);
+        assert_eq!(rss.samples[0].t_s, -1.0);
+        assert!(rss_summary(1, 90, &samples, at(5), at(6)).is_none());
+    }
+}
