@@ -188,8 +188,8 @@ impl ClientRecord {
 
     /// The server's feed is now `epoch` with newest id `head`: closes the tracker of the old feed and
     /// follows the new one from its head.
-    pub fn restart(&mut self, epoch: u64, head: u64) {
-        let old = std::mem::replace(&mut self.tracker, Tracker::in_epoch(Some(epoch), head));
+    pub fn restart(&mut self, epoch: Option<u64>, head: u64) {
+        let old = std::mem::replace(&mut self.tracker, Tracker::in_epoch(epoch, head));
         let c = &mut self.closed;
         c.epochs += 1;
         c.delivered += old.delivered;
@@ -412,7 +412,7 @@ mod tests {
             r.tracker.receive(id);
         }
         // The server restarted: its new feed is at 3. Ids 1..=3 of the new feed are not duplicates of the old.
-        r.restart(2, 3);
+        r.restart(Some(2), 3);
         assert_eq!(r.tracker.position(), Position { epoch: Some(2), cursor: 3 });
         assert!(r.tracker.receive(4));
         assert_eq!((r.tracker.duplicated, r.tracker.delivered), (0, 1));

@@ -26,7 +26,8 @@
 //! `reconnects` counts connections a client opened after its previous one broke, whatever broke it (the
 //! server closing a WebSocket with 1013, ending an SSE stream, a reset, a refusal, a `--chaos` drop);
 //! `chaos` says what fault injection did. When the server restarts during a run (its feed's epoch
-//! changes), each client counts an `epoch_changed` error and starts again at the new feed's head; its
+//! changes), each client counts an `epoch_changed` error (`cursor_ahead` from a server that names no
+//! epoch: its cursor is past the new feed's head) and starts again at the new feed's head; its
 //! figures from the old feed stay in `delivered`, `expected`, `lost` (holes only: what the old feed still
 //! held when it went away cannot be known) and the rest, and ids are never compared across feeds.
 //!
@@ -100,7 +101,7 @@ pub struct BenchResult {
     /// Poll/long-poll answers with no message in them.
     pub empty_responses: u64,
     /// Requests sent but abandoned without an answer when clients stopped (typically the long-poll each
-    /// client still had held at the end). Included in `requests` and `bytes.request_headers`; a server
+    /// client still had held at the end) or when `--chaos` dropped their connection. Included in `requests` and `bytes.request_headers`; a server
     /// that counts requests when it answers them will not have seen these.
     pub unanswered_requests: u64,
     /// Request head bytes of the unanswered requests.
@@ -129,7 +130,8 @@ pub struct BenchResult {
     pub request_latency_us: Option<Latency>,
     /// Estimated server clock minus harness clock (from `GET /time`), subtracted from latencies.
     pub clock_offset_us: i64,
-    /// Client-side errors by kind (`http_503`, `http_4xx`, `connect`, `io`, `protocol`, `ws_close_1013`, ...).
+    /// Client-side errors by kind (`http_503`, `http_4xx`, `connect`, `io`, `protocol`, `ws_close_1013`,
+    /// `epoch_changed` and `cursor_ahead` after a server restart, ...).
     pub errors: BTreeMap<String, u64>,
     /// The harness's own publishing traffic, kept apart from delivery traffic.
     pub publish: Publish,

@@ -175,12 +175,19 @@ impl Ctx {
 
     /// The one recovery path after a failed connection or request: counts `err`, marks the connection
     /// lost (the next one is a reconnect), then waits before trying again: the server's `Retry-After`, or
-    /// [`ERROR_BACKOFF`]; after an epoch change not at all, the client restarts at the new feed's head.
+    /// [`ERROR_BACKOFF`]; after an epoch change (or a cursor ahead of the head, from a restarted server
+    /// that names no epoch) not at all: the client restarts at the new feed's head.
     /// False if the client should stop instead.
     pub async fn retry(&self, rec: &mut ClientRecord, err: ClientError) -> bool {
         self.error(rec, &err);
         rec.connection_lost(Lost::Other);
-        if let ClientError::EpochChanged { epoch, head } = err {
+        // The server restarted: the old cursor means nothing in the new feed. Start at its head, at once.
+        let restart = match err {
+            ClientError::EpochChanged { epoch, head } => Some((Some(epoch), head)),
+            ClientError::CursorAhead { head } => Some((rec.tracker.epoch(), head)),
+            _ => None,
+        };
+        if let Some((epoch, head)) = restart {
             rec.restart(epoch, head);
             return !self.done(rec.tracker.position());
         }
@@ -303,6 +310,13 @@ pub enum ClientError {
         /// The new feed's newest id.
         head: u64,
     },
+    /// The client's cursor is ahead of the server's newest id (409 `{"field":"after"}`): a server that
+    /// restarted without naming epochs; the client starts again at its head.
+    #[error("the cursor is ahead of the server's newest id {head} (it restarted)")]
+    CursorAhead {
+        /// The server's newest id.
+        head: u64,
+    },
     /// The server closed a stream (SSE) that should have stayed open.
     #[error("stream ended by the server")]
     StreamEnded,
@@ -313,7 +327,7 @@ pub enum ClientError {
 
 impl ClientError {
     /// The error's kind, as counted in results: `connect`, `io`, `http_503`, `keepalive_retry`, `ws`, `ws_close_1013`,
-    /// `epoch_changed`, `stream_ended`, `protocol`.
+    /// `epoch_changed`, `cursor_ahead`, `stream_ended`, `protocol`.
     pub fn kind(&self) -> String {
         match self {
             ClientError::Connect(_) => "connect".into(),
@@ -323,6 +337,7 @@ impl ClientError {
             ClientError::Ws(_) => "ws".into(),
             ClientError::WsClosed(code) => format!("ws_close_{code}"),
             ClientError::EpochChanged { .. } => "epoch_changed".into(),
+            ClientError::CursorAhead { .. } => "cursor_ahead".into(),
             ClientError::StreamEnded => "stream_ended".into(),
             ClientError::Protocol(_) => "protocol".into(),
         }
@@ -347,10 +362,13 @@ pub fn refusal(status: u16, headers: &hyper::HeaderMap, body: &[u8]) -> ClientEr
         head: Option<u64>,
     }
     if status == 409
-        && let Ok(Conflict { field: Some(field), epoch: Some(epoch), head }) = serde_json::from_slice(body)
-        && field == "epoch"
+        && let Ok(Conflict { field: Some(field), epoch, head: Some(head) }) = serde_json::from_slice(body)
     {
-        return ClientError::EpochChanged { epoch, head: head.unwrap_or(0) };
+        match (field.as_str(), epoch) {
+            ("epoch", Some(epoch)) => return ClientError::EpochChanged { epoch, head },
+            ("after", _) => return ClientError::CursorAhead { head },
+            _ => {}
+        }
     }
     ClientError::Status { status, retry_after: retry_after(headers) }
 }
@@ -387,8 +405,9 @@ mod tests {
         let body = br#"{"error":"...","field":"epoch","head":7,"epoch":99}"#;
         assert!(matches!(refusal(409, &h, body), ClientError::EpochChanged { epoch: 99, head: 7 }));
         assert_eq!(refusal(409, &h, body).kind(), "epoch_changed");
-        // A cursor ahead of the head is another 409: not an epoch change.
-        assert_eq!(refusal(409, &h, br#"{"error":"...","field":"after","head":7}"#).kind(), "http_409");
+        // A cursor ahead of the head: a restarted server that names no epoch.
+        assert!(matches!(refusal(409, &h, br#"{"field":"after","head":7}"#), ClientError::CursorAhead { head: 7 }));
+        assert_eq!(refusal(409, &h, br#"{"field":"other"}"#).kind(), "http_409");
     }
 
     #[test]

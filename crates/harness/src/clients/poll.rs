@@ -70,7 +70,7 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
                 rec.exchange(&Exchange { intended: slot.into_std(), answered: std::time::Instant::now(), messages })
             }
             // The server restarted: start again at its head, at once (no slot to wait for).
-            Err(e @ ClientError::EpochChanged { .. }) => {
+            Err(e @ (ClientError::EpochChanged { .. } | ClientError::CursorAhead { .. })) => {
                 ctx.retry(&mut rec, e).await;
                 continue;
             }
