@@ -100,6 +100,8 @@ fn quick_run_writes_data_charts_and_report_for_every_experiment() {
     let run = feedlab(&["run", "--quick", "--out", out.0.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "feedlab run --quick failed: {}\n{stderr}", run.status);
+    // Shown only if a check below fails: the run's log, step by step.
+    eprintln!("{stderr}");
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(stdout.contains("7 experiment(s)"), "{stdout}");
 

@@ -186,7 +186,7 @@ mod tests {
             |quick| catalog::select(&dir, &[], quick).unwrap().iter().map(Experiment::estimate).sum::<Duration>();
         let (full, quick) = (total(false), total(true));
         assert!(full <= Duration::from_secs(14 * 60), "full plan {}", minutes(full));
-        assert!(quick <= Duration::from_secs(100), "quick plan {}", minutes(quick));
+        assert!(quick <= Duration::from_secs(120), "quick plan {}", minutes(quick));
     }
 
     #[test]

@@ -99,10 +99,10 @@ fn run_experiment(
         if opts.cancel.is_cancelled() {
             break;
         }
-        if exp.server.fresh_per_step {
-            if let Some(old) = server.take() {
-                ServerProcess::stop(old);
-            }
+        if exp.server.fresh_per_step
+            && let Some(old) = server.take()
+        {
+            ServerProcess::stop(old);
         }
         if server.is_none() {
             server = Some(ServerProcess::start(&opts.server, &exp.server)?);
@@ -126,11 +126,12 @@ fn run_experiment(
             step: step.label.clone(),
             source,
         });
-        let records = match records {
-            Ok(r) => r,
-            Err(e) if !srv.is_running() => return Err(srv.failed(&format!("the server died during a step ({e})"))),
-            Err(e) => return Err(e),
-        };
+        // A server that died mid-step measured nothing worth keeping: say so, with its last log lines.
+        if !srv.is_running() {
+            let why = records.err().map(|e| format!(" ({e})")).unwrap_or_default();
+            return Err(srv.failed(&format!("the server exited during step `{}`{why}", step.label)));
+        }
+        let records = records?;
         let summary = summary(&records[0]);
         for r in records {
             rec.push(r)?;
@@ -193,9 +194,15 @@ impl StepCtx<'_> {
                 }
             },
         };
+        let storm = match self.exp.storm {
+            Some(s) => Some((s, s.bench_config(self.target()?))),
+            None => None,
+        };
         let cancel = self.opts.cancel.clone();
         let pid = self.server.pid();
-        let usage = UsageWatch::start(pid).ok();
+        let usage = UsageWatch::start(pid)
+            .inspect_err(|e| tracing::warn!(pid, "cannot read the server's usage from /proc: {e}"))
+            .ok();
         let started = Instant::now();
 
         let sampling = CancellationToken::new();
@@ -212,10 +219,6 @@ impl StepCtx<'_> {
             }
         });
 
-        let storm = match self.exp.storm {
-            Some(s) => Some((s, s.bench_config(self.target()?))),
-            None => None,
-        };
         let storm_run = async {
             let (storm, cfg) = storm?;
             tokio::select! {
@@ -233,7 +236,9 @@ impl StepCtx<'_> {
             None => Vec::new(),
         };
         let server = match usage {
-            Some(u) => u.finish().await.ok(),
+            Some(u) => {
+                u.finish().await.inspect_err(|e| tracing::warn!(pid, "cannot read the server's usage from /proc: {e}")).ok()
+            }
             None => None,
         };
         let steady: BenchResult = steady?;

@@ -111,7 +111,7 @@ pub struct StepPlan {
 
 /// Fixed time a step takes besides its window: probe, ramp-up, last deliveries, wind-down (an estimate for
 /// the progress bar's ETA only).
-const STEP_OVERHEAD: Duration = Duration::from_secs(1);
+const STEP_OVERHEAD: Duration = Duration::from_millis(500);
 
 impl StepPlan {
     /// Planned wall time of the step, for the progress bar: window, one poll interval and two round trips
@@ -458,16 +458,16 @@ impl Check<'_> {
         let start = self.real(Some(p!(start_s).ok_or_else(|| need("start_s"))?), limits::STORM_START_S, 0.0)?;
         let duration = self.real(Some(p!(duration_s).ok_or_else(|| need("duration_s"))?), limits::DURATION_S, 0.0)?;
         // The storm must end inside every step, or there is no "afterwards" to see recovery in.
-        if let Some(short) = steps.iter().map(|s| s.duration.as_secs_f64()).reduce(f64::min) {
-            if start + duration >= short {
-                return Err(self.err(
-                    &start_key,
-                    format!(
-                        "the storm ({start} s + {duration} s) must end before the steps do ({short} s): allowed \
-                         start_s + duration_s < steps.duration_s"
-                    ),
-                ));
-            }
+        if let Some(short) = steps.iter().map(|s| s.duration.as_secs_f64()).reduce(f64::min)
+            && start + duration >= short
+        {
+            return Err(self.err(
+                &start_key,
+                format!(
+                    "the storm ({start} s + {duration} s) must end before the steps do ({short} s): allowed \
+                     start_s + duration_s < steps.duration_s"
+                ),
+            ));
         }
         let storm = Storm {
             transport,
