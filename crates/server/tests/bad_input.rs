@@ -301,3 +301,38 @@ async fn a_cursor_from_an_earlier_run_of_the_server_is_refused_by_epoch() {
     let current = get(&after, "/time").await.json()["epoch"].as_u64().unwrap();
     assert_eq!(get(&after, &format!("/poll?after=3&epoch={current}")).await.status, 200);
 }
+
+#[tokio::test]
+async fn a_frame_declaring_a_gigabyte_is_refused_from_its_header_before_it_is_buffered() {
+    use tokio::io::AsyncReadExt;
+    let server = TestServer::start(Config::default());
+    for path in ["/ws", "/echo"] {
+        let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let req = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            server.addr
+        );
+        stream.write_all(req.as_bytes()).await.unwrap();
+        let head = read_until_quiet(&mut stream, Duration::from_millis(300)).await;
+        assert!(head.starts_with(b"HTTP/1.1 101"), "{path}");
+        // A masked binary frame declaring 1 GiB, followed by only 64 KiB of it: actix alone would wait for the
+        // rest, buffering all of it; the guard answers from the header.
+        let mut frame = vec![0x82, 0x80 | 127];
+        frame.extend_from_slice(&(1u64 << 30).to_be_bytes());
+        frame.extend_from_slice(&[0, 0, 0, 0]);
+        frame.extend(std::iter::repeat_n(0u8, 64 * 1024));
+        let _ = stream.write_all(&frame).await;
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 256];
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+        while answer.len() < 4 && tokio::time::Instant::now() < deadline {
+            match tokio::time::timeout(Duration::from_millis(500), stream.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => answer.extend_from_slice(&buf[..n]),
+                Ok(_) => break,
+                Err(_) => {}
+            }
+        }
+        assert_eq!(answer.first(), Some(&0x88), "{path}: expected a close frame, got {answer:02x?}");
+        assert_eq!(u16::from_be_bytes([answer[2], answer[3]]), 1009, "{path}");
+    }
+}

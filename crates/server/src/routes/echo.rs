@@ -47,7 +47,7 @@ pub async fn echo(
         .try_acquire()
         .map_err(|_| ApiError::Busy { what: "too many /echo sessions", retry_after: RETRY_AFTER })?;
     let slot = state.hold_stream()?;
-    let (response, mut ws, incoming) = upgrade(&req, body, &[])?;
+    let (response, mut ws, incoming) = upgrade(&req, body, &[], MAX_ECHO_MESSAGE_BYTES)?;
     let mut incoming = incoming.max_frame_size(MAX_ECHO_MESSAGE_BYTES);
     let meter = meter.into_inner();
     let shutdown = state.shutdown.clone();

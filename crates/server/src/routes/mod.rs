@@ -6,6 +6,7 @@
 
 mod echo;
 mod files;
+mod frame_guard;
 mod info;
 mod longpoll;
 mod meter;

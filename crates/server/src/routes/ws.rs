@@ -22,9 +22,11 @@ use tokio::sync::OwnedSemaphorePermit;
 use crate::config::MAX_MESSAGE_BYTES;
 use crate::error::ApiError;
 use crate::query::FeedQuery;
+use crate::routes::frame_guard::{Guarded, is_refusal};
 use crate::state::AppState;
 use crate::stats::wire::ws_frame_header_len;
 use crate::stats::{Channel, Meter};
+use futures_util::FutureExt;
 
 /// The subprotocol spoken on `/ws`, selected when the client offers it.
 pub const SUBPROTOCOL: &str = "feedlab.v1";
@@ -62,18 +64,28 @@ pub(super) fn handshake(
     body: web::Payload,
     protocols: &[&str],
 ) -> Result<(HttpResponse, Session, AggregatedMessageStream), ApiError> {
-    let (response, session, stream) = upgrade(req, body, protocols)?;
+    let (response, session, stream) = upgrade(req, body, protocols, MAX_MESSAGE_BYTES)?;
     let stream =
         stream.max_frame_size(MAX_MESSAGE_BYTES).aggregate_continuations().max_continuation_size(MAX_MESSAGE_BYTES);
     Ok((response, session, stream))
 }
 
-/// [`handshake`] without its limit and reassembly: frames one by one, for `/echo`, which sets its own.
+/// [`handshake`] without its reassembly: frames one by one, for `/echo`, which reassembles itself. The
+/// client's bytes pass the [`frame_guard`](super::frame_guard) first, so no frame declared over `max_frame`
+/// bytes is ever buffered.
 pub(super) fn upgrade(
     req: &HttpRequest,
     body: web::Payload,
     protocols: &[&str],
+    max_frame: usize,
 ) -> Result<(HttpResponse, Session, MessageStream), ApiError> {
+    let guarded: actix_http::BoxedPayloadStream = Box::pin(Guarded::new(body.into_inner(), max_frame));
+    let mut payload = actix_web::dev::Payload::from(guarded);
+    // web::Payload has no public constructor; its extractor wraps any dev::Payload and is ready at once.
+    let body = <web::Payload as actix_web::FromRequest>::from_request(req, &mut payload)
+        .now_or_never()
+        .and_then(Result::ok)
+        .ok_or_else(|| ApiError::bad("Upgrade", "request body unavailable"))?;
     actix_ws::handle_with_protocols(req, body, protocols)
         .map_err(|err| ApiError::bad("Upgrade", format!("not a valid WebSocket handshake: {err}")))
 }
@@ -190,6 +202,10 @@ pub(super) fn protocol_close(err: &ProtocolError) -> CloseReason {
             if io.kind() == std::io::ErrorKind::InvalidData && io.to_string().to_lowercase().contains("utf-8") =>
         {
             (CloseCode::Invalid, "text frame is not valid UTF-8".to_owned())
+        }
+        // Our frame guard refused a declared length before buffering it.
+        ProtocolError::Io(io) if is_refusal(io) => {
+            (CloseCode::Size, format!("frame over the {MAX_MESSAGE_BYTES} byte limit"))
         }
         // A fragmented message over the limit is a plain I/O error from actix-ws's reassembly.
         ProtocolError::Io(io) if io.to_string().contains("maximum continuation size") => {
