@@ -97,7 +97,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         );
     }
     if outcome.interrupted {
-        anyhow::bail!("interrupted after {} of the planned steps were measured ({steps} kept)", steps);
+        anyhow::bail!("interrupted: the {steps} step(s) measured so far are kept in {}", args.out.display());
     }
     if !outcome.failed.is_empty() {
         let list: Vec<String> = outcome.failed.iter().map(|(n, e)| format!("{n}: {e}")).collect();

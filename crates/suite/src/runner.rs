@@ -236,9 +236,11 @@ impl StepCtx<'_> {
             None => Vec::new(),
         };
         let server = match usage {
-            Some(u) => {
-                u.finish().await.inspect_err(|e| tracing::warn!(pid, "cannot read the server's usage from /proc: {e}")).ok()
-            }
+            Some(u) => u
+                .finish()
+                .await
+                .inspect_err(|e| tracing::warn!(pid, "cannot read the server's usage from /proc: {e}"))
+                .ok(),
             None => None,
         };
         let steady: BenchResult = steady?;
