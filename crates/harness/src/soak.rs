@@ -9,9 +9,15 @@
 //!
 //! Memory: with `--server-pid PID` (a server on this machine; the harness cannot see a remote process) the
 //! harness reads `VmRSS` from `/proc/PID/status` every [`RSS_SAMPLE_PERIOD`]. Growth is measured from the
-//! start of the measured window (every client connected, so per-connection memory is already paid) to its
-//! end (clients still connected): what grows in between is what a long-running server would keep
-//! growing by. The peak is the largest sample in the window.
+//! end of a warm-up (the first [`RSS_WARMUP_SHARE`] of the window: every client connected and traffic
+//! flowing, so per-connection buffers are paid) to the end of the window (clients still connected): what
+//! grows in between is what a long-running server would keep growing by. The peak is the largest sample
+//! in the window; every sample is in the result, warm-up and ramp-up included.
+//!
+//! The feed keeps the last `--retention` messages (100,000 by default), so a server's memory rightly
+//! grows until its ring is full: at 10 msg/s that takes hours. To see drift rather than the ring filling,
+//! soak a server started with a retention the soak fills during the warm-up (`--retention 500` at
+//! 10 msg/s over a 10-minute soak, whose warm-up is a minute).
 //!
 //! Verdict ([`SoakVerdict`]): RSS growth under [`RSS_GROWTH_TARGET_PCT`], no client errors, nothing lost,
 //! duplicated or reordered, on every transport.
@@ -40,6 +46,11 @@ pub const SOAK_SCHEMA_VERSION: u32 = 1;
 /// per message or per reconnect that it should not (the feed's own retention ring excepted, which is
 /// bounded and small at soak rates).
 pub const RSS_GROWTH_TARGET_PCT: f64 = 5.0;
+
+/// Share of the window before growth is measured from: in its first seconds the server allocates
+/// buffers for every connection as traffic starts and the allocator grows its arenas, which is the price
+/// of the load rather than drift.
+pub const RSS_WARMUP_SHARE: f64 = 0.1;
 
 /// How often the server's RSS is read: often enough to catch a peak, rarely enough to cost nothing.
 pub const RSS_SAMPLE_PERIOD: Duration = Duration::from_secs(1);
@@ -97,13 +108,17 @@ pub struct Rss {
     pub pid: u32,
     /// Before any client connected.
     pub before_clients_kib: u64,
-    /// When the measured window opened (every client connected).
+    /// When the measured window opened (streaming clients connected, pollers starting).
+    pub window_start_kib: u64,
+    /// Seconds of the window before `start_kib` ([`RSS_WARMUP_SHARE`] of it).
+    pub warmup_s: f64,
+    /// After the warm-up: where growth is measured from.
     pub start_kib: u64,
     /// When the window closed (clients still connected).
     pub end_kib: u64,
     /// Largest sample inside the window.
     pub peak_kib: u64,
-    /// (end - start) / start, in percent.
+    /// (end - start) / start, in percent (after the warm-up).
     pub growth_pct: f64,
     /// Every sample, seconds since the window opened (negative: during ramp-up).
     pub samples: Vec<RssSample>,
@@ -274,18 +289,23 @@ async fn sample_rss(pid: u32, samples: Arc<Mutex<Vec<(Instant, u64)>>>, stop: Ca
     }
 }
 
-/// Start, end and peak from the samples: start is the first sample at or after the window opened, end
-/// the last one at or before it closed. None if no sample fell inside the window.
+/// Start, end and peak from the samples: the window's first sample, the first one after the warm-up
+/// (the growth baseline), the last one at or before the window closed. None if no sample fell inside the
+/// window.
 fn rss_summary(pid: u32, before: u64, samples: &[(Instant, u64)], start: Instant, end: Instant) -> Option<Rss> {
-    let inside: Vec<u64> = samples.iter().filter(|(t, _)| *t >= start && *t <= end).map(|&(_, k)| k).collect();
-    let (&start_kib, &end_kib) = (inside.first()?, inside.last()?);
-    let peak_kib = inside.iter().copied().max().unwrap_or(start_kib);
+    let inside: Vec<(Instant, u64)> = samples.iter().copied().filter(|(t, _)| *t >= start && *t <= end).collect();
+    let (&(_, window_start_kib), &(_, end_kib)) = (inside.first()?, inside.last()?);
+    let warmup = end.duration_since(start).mul_f64(RSS_WARMUP_SHARE);
+    let start_kib = inside.iter().find(|(t, _)| *t >= start + warmup).map_or(end_kib, |&(_, k)| k);
+    let peak_kib = inside.iter().map(|&(_, k)| k).max().unwrap_or(start_kib);
     let t_s = |t: Instant| {
         if t >= start { t.duration_since(start).as_secs_f64() } else { -start.duration_since(t).as_secs_f64() }
     };
     Some(Rss {
         pid,
         before_clients_kib: before,
+        window_start_kib,
+        warmup_s: warmup.as_secs_f64(),
         start_kib,
         end_kib,
         peak_kib,
@@ -339,12 +359,15 @@ mod tests {
     fn rss_growth_is_measured_inside_the_window() {
         let t0 = Instant::now();
         let at = |s: u64| t0 + Duration::from_secs(s);
-        let samples = [(at(0), 100), (at(2), 200), (at(3), 250), (at(4), 210), (at(9), 400)];
-        let rss = rss_summary(1, 90, &samples, at(1), at(5)).unwrap();
-        assert_eq!((rss.before_clients_kib, rss.start_kib, rss.end_kib, rss.peak_kib), (90, 200, 210, 250));
+        let samples: Vec<(Instant, u64)> =
+            [(0, 100), (2, 150), (3, 200), (5, 250), (8, 210), (25, 400)].iter().map(|&(s, k)| (at(s), k)).collect();
+        // A window from 1 s to 21 s: the warm-up is its first 2 s, so growth counts from the 3 s sample.
+        let rss = rss_summary(1, 90, &samples, at(1), at(21)).unwrap();
+        assert_eq!((rss.before_clients_kib, rss.window_start_kib, rss.start_kib), (90, 150, 200));
+        assert_eq!((rss.end_kib, rss.peak_kib, rss.warmup_s), (210, 250, 2.0));
         assert_eq!(rss.growth_pct, 5.0);
-        assert_eq!(rss.samples.len(), 5);
+        assert_eq!(rss.samples.len(), 6);
         assert_eq!(rss.samples[0].t_s, -1.0);
-        assert!(rss_summary(1, 90, &samples, at(5), at(6)).is_none());
+        assert!(rss_summary(1, 90, &samples, at(13), at(14)).is_none());
     }
 }

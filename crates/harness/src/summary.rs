@@ -146,8 +146,15 @@ pub fn render_soak(r: &SoakResult) -> String {
         Some(m) => {
             let _ = writeln!(
                 w,
-                "  server memory (pid {}): before clients {} KiB, start {} KiB, end {} KiB, peak {} KiB, growth {:+.2}%",
-                m.pid, m.before_clients_kib, m.start_kib, m.end_kib, m.peak_kib, m.growth_pct
+                "  server memory (pid {}): before clients {} KiB, window start {} KiB, after {:.0} s warm-up {} KiB, end {} KiB, peak {} KiB, growth {:+.2}%",
+                m.pid,
+                m.before_clients_kib,
+                m.window_start_kib,
+                m.warmup_s,
+                m.start_kib,
+                m.end_kib,
+                m.peak_kib,
+                m.growth_pct
             );
         }
         None => {

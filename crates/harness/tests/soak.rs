@@ -56,8 +56,9 @@ async fn short_soak_runs_every_transport_at_once() {
     for t in json["transports"].as_array().unwrap() {
         validate("schema.json", t);
     }
-    let back: SoakResult = serde_json::from_value(json).unwrap();
-    assert_eq!(back, r);
+    // And it reads back (compared as JSON: the last digit of a float may differ after a round trip).
+    let back: SoakResult = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&back).unwrap(), json);
 }
 
 #[test]

@@ -138,13 +138,8 @@ impl Poller {
         }
     }
 
-    async fn get_once(
-        &mut self,
-        ctx: &Ctx,
-        idx: usize,
-        rec: &mut ClientRecord,
-        path: &str,
-    ) -> Result<Bytes, ClientError> {
+    /// Opens a connection unless one is open (so a caller can gate the connect alone, not the request).
+    pub async fn connect(&mut self, ctx: &Ctx, idx: usize, rec: &mut ClientRecord) -> Result<(), ClientError> {
         if self.conn.as_ref().is_none_or(HttpConn::is_closed) {
             if self.conn.take().is_some() {
                 // A kept-alive connection the server closed: the new one is a reconnect.
@@ -154,7 +149,18 @@ impl Poller {
             ctx.connected(idx, rec);
             self.conn = Some(conn);
         }
-        // unwrap: set just above when it was missing.
+        Ok(())
+    }
+
+    async fn get_once(
+        &mut self,
+        ctx: &Ctx,
+        idx: usize,
+        rec: &mut ClientRecord,
+        path: &str,
+    ) -> Result<Bytes, ClientError> {
+        self.connect(ctx, idx, rec).await?;
+        // unwrap: `connect` set it when it was missing.
         let conn = self.conn.as_mut().unwrap();
         rec.requests += 1;
         ctx.live.requests.fetch_add(1, Relaxed);

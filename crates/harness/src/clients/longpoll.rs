@@ -35,7 +35,12 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
         let answer = tokio::select! {
             a = async {
                 // Connecting is gated so thousands of clients do not overflow the server's accept queue.
-                let _permit = if http.needs_connect() { ctx.connect_gate.acquire().await.ok() } else { None };
+                // The permit covers the connect only: held over a request that the server holds for up to
+                // 25 s, it would keep every other client (SSE and WebSocket in a soak) from connecting.
+                if http.needs_connect() {
+                    let _permit = ctx.connect_gate.acquire().await.ok();
+                    http.connect(ctx, idx, &mut rec).await?;
+                }
                 http.get(ctx, idx, &mut rec, &path).await
             } => Some(a),
             // A held request is abandoned when the client is done (it has every message) or cancelled.
