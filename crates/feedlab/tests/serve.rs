@@ -19,7 +19,11 @@ fn serve(extra: &[&str]) -> (Child, String) {
         .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("feedlab listening on ").unwrap_or_else(|| panic!("unexpected line {line:?}")).to_owned();
+    let url = line
+        .trim()
+        .strip_prefix("feedlab listening on ")
+        .unwrap_or_else(|| panic!("unexpected line {line:?}"))
+        .to_owned();
     (child, url)
 }
 
@@ -72,7 +76,8 @@ fn a_taken_port_is_a_one_line_error_with_exit_code_2() {
 
 #[test]
 fn bad_flags_are_refused_with_exit_code_2() {
-    for args in [&["serve", "--ticker", "fast"][..], &["serve", "--disable", "pigeon"], &["serve", "--addr", "nowhere"]] {
+    for args in [&["serve", "--ticker", "fast"][..], &["serve", "--disable", "pigeon"], &["serve", "--addr", "nowhere"]]
+    {
         let output = feedlab().args(args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
@@ -86,7 +91,8 @@ fn help_describes_every_subcommand() {
     for word in ["serve", "bench", "run", "report"] {
         assert!(help.contains(word), "{help}");
     }
-    let serve_help = String::from_utf8_lossy(&feedlab().args(["serve", "--help"]).output().unwrap().stdout).into_owned();
+    let serve_help =
+        String::from_utf8_lossy(&feedlab().args(["serve", "--help"]).output().unwrap().stdout).into_owned();
     for flag in ["--addr", "--ticker", "--allow-origin", "--disable", "--max-streams", "--publish-token"] {
         assert!(serve_help.contains(flag), "{flag} missing from serve --help");
     }
