@@ -328,7 +328,11 @@ fn verdicts(m: &[Measured]) -> Vec<Verdict> {
         // The claim's 2 B is RFC 6455's header for payloads up to 125 B; the verdict says which size ours were.
         let outcome = all(ws.iter().map(|x| {
             let rfc = x.message_bytes.map_or(kaazing::WS_FRAME_BYTES, rfc6455_header_bytes);
-            Outcome::from_bool(x.per_message > 0.0 && x.per_message <= kaazing::WS_FRAME_BYTES + WS_BYTES_SLACK && rfc <= kaazing::WS_FRAME_BYTES)
+            Outcome::from_bool(
+                x.per_message > 0.0
+                    && x.per_message <= kaazing::WS_FRAME_BYTES + WS_BYTES_SLACK
+                    && rfc <= kaazing::WS_FRAME_BYTES,
+            )
         }));
         let evidence = format!(
             "{} (accepted: up to {} B over the 2 B header, for heartbeat pings). RFC 6455 gives a 2 B header only \
