@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::Error;
 use crate::chaos::parse_chaos;
 use crate::config::{BenchConfig, Target, Transport, parse_duration, parse_rate};
-use crate::headers::{BrowserFixture, HeaderProfile, default_fixture_path};
+use crate::headers::{BrowserFixture, HeaderProfile};
 use crate::soak::SoakConfig;
 
 /// Which request header profile clients send.
@@ -44,7 +44,7 @@ pub enum Toggle {
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// Server to measure.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    #[arg(long, default_value = "http://127.0.0.1:8470")]
     pub target: String,
     /// Transport every client uses (not with --soak, which runs all four).
     #[arg(long, value_enum, required_unless_present = "soak", conflicts_with = "soak")]
@@ -71,7 +71,7 @@ pub struct BenchArgs {
     /// Request header profile.
     #[arg(long, value_enum, default_value_t = HeadersArg::Minimal)]
     pub headers: HeadersArg,
-    /// Browser header fixture (default: crates/harness/fixtures/chromium-fetch.json).
+    /// Browser header fixture to replay (default: the capture compiled in, crates/harness/fixtures/chromium-fetch.json).
     #[arg(long)]
     pub browser_fixture: Option<PathBuf>,
     /// Size of each published message body, in bytes.
@@ -129,8 +129,11 @@ impl BenchArgs {
         cfg.headers = match self.headers {
             HeadersArg::Minimal => HeaderProfile::Minimal,
             HeadersArg::Browser => {
-                let path = self.browser_fixture.clone().unwrap_or_else(default_fixture_path);
-                HeaderProfile::Browser(BrowserFixture::load(&path)?)
+                let fixture = match &self.browser_fixture {
+                    Some(path) => BrowserFixture::load(path)?,
+                    None => BrowserFixture::embedded(),
+                };
+                HeaderProfile::Browser(fixture)
             }
         };
         cfg.payload = self.payload;

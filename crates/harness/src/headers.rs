@@ -27,6 +27,10 @@ use serde::Deserialize;
 use crate::Error;
 use crate::config::Transport;
 
+/// The fixture captured with this source tree, compiled in so `--headers browser` works wherever the binary
+/// runs; `--browser-fixture FILE` replays another capture.
+pub const EMBEDDED_FIXTURE: &str = include_str!("../fixtures/chromium-fetch.json");
+
 /// Where the captured Chromium header fixture lives in the source tree.
 pub fn default_fixture_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join("chromium-fetch.json")
@@ -73,6 +77,12 @@ impl BrowserFixture {
             return Err("the captured request has no Host header".into());
         }
         Ok(fixture)
+    }
+
+    /// The capture compiled into the binary ([`EMBEDDED_FIXTURE`]).
+    pub fn embedded() -> Self {
+        // unwrap: the committed fixture is checked by `embedded_fixture_is_valid` below.
+        Self::from_json(EMBEDDED_FIXTURE).unwrap()
     }
 
     /// Reads and checks a fixture file.

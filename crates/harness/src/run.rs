@@ -132,8 +132,10 @@ pub async fn run_groups(
         first_idx += gcfg.clients;
     }
 
-    // Ramp-up: wait for the clients that connect up front (pollers start with the window).
-    let up_front: u64 = groups.iter().filter(|g| g.transport != Transport::Poll).map(|g| g.clients as u64).sum();
+    // Ramp-up: wait for the clients that connect up front (every transport but pollers without keep-alive,
+    // whose per-poll connections are part of what they cost).
+    let up_front: u64 =
+        groups.iter().filter(|g| g.transport != Transport::Poll || g.keep_alive).map(|g| g.clients as u64).sum();
     if up_front > 0 {
         progress.set_length(up_front);
         progress.set_message("connecting");
@@ -247,11 +249,13 @@ async fn sample(
                     now[0], now[1], now[2], now[3]
                 ));
             }
-            _ = tick.tick() => {
+            at = tick.tick() => {
                 let now = read(&live);
                 let d = |i: usize| now[i] - last[i];
                 timeline.push(TimelinePoint {
-                    t_s: start.elapsed().as_secs_f64().round(),
+                    // The tick's scheduled second, not when it ran: a late tick on a busy machine must not
+                    // be stamped with the next second (its catch-up tick would then share the stamp).
+                    t_s: at.duration_since(start).as_secs_f64().round(),
                     published: d(0),
                     delivered: d(1),
                     requests: d(2),

@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use feedlab_harness::headers::default_fixture_path;
 use feedlab_harness::{BrowserFixture, CancellationToken};
 
 use crate::catalog::{self, DEFAULT_DIR};
@@ -52,7 +51,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let uses_browser = experiments.iter().flat_map(|e| &e.steps).any(|s| s.headers == Headers::Browser);
-    let browser = if uses_browser { Some(BrowserFixture::load(&default_fixture_path()).map_err(usage)?) } else { None };
+    let browser = uses_browser.then(BrowserFixture::embedded);
 
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
     let cancel = CancellationToken::new();

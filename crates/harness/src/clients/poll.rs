@@ -27,13 +27,29 @@ use crate::record::{ClientRecord, Exchange};
 
 /// Runs one poller until the run ends.
 pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
+    let mut http = Poller::new(ctx);
+    // With keep-alive, a browser polls on a connection it already has (the page came over it): connect
+    // during the ramp-up, so the window measures polling, not 10,000 simultaneous TCP handshakes. Without
+    // keep-alive each poll's own connection is the cost being measured, so nothing is opened early.
+    if ctx.cfg.keep_alive {
+        let connected = {
+            let _permit = ctx.connect_gate.acquire().await.ok();
+            http.connect(ctx, idx, &mut rec).await
+        };
+        // A failed early connect is retried by the first poll, like any broken connection.
+        if let Err(e) = connected {
+            ctx.error(&mut rec, &e);
+        }
+        ctx.live.ready.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     let Some(window) = ctx.window().await else { return rec };
-    ctx.live.ready.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if !ctx.cfg.keep_alive {
+        ctx.live.ready.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     let interval = ctx.cfg.poll_interval;
     let mut rng = SmallRng::seed_from_u64(ctx.seed.wrapping_add(idx as u64));
     let phase = Duration::from_nanos(rng.random_range(0..interval.as_nanos().max(1) as u64));
     let mut slot = window.start + phase;
-    let mut http = Poller::new(ctx);
     loop {
         let connected = http.is_connected();
         tokio::select! {
