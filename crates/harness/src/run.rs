@@ -394,7 +394,7 @@ fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s: &Su
     }
 }
 
-fn summarize(h: &hdrhistogram::Histogram<u64>) -> Latency {
+fn summarize(h: &crate::record::LatencyHistogram) -> Latency {
     if h.is_empty() {
         return Latency::default();
     }
