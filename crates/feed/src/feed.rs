@@ -87,7 +87,7 @@ impl Feed {
         Self {
             log: RwLock::new(Log { entries: VecDeque::new(), first_id: 1, retention: retention.max(1) }),
             head,
-            epoch: now_us(),
+            epoch: new_epoch(),
         }
     }
 
@@ -150,6 +150,19 @@ impl Feed {
         // unwrap: see `publish`.
         self.log.read().unwrap().retention
     }
+}
+
+/// Random bits added to an epoch, so two feeds created in the same microsecond still differ.
+const EPOCH_RANDOM_BITS: u32 = 20;
+
+/// A fresh epoch: the creation time in microseconds plus random low bits. It stays below 2^53, so a browser's
+/// JavaScript number holds it exactly (microseconds since 1970 need about 51 bits until the year 2100).
+fn new_epoch() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    // RandomState is seeded from the OS per process and differs per instance: enough randomness here
+    // without a dependency.
+    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    now_us() + (random & ((1 << EPOCH_RANDOM_BITS) - 1))
 }
 
 impl Default for Feed {
@@ -268,6 +281,13 @@ mod tests {
         let batch = feed.read(Cursor::After(0), 10_000).unwrap();
         assert_eq!(ids(&batch), (1..=8000).collect::<Vec<_>>());
         assert!(batch.entries.windows(2).all(|w| w[0].ts <= w[1].ts));
+    }
+
+    #[test]
+    fn feeds_created_together_have_different_epochs_that_javascript_can_hold() {
+        let epochs: std::collections::HashSet<u64> = (0..50).map(|_| Feed::new(1).epoch()).collect();
+        assert!(epochs.len() >= 49, "{} distinct of 50", epochs.len());
+        assert!(epochs.iter().all(|&e| e < 1 << 53));
     }
 
     #[tokio::test]
