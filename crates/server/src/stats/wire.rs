@@ -133,6 +133,9 @@ pub fn response_head(
     sink.put(b"\r\n");
 }
 
+/// A `date` value of the right length for counting: an IMF-fixdate is always 29 bytes.
+pub const DATE_PLACEHOLDER: &str = "Thu, 01 Jan 1970 00:00:00 GMT";
+
 /// An IMF-fixdate of now, as actix writes in `date` (always 29 bytes).
 pub fn http_date_now() -> String {
     actix_web::http::header::HttpDate::from(std::time::SystemTime::now()).to_string()
@@ -186,7 +189,7 @@ mod tests {
         let mut response = ResponseHead::new(StatusCode::OK);
         response.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         let date = http_date_now();
-        assert_eq!(date.len(), 29);
+        assert_eq!(date.len(), DATE_PLACEHOLDER.len());
         let head = text(|s| response_head(&response, BodySize::Sized(42), ConnectionType::KeepAlive, &date, s));
         assert_eq!(
             head,
