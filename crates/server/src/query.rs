@@ -89,13 +89,19 @@ pub fn check_client_id(id: &str) -> Result<&str, ApiError> {
     }
 }
 
+/// The `client=` id of a query string (the last one, as [`FeedQuery::parse`] reads it): `None` when absent,
+/// a 400 naming `client` when invalid. For the endpoints that take no other feed parameter.
+pub fn client_param(query: &str) -> Result<Option<String>, ApiError> {
+    match form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| k == "client").last() {
+        Some((_, id)) => Ok(Some(check_client_id(&id)?.to_owned())),
+        None => Ok(None),
+    }
+}
+
 /// The valid `client=` id of a query string, if any (the meter attributes traffic with it; an invalid id is
 /// refused later by the handler, with a 400).
 pub fn client_of(query: &str) -> Option<String> {
-    form_urlencoded::parse(query.as_bytes())
-        .filter(|(k, _)| k == "client")
-        .last()
-        .and_then(|(_, v)| check_client_id(&v).ok().map(str::to_owned))
+    client_param(query).ok().flatten()
 }
 
 #[cfg(test)]
@@ -139,6 +145,13 @@ mod tests {
         assert_eq!(field_of("client="), "client");
         assert_eq!(field_of("client=a%20b"), "client");
         assert_eq!(field_of(&format!("client={}", "x".repeat(65))), "client");
+    }
+
+    #[test]
+    fn client_param_is_absent_valid_or_a_400() {
+        assert_eq!(client_param("after=1").unwrap(), None);
+        assert_eq!(client_param("client=a&client=b").unwrap().as_deref(), Some("b"), "the last one, like FeedQuery");
+        assert!(matches!(client_param("client=%3Cb%3E"), Err(ApiError::BadField { field: "client", .. })));
     }
 
     #[test]

@@ -5,15 +5,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::query::check_client_id;
+use crate::query;
 use crate::state::{AppState, LiveSettings, MAX_TICKER_PER_S};
 use crate::stats::render_prometheus;
 
 fn client_param(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    match form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == "client") {
-        Some((_, id)) => Ok(Some(check_client_id(&id)?.to_owned())),
-        None => Ok(None),
-    }
+    query::client_param(req.query_string())
 }
 
 /// `GET /stats[?client=ID]`: counters per transport, and that client's own when asked.

@@ -32,10 +32,7 @@ pub async fn publish(
     if req.content_type() != "application/json" {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let client = match form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == "client") {
-        Some((_, id)) => Some(query::check_client_id(&id)?.to_owned()),
-        None => None,
-    };
+    let client = query::client_param(req.query_string())?;
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_REQUEST_BYTES) {
         return Err(ApiError::TooLarge { limit: MAX_MESSAGE_BYTES });

@@ -328,12 +328,15 @@ impl Stats {
             transports: PerChannel(Channel::ALL.map(|c| (c, self.totals(c)))),
             tracked_clients: self.clients.lock().map(|c| c.len()).unwrap_or(0),
             untracked_clients: self.untracked_clients(),
-            client: client.map(|id| ClientReport {
-                id: id.to_owned(),
-                transports: PerChannel(Channel::ALL.map(|c| {
-                    let snapshot = self.existing_client(id).map(|s| s.counters(c).snapshot()).unwrap_or_default();
-                    (c, snapshot)
-                })),
+            client: client.map(|id| {
+                // One lookup for all channels: the table's lock is shared with every tagged request.
+                let stats = self.existing_client(id);
+                ClientReport {
+                    id: id.to_owned(),
+                    transports: PerChannel(
+                        Channel::ALL.map(|c| (c, stats.as_ref().map(|s| s.counters(c).snapshot()).unwrap_or_default())),
+                    ),
+                }
             }),
         }
     }
