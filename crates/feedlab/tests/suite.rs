@@ -56,7 +56,7 @@ const CHARTS: [(&str, &[&str]); 7] = [
 ];
 
 fn schema_validator() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(repo().join("crates/harness/schema.json")).unwrap();
+    let text = std::fs::read_to_string(repo().join("crates/contract/schema/bench.schema.json")).unwrap();
     jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
 }
 

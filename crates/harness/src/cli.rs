@@ -17,6 +17,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::Error;
 use crate::chaos::parse_chaos;
+use clap::builder::TypedValueParser;
+
 use crate::config::{BenchConfig, Target, Transport, parse_duration, parse_rate};
 use crate::headers::{BrowserFixture, HeaderProfile};
 use crate::soak::SoakConfig;
@@ -39,6 +41,12 @@ pub enum Toggle {
     Off,
 }
 
+/// `--transport`'s values: the contract's list, so `--help` names every transport.
+fn transport_parser() -> impl clap::builder::TypedValueParser<Value = Transport> {
+    // unwrap: PossibleValuesParser lets only the names through, and each of them parses.
+    clap::builder::PossibleValuesParser::new(Transport::NAMES).map(|s| s.parse::<Transport>().unwrap())
+}
+
 /// Simulate N clients of one transport against a server that speaks the feedlab contract, and measure
 /// requests, header bytes, framing, latency and loss on the wire.
 #[derive(Debug, clap::Args)]
@@ -47,7 +55,7 @@ pub struct BenchArgs {
     #[arg(long, default_value = "http://127.0.0.1:8470")]
     pub target: String,
     /// Transport every client uses (not with --soak, which runs all four).
-    #[arg(long, value_enum, required_unless_present = "soak", conflicts_with = "soak")]
+    #[arg(long, value_parser = transport_parser(), required_unless_present = "soak", conflicts_with = "soak")]
     pub transport: Option<Transport>,
     /// Number of simulated clients (one socket each; past ~28,000 several loopback source addresses).
     /// With --soak, the total: a quarter per transport.
@@ -106,7 +114,7 @@ pub struct BenchArgs {
     /// VmRSS) at the start, end and peak of the soak.
     #[arg(long, value_name = "PID")]
     pub server_pid: Option<u32>,
-    /// Write the result as JSON (schema: crates/harness/schema.json).
+    /// Write the result as JSON (schema: crates/contract/schema/bench.schema.json).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 }

@@ -7,10 +7,11 @@
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use crate::Error;
 use crate::headers::HeaderProfile;
+
+pub use feedlab_contract::Transport;
+pub use feedlab_contract::units::{parse_duration, parse_rate};
 
 /// How long clients keep listening after publishing stops, so the last messages can arrive before the
 /// harness counts what is missing. Longer than any sane delivery path (poll interval and RTT are added).
@@ -25,43 +26,6 @@ pub const DEFAULT_LONGPOLL_TIMEOUT: Duration = Duration::from_secs(25);
 
 /// Largest publish payload accepted: the contract caps a body at 64 KiB, so more is a typo.
 pub const MAX_PAYLOAD: usize = 64 * 1024;
-
-/// The four ways a client can follow the feed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Transport {
-    /// Ajax polling: `GET /poll` on a fixed schedule.
-    Poll,
-    /// Long-polling: `GET /longpoll`, held by the server until there is news, then asked again.
-    Longpoll,
-    /// Server-Sent Events: one `GET /sse` streaming `text/event-stream`.
-    Sse,
-    /// WebSocket: one upgraded connection on `/ws`, a text frame per message.
-    Ws,
-}
-
-impl Transport {
-    /// The name used on the command line and in results.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Transport::Poll => "poll",
-            Transport::Longpoll => "longpoll",
-            Transport::Sse => "sse",
-            Transport::Ws => "ws",
-        }
-    }
-
-    /// Whether the transport asks again and again over HTTP (so keep-alive matters).
-    pub fn is_polling(self) -> bool {
-        matches!(self, Transport::Poll | Transport::Longpoll)
-    }
-}
-
-impl std::fmt::Display for Transport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The server to measure: where to connect and what to call it in `Host`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,69 +164,9 @@ impl BenchConfig {
     }
 }
 
-/// Parses a rate: `5`, `5/s`, `0.5/s`, `30/m`, `1/100ms` (messages per that period).
-pub fn parse_rate(s: &str) -> Result<f64, String> {
-    let (count, per) = match s.split_once('/') {
-        Some((c, p)) => (c, p),
-        None => (s, "s"),
-    };
-    let count: f64 = count.trim().parse().map_err(|_| format!("{s:?}: expected N, N/s, N/m or N/<duration>"))?;
-    let per = match per.trim() {
-        "s" | "sec" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        other => parse_duration(other)?.as_secs_f64(),
-    };
-    if !(count.is_finite() && count >= 0.0 && per > 0.0) {
-        return Err(format!("{s:?}: rate must be >= 0 per a positive period"));
-    }
-    Ok(count / per)
-}
-
-/// Parses a duration: `30s`, `100ms`, `2m`, `1.5s`, `250us`; a bare number is seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let value: f64 = num.parse().map_err(|_| format!("{s:?}: expected a number with a unit (100ms, 30s, 2m)"))?;
-    let scale = match unit.trim() {
-        "" | "s" => 1.0,
-        "ms" => 1e-3,
-        "us" | "µs" => 1e-6,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        other => return Err(format!("{s:?}: unknown unit {other:?} (use us, ms, s, m or h)")),
-    };
-    let secs = value * scale;
-    if !secs.is_finite() || secs < 0.0 {
-        return Err(format!("{s:?}: must be a non-negative duration"));
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
-        assert_eq!(parse_duration("100ms").unwrap(), Duration::from_millis(100));
-        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
-        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
-        assert!(parse_duration("fast").is_err());
-        assert!(parse_duration("10 parsecs").is_err());
-    }
-
-    #[test]
-    fn rates() {
-        assert_eq!(parse_rate("1/s").unwrap(), 1.0);
-        assert_eq!(parse_rate("5").unwrap(), 5.0);
-        assert_eq!(parse_rate("30/m").unwrap(), 0.5);
-        assert_eq!(parse_rate("1/100ms").unwrap(), 10.0);
-        assert!(parse_rate("-1/s").is_err());
-        assert!(parse_rate("x/s").is_err());
-    }
 
     #[test]
     fn targets() {

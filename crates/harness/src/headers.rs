@@ -122,11 +122,16 @@ impl BrowserFixture {
 
 impl HeaderProfile {
     /// The profile's name in results.
-    pub fn name(&self) -> &'static str {
+    pub fn profile(&self) -> feedlab_contract::HeaderProfile {
         match self {
-            HeaderProfile::Minimal => "minimal",
-            HeaderProfile::Browser(_) => "browser",
+            HeaderProfile::Minimal => feedlab_contract::HeaderProfile::Minimal,
+            HeaderProfile::Browser(_) => feedlab_contract::HeaderProfile::Browser,
         }
+    }
+
+    /// The profile's name in results.
+    pub fn name(&self) -> &'static str {
+        self.profile().name()
     }
 
     /// Headers for one request, in wire order, `Host` first.

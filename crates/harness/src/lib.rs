@@ -12,7 +12,7 @@
 //! - [`clients`]: one file per transport, mirroring the server's routes.
 //! - [`publisher`]: the harness's own publisher and the initial probe.
 //! - [`record`]: what one client observed; [`run`] merges the records into a [`BenchResult`]
-//!   ([`result`]: the JSON contract, schema in `crates/harness/schema.json`).
+//!   ([`result`]: the JSON contract, schema in `crates/contract/schema/bench.schema.json`).
 //! - [`net`] and [`relay`]: socket limits, source addresses, and the `--rtt` delaying relay.
 //! - [`chaos`]: `--chaos`, dropping a share of the client connections every second.
 //! - [`soak`]: `--soak`, all four transports at once for a long time, with the server's memory watched.

@@ -129,7 +129,7 @@ pub fn render_soak(r: &SoakResult) -> String {
         let _ = writeln!(
             w,
             "  {:<9} {:>8} {:>12} {:>10} {:>11} {:>10} {:>11} {:>12} {:>7} {:>16}",
-            t.transport.as_str(),
+            t.transport.name(),
             t.clients,
             t.delivered,
             t.lost,

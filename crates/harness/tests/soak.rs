@@ -10,7 +10,7 @@ use feedlab_harness::soak::SOAK_TRANSPORTS;
 use feedlab_harness::{BenchConfig, CancellationToken, SoakConfig, SoakResult, Target, Transport, run_soak};
 
 fn validate(schema_file: &str, json: &serde_json::Value) {
-    let path = format!("{}/{schema_file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../contract/schema/{schema_file}", env!("CARGO_MANIFEST_DIR"));
     let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let v = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = v.iter_errors(json).map(|e| format!("{e} at {}", e.instance_path)).collect();
@@ -54,7 +54,7 @@ async fn short_soak_runs_every_transport_at_once() {
     let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
     validate("soak.schema.json", &json);
     for t in json["transports"].as_array().unwrap() {
-        validate("schema.json", t);
+        validate("bench.schema.json", t);
     }
     // And it reads back (compared as JSON: the last digit of a float may differ after a round trip).
     let back: SoakResult = serde_json::from_value(json.clone()).unwrap();
@@ -63,7 +63,7 @@ async fn short_soak_runs_every_transport_at_once() {
 
 #[test]
 fn soak_schema_rejects_a_bench_result() {
-    let path = format!("{}/soak.schema.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../contract/schema/soak.schema.json", env!("CARGO_MANIFEST_DIR"));
     let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let v = jsonschema::validator_for(&schema).unwrap();
     assert!(!v.is_valid(&serde_json::json!({"schema_version": 1, "transport": "ws"})));

@@ -132,7 +132,7 @@ async fn server_header_counts_match_the_wire() {
         let r = bench(c).await;
         assert_clean(&r);
         let stats = get_json(&server, "/stats").await;
-        let s = &stats["transports"][transport.as_str()];
+        let s = &stats["transports"][transport.name()];
         // The harness's start-cursor probe is a `GET /poll` too: the server counted it with the polls.
         let (probe_req, probe_resp, probe_n) = match transport {
             Transport::Poll => (r.publish.probe_request_headers, r.publish.probe_response_headers, 1),

@@ -4,7 +4,7 @@
 //! The report reads only the harness fields it charts (its `BenchResult` mirror is deliberately partial), so
 //! serializing through that mirror would drop the rest. Instead the document is built from the report's
 //! structs and each step's `bench` is then replaced by the harness's own JSON, exactly as `feedlab bench
-//! --json` writes it: the file stays readable by the report and valid against `crates/harness/schema.json`.
+//! --json` writes it: the file stays readable by the report and valid against `crates/contract/schema/bench.schema.json`.
 //!
 //! The file is rewritten (atomically: temporary file, then rename) after every step, so an interrupted or
 //! failed run keeps every step that finished.

@@ -1,0 +1,177 @@
+//! The suite's data file, `results/<experiment>/data.json`: what `feedlab run` writes after every step and
+//! the only thing the charts and the report read.
+//!
+//! Each step embeds the harness's [`BenchResult`] as it is (the same type, so the file is valid against the
+//! bench schema), beside what the experiment asked for ([`Params`]) and what the server process cost
+//! ([`ServerUsage`]). Read it with [`crate::read::load`]: strict, and every refusal names the field.
+//!
+//! ```json
+//! {
+//!   "schema_version": 1,
+//!   "experiment": "header-overhead",
+//!   "title": "Header overhead: the Kaazing table",
+//!   "machine": {"cpus": 2, "mem_gib": 3.8, "os": "Linux 6.8 x86_64", "commit": "717f7b3", "date": "2026-11-21T12:00:00Z"},
+//!   "quick": false,
+//!   "steps": [{
+//!     "label": "poll 1000 minimal",
+//!     "params": {"transport": "poll", "clients": 1000, "duration_s": 8.0, "headers": "minimal",
+//!                "rate_per_s": 1.0, "rtt_ms": 0.0, "poll_interval_ms": 1000.0, "payload_bytes": 32},
+//!     "bench": { "...": "feedlab bench --json output, as it is" },
+//!     "server": {"cpu_s": 3.2, "rss_mib_start": 11.0, "rss_mib_peak": 58.5, "rss_mib_end": 20.1},
+//!     "timeline": [{"t_s": 1, "requests_per_s": 9000, "errors_per_s": 5600, "rejected_503_per_s": 5600,
+//!                   "delivered_per_s": 1000, "p99_us": 65000}]
+//!   }]
+//! }
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::bench::BenchResult;
+use crate::profile::HeaderProfile;
+use crate::read::Versioned;
+use crate::transport::Transport;
+
+/// Version of the data file layout (the embedded bench results carry their own).
+pub const DATA_SCHEMA_VERSION: u32 = 1;
+
+/// One experiment's results: the whole content of `results/<experiment>/data.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentData {
+    /// [`DATA_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Experiment name, also its directory under `results/` (e.g. `header-overhead`); chooses the charts.
+    pub experiment: String,
+    /// Human title for the report section.
+    pub title: String,
+    /// Where and from which commit the run was made, printed at the top of the report.
+    pub machine: Machine,
+    /// `true` for a `--quick` (CI-sized) run: the report says so, since small runs prove less.
+    pub quick: bool,
+    /// One measured configuration per step, in the order they ran.
+    pub steps: Vec<Step>,
+}
+
+/// The machine a run was made on and the code it ran.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// Logical CPUs available to the run (`nproc`).
+    pub cpus: u32,
+    /// Total memory in GiB.
+    pub mem_gib: f64,
+    /// Operating system and kernel, e.g. `Linux 6.8.0 x86_64`.
+    pub os: String,
+    /// Git commit of the code that ran (`git rev-parse --short HEAD`, `-dirty` when modified).
+    pub commit: String,
+    /// When the run started, RFC 3339.
+    pub date: String,
+}
+
+/// One measured configuration: what was asked (`params`), what the harness saw (`bench`), what the server
+/// process cost (`server`) and optionally how it evolved second by second (`timeline`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// Short label for tables, e.g. `poll 1000 clients minimal`.
+    pub label: String,
+    /// The knobs of this step, as the experiment file set them.
+    pub params: Params,
+    /// The harness result for this step, as `feedlab bench --json` writes it.
+    pub bench: BenchResult,
+    /// Server process usage over the step, read from /proc by the suite; null when the server was external.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerUsage>,
+    /// The server's per-second samples (the overload experiment's timeline); absent for most steps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<Sample>,
+}
+
+/// What a step's clients do while another step's run: the overload experiment's storm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// A polling storm past capacity, started `start_s` into the measured step.
+    Storm,
+}
+
+/// The parameters of one step, as the experiment file set them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    /// Transport under test.
+    pub transport: Transport,
+    /// Number of simulated clients.
+    pub clients: u64,
+    /// Measured window, seconds.
+    pub duration_s: f64,
+    /// Header profile the clients sent.
+    pub headers: HeaderProfile,
+    /// Publish rate in messages per second (0 for a quiet feed).
+    pub rate_per_s: f64,
+    /// Simulated round-trip time in ms (0 = direct).
+    pub rtt_ms: f64,
+    /// Polling interval in ms (polling only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll_interval_ms: Option<f64>,
+    /// Published message body size in bytes (absent for a storm, which publishes nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload_bytes: Option<u64>,
+    /// Poll / long-poll batch limit (`limit=`), when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+    /// Set for a step that is not measured on its own account (the overload storm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// A storm's start, seconds after the measured step's start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_s: Option<f64>,
+}
+
+/// Server process usage over one step, from /proc.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerUsage {
+    /// CPU time (user + system) the server spent during the step, seconds.
+    pub cpu_s: f64,
+    /// Resident memory when the step started, MiB.
+    pub rss_mib_start: f64,
+    /// Highest resident memory seen during the step, MiB.
+    pub rss_mib_peak: f64,
+    /// Resident memory when the step ended, MiB.
+    pub rss_mib_end: f64,
+}
+
+/// One per-second sample of the server's side of a step (the overload experiment), from `/stats`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    /// Seconds since the step started (end of the sampled second).
+    pub t_s: f64,
+    /// Requests answered in that second.
+    pub requests_per_s: f64,
+    /// Answers with status 4xx or 5xx in that second, 503s included.
+    pub errors_per_s: f64,
+    /// Of those, 503 answers (over capacity).
+    pub rejected_503_per_s: f64,
+    /// Messages delivered in that second.
+    pub delivered_per_s: f64,
+    /// 99th percentile answer time of the suite's probes in that second, microseconds (null: none answered).
+    pub p99_us: Option<f64>,
+}
+
+impl ExperimentData {
+    /// The bench results of every step, with their field paths (for version checks).
+    fn benches(&self) -> impl Iterator<Item = (usize, &BenchResult)> {
+        self.steps.iter().map(|s| &s.bench).enumerate()
+    }
+}
+
+impl Versioned for ExperimentData {
+    const SCHEMA_VERSION: u32 = DATA_SCHEMA_VERSION;
+    const WHAT: &'static str = "feedlab data file";
+
+    fn schema_version(&self) -> u32 {
+        self.schema_version
+    }
+
+    fn nested_versions(&self) -> Vec<(String, u32, u32)> {
+        self.benches()
+            .map(|(i, b)| (format!("steps[{i}].bench.schema_version"), b.schema_version, BenchResult::SCHEMA_VERSION))
+            .collect()
+    }
+}

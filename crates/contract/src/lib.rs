@@ -1,0 +1,35 @@
+//! feedlab's shared vocabulary: the words every crate uses, declared once.
+//!
+//! The server, the harness, the suite and the report are separate crates so that each can be read and
+//! replaced alone (the harness measures any server that speaks the contract; the report draws from files
+//! only). What they must agree on lives here, with serde as the only notable dependency (no tokio, hyper or
+//! actix), so depending on it costs nothing:
+//! - [`transport`]: the list of transports (name, label, push or pull). Adding a transport starts here.
+//! - [`profile`]: the request header profiles.
+//! - [`bench`] and [`soak`]: the result documents the harness writes (`feedlab bench --json`), with a
+//!   `schema_version`; [`data`]: the suite's `results/<experiment>/data.json`, which embeds them as they are.
+//! - [`read`]: the strict reader: an unknown schema version or a missing field is an error naming the file
+//!   and the field.
+//! - [`counters`]: the server's counters, as `/stats` and `/metrics` name them.
+//! - [`units`]: one grammar for rates (`2/s`, `1/100ms`) and durations (`30s`, `100ms`) on every flag.
+//! - [`rfc6455`]: WebSocket frame header sizes.
+//! - [`procfs`]: what a Linux process costs, read from `/proc` (CPU time and resident memory).
+
+#![warn(missing_docs)]
+
+pub mod bench;
+pub mod counters;
+pub mod data;
+pub mod procfs;
+pub mod profile;
+pub mod read;
+pub mod rfc6455;
+pub mod soak;
+pub mod transport;
+pub mod units;
+
+pub use bench::BenchResult;
+pub use profile::HeaderProfile;
+pub use read::ReadError;
+pub use soak::SoakResult;
+pub use transport::Transport;

@@ -1,0 +1,162 @@
+//! The transports: the one list every crate, chart and table derives from.
+//!
+//! Adding a transport starts with one entry here ([`Transport`] and its row in [`Transport::info`]); the
+//! server's counters, the harness's `--transport`, the suite's experiment files and the report's tables and
+//! charts all follow from [`Transport::ALL`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// How a transport gets news to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Delivery {
+    /// The client asks on a schedule; news waits for the next question.
+    Pull,
+    /// The server sends news as it happens (a held long-poll answers as soon as there is news).
+    Push,
+}
+
+/// One way a client can follow the feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// Ajax polling: `GET /poll` on a fixed schedule.
+    Poll,
+    /// Long-polling: `GET /longpoll`, held by the server until there is news, then asked again.
+    Longpoll,
+    /// Server-Sent Events: one `GET /sse` streaming `text/event-stream`.
+    Sse,
+    /// WebSocket: one upgraded connection on `/ws`, a text frame per message.
+    Ws,
+}
+
+/// What is known about a transport: everything but its behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransportInfo {
+    /// The name on the command line, in JSON, in `/stats` and in experiment files.
+    pub name: &'static str,
+    /// What tables, charts and the page call it.
+    pub label: &'static str,
+    /// The server endpoint it reads the feed from.
+    pub path: &'static str,
+    /// Pull (asks on a schedule) or push (the server answers when there is news).
+    pub delivery: Delivery,
+    /// Whether each message costs a new HTTP request (so request headers and keep-alive matter).
+    pub request_per_answer: bool,
+}
+
+const INFO: [TransportInfo; 4] = [
+    TransportInfo {
+        name: "poll",
+        label: "ajax polling",
+        path: "/poll",
+        delivery: Delivery::Pull,
+        request_per_answer: true,
+    },
+    TransportInfo {
+        name: "longpoll",
+        label: "long-poll",
+        path: "/longpoll",
+        delivery: Delivery::Push,
+        request_per_answer: true,
+    },
+    TransportInfo { name: "sse", label: "SSE", path: "/sse", delivery: Delivery::Push, request_per_answer: false },
+    TransportInfo { name: "ws", label: "WebSocket", path: "/ws", delivery: Delivery::Push, request_per_answer: false },
+];
+
+impl Transport {
+    /// Every transport, in the order every chart and table lists them.
+    pub const ALL: [Transport; 4] = [Transport::Poll, Transport::Longpoll, Transport::Sse, Transport::Ws];
+
+    /// The names of [`Transport::ALL`], in order (for a CLI's possible values).
+    pub const NAMES: [&'static str; 4] = [INFO[0].name, INFO[1].name, INFO[2].name, INFO[3].name];
+
+    /// Its row of the table.
+    pub const fn info(self) -> &'static TransportInfo {
+        &INFO[self as usize]
+    }
+
+    /// See [`TransportInfo::name`].
+    pub const fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    /// See [`TransportInfo::label`].
+    pub const fn label(self) -> &'static str {
+        self.info().label
+    }
+
+    /// See [`TransportInfo::path`].
+    pub const fn path(self) -> &'static str {
+        self.info().path
+    }
+
+    /// True for the push transports (long-poll included: it holds the question until there is news).
+    pub fn is_push(self) -> bool {
+        self.info().delivery == Delivery::Push
+    }
+
+    /// See [`TransportInfo::request_per_answer`]: poll and long-poll.
+    pub const fn request_per_answer(self) -> bool {
+        self.info().request_per_answer
+    }
+
+    /// Position in [`Transport::ALL`], for arrays indexed by transport.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is not a transport; says which names are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownTransport(pub String);
+
+impl fmt::Display for UnknownTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} is not a transport: use {}", self.0, Transport::NAMES.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownTransport {}
+
+impl FromStr for Transport {
+    type Err = UnknownTransport;
+
+    /// Exactly the names of [`Transport::NAMES`]: no aliases, so a typo in a file is an error, not a guess.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Transport::ALL.into_iter().find(|t| t.name() == s).ok_or_else(|| UnknownTransport(s.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_follows_the_enum() {
+        for (i, t) in Transport::ALL.into_iter().enumerate() {
+            assert_eq!(t.index(), i);
+            assert_eq!(t.name().parse::<Transport>(), Ok(t));
+            assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{}\"", t.name()));
+            assert_eq!(Transport::NAMES[i], t.name());
+        }
+        assert!(!Transport::Poll.is_push() && Transport::Longpoll.is_push());
+        assert!(Transport::Longpoll.request_per_answer() && !Transport::Sse.request_per_answer());
+    }
+
+    #[test]
+    fn names_are_exact() {
+        let err = "websocket".parse::<Transport>().unwrap_err();
+        assert_eq!(err.to_string(), "\"websocket\" is not a transport: use poll, longpoll, sse, ws");
+        assert!(serde_json::from_str::<Transport>("\"ajax\"").is_err());
+    }
+}
