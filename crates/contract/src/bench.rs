@@ -84,19 +84,9 @@ pub struct BenchResult {
     pub cancelled: bool,
     /// Messages the harness published (`POST /messages` answered 201).
     pub published: u64,
-    /// Distinct messages received, summed over clients (a duplicate is not counted again).
-    pub delivered: u64,
-    /// Messages clients should have received, summed over clients: every id after the start cursor up to
-    /// the last id the harness published. `delivered` can exceed it when the server publishes too (ticker).
-    pub expected: u64,
-    /// Expected ids a client never received (including ids the server declared lost in a `gap`).
-    pub lost: u64,
-    /// Receipts of an id the client already had.
-    pub duplicated: u64,
-    /// Receipts of an id lower than one the client had already received (arrived out of order).
-    pub reordered: u64,
-    /// Ids the server explicitly declared undeliverable through `gap` answers (also counted in `lost`).
-    pub gap_ids: u64,
+    /// Whether every client got every id once and in order (flattened: the fields sit at the top level).
+    #[serde(flatten)]
+    pub integrity: Integrity,
     /// HTTP requests sent by clients (polls, long-polls, SSE requests, WebSocket upgrades).
     pub requests: u64,
     /// Poll/long-poll answers with no message in them.
@@ -136,6 +126,43 @@ pub struct BenchResult {
     pub publish: Publish,
     /// One point per second of the run (cumulative counters turned into per-second deltas).
     pub timeline: Vec<TimelinePoint>,
+}
+
+/// Did every client get every id after its start cursor exactly once and in order? Summed over clients.
+/// The one type the harness's per-client tracker, its closed epochs and the result all use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Integrity {
+    /// Distinct messages received, summed over clients (a duplicate is not counted again).
+    pub delivered: u64,
+    /// Messages clients should have received, summed over clients: every id after the start cursor up to
+    /// the last id the harness published. `delivered` can exceed it when the server publishes too (ticker).
+    pub expected: u64,
+    /// Expected ids a client never received (including ids the server declared lost in a `gap`).
+    pub lost: u64,
+    /// Receipts of an id the client already had.
+    pub duplicated: u64,
+    /// Receipts of an id lower than one the client had already received (arrived out of order).
+    pub reordered: u64,
+    /// Ids the server explicitly declared undeliverable through `gap` answers (also counted in `lost`).
+    pub gap_ids: u64,
+}
+
+impl Integrity {
+    /// Nothing lost, duplicated or reordered.
+    pub fn is_clean(&self) -> bool {
+        self.lost == 0 && self.duplicated == 0 && self.reordered == 0
+    }
+}
+
+impl std::ops::AddAssign for Integrity {
+    fn add_assign(&mut self, o: Integrity) {
+        self.delivered += o.delivered;
+        self.expected += o.expected;
+        self.lost += o.lost;
+        self.duplicated += o.duplicated;
+        self.reordered += o.reordered;
+        self.gap_ids += o.gap_ids;
+    }
 }
 
 /// `--chaos`: connections dropped on purpose and what the clients did about it.

@@ -20,7 +20,7 @@ use crate::chaos::parse_chaos;
 use clap::builder::TypedValueParser;
 
 use crate::config::{BenchConfig, Target, Transport, parse_duration, parse_rate};
-use crate::headers::{BrowserFixture, HeaderProfile};
+use crate::headers::{BrowserFixture, RequestHeaders};
 use crate::soak::SoakConfig;
 
 /// Which request header profile clients send.
@@ -135,13 +135,13 @@ impl BenchArgs {
         cfg.longpoll_timeout = self.longpoll_timeout;
         cfg.limit = self.limit;
         cfg.headers = match self.headers {
-            HeadersArg::Minimal => HeaderProfile::Minimal,
+            HeadersArg::Minimal => RequestHeaders::Minimal,
             HeadersArg::Browser => {
                 let fixture = match &self.browser_fixture {
                     Some(path) => BrowserFixture::load(path)?,
                     None => BrowserFixture::embedded(),
                 };
-                HeaderProfile::Browser(fixture)
+                RequestHeaders::Browser(fixture)
             }
         };
         cfg.payload = self.payload;

@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use crate::Error;
-use crate::headers::HeaderProfile;
+use crate::headers::RequestHeaders;
 
 pub use feedlab_contract::Transport;
 pub use feedlab_contract::units::{parse_duration, parse_rate};
@@ -84,7 +84,7 @@ pub struct BenchConfig {
     /// `limit=` sent with poll and long-poll requests (None = server default).
     pub limit: Option<u32>,
     /// Request headers clients send.
-    pub headers: HeaderProfile,
+    pub headers: RequestHeaders,
     /// Publish body size in bytes.
     pub payload: usize,
     /// Simulated round-trip time (zero = connect directly).
@@ -117,7 +117,7 @@ impl BenchConfig {
             poll_interval: Duration::from_secs(1),
             longpoll_timeout: DEFAULT_LONGPOLL_TIMEOUT,
             limit: None,
-            headers: HeaderProfile::Minimal,
+            headers: RequestHeaders::Minimal,
             payload: 64,
             rtt: Duration::ZERO,
             keep_alive: true,

@@ -15,7 +15,7 @@
 //! The harness replays `headers` in order with the target's `Host`; the captured host is replaced by the
 //! target's in every value too (`Origin`, `Referer`), so the byte count is what that browser would send to
 //! this server. EventSource and the WebSocket handshake are not `fetch()`: for them the browser profile is
-//! *derived* from the capture (documented at [`HeaderProfile::request_headers`]), not captured.
+//! *derived* from the capture (documented at [`RequestHeaders::request_headers`]), not captured.
 //!
 //! Header names go out in the fixture's case only as far as hyper allows (it writes title case); the byte
 //! count is the same either way.
@@ -41,7 +41,7 @@ pub const WS_SUBPROTOCOL: &str = "feedlab.v1";
 
 /// Which headers clients send.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HeaderProfile {
+pub enum RequestHeaders {
     /// Only what the protocol requires.
     Minimal,
     /// Replay of a captured Chromium `fetch()`.
@@ -120,12 +120,12 @@ impl BrowserFixture {
     }
 }
 
-impl HeaderProfile {
+impl RequestHeaders {
     /// The profile's name in results.
     pub fn profile(&self) -> feedlab_contract::HeaderProfile {
         match self {
-            HeaderProfile::Minimal => feedlab_contract::HeaderProfile::Minimal,
-            HeaderProfile::Browser(_) => feedlab_contract::HeaderProfile::Browser,
+            RequestHeaders::Minimal => feedlab_contract::HeaderProfile::Minimal,
+            RequestHeaders::Browser(_) => feedlab_contract::HeaderProfile::Browser,
         }
     }
 
@@ -149,28 +149,28 @@ impl HeaderProfile {
     pub fn request_headers(&self, transport: Transport, authority: &str, keep_alive: bool) -> Vec<(String, String)> {
         let h = |n: &str, v: &str| (n.to_string(), v.to_string());
         match (self, transport) {
-            (HeaderProfile::Minimal, Transport::Poll | Transport::Longpoll) => {
+            (RequestHeaders::Minimal, Transport::Poll | Transport::Longpoll) => {
                 let mut v = vec![h("Host", authority)];
                 if !keep_alive {
                     v.push(h("Connection", "close"));
                 }
                 v
             }
-            (HeaderProfile::Minimal, Transport::Sse) => vec![h("Host", authority), h("Accept", "text/event-stream")],
-            (HeaderProfile::Minimal, Transport::Ws) => ws_required(authority),
-            (HeaderProfile::Browser(f), Transport::Poll | Transport::Longpoll) => {
+            (RequestHeaders::Minimal, Transport::Sse) => vec![h("Host", authority), h("Accept", "text/event-stream")],
+            (RequestHeaders::Minimal, Transport::Ws) => ws_required(authority),
+            (RequestHeaders::Browser(f), Transport::Poll | Transport::Longpoll) => {
                 let mut v = f.retargeted(authority);
                 set_or_push(&mut v, "Connection", if keep_alive { "keep-alive" } else { "close" });
                 v
             }
-            (HeaderProfile::Browser(f), Transport::Sse) => {
+            (RequestHeaders::Browser(f), Transport::Sse) => {
                 let mut v = f.retargeted(authority);
                 set_or_push(&mut v, "Accept", "text/event-stream");
                 let at = v.iter().position(|(n, _)| n.eq_ignore_ascii_case("accept")).map_or(v.len(), |i| i + 1);
                 v.insert(at, h("Cache-Control", "no-cache"));
                 v
             }
-            (HeaderProfile::Browser(f), Transport::Ws) => {
+            (RequestHeaders::Browser(f), Transport::Ws) => {
                 let captured = f.retargeted(authority);
                 let from = |name: &str| captured.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).cloned();
                 let mut v = ws_required(authority);
@@ -188,8 +188,8 @@ impl HeaderProfile {
     /// Chromium version and capture date, for the result file.
     pub fn fixture_label(&self) -> Option<String> {
         match self {
-            HeaderProfile::Minimal => None,
-            HeaderProfile::Browser(f) => Some(format!("Chromium {} captured {}", f.chromium_version, f.captured)),
+            RequestHeaders::Minimal => None,
+            RequestHeaders::Browser(f) => Some(format!("Chromium {} captured {}", f.chromium_version, f.captured)),
         }
     }
 }
@@ -230,7 +230,7 @@ pub(crate) mod tests {
     #[test]
     fn loads_and_retargets_in_order() {
         let f = BrowserFixture::from_json(SAMPLE).unwrap();
-        let p = HeaderProfile::Browser(f);
+        let p = RequestHeaders::Browser(f);
         let v = p.request_headers(Transport::Poll, "10.0.0.1:80", true);
         let names: Vec<_> = v.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["Host", "Connection", "User-Agent", "Accept", "Referer", "Accept-Language"]);
@@ -252,9 +252,9 @@ pub(crate) mod tests {
 
     #[test]
     fn minimal_is_minimal() {
-        let v = HeaderProfile::Minimal.request_headers(Transport::Poll, "a:1", true);
+        let v = RequestHeaders::Minimal.request_headers(Transport::Poll, "a:1", true);
         assert_eq!(v, vec![("Host".to_string(), "a:1".to_string())]);
-        let ws = HeaderProfile::Minimal.request_headers(Transport::Ws, "a:1", true);
+        let ws = RequestHeaders::Minimal.request_headers(Transport::Ws, "a:1", true);
         assert_eq!(ws[0].0, "Host");
         assert!(ws.iter().any(|(n, v)| n == "Sec-WebSocket-Protocol" && v == WS_SUBPROTOCOL));
     }

@@ -50,7 +50,7 @@ pub mod summary;
 
 pub use config::{BenchConfig, Target, Transport};
 pub use error::Error;
-pub use headers::{BrowserFixture, HeaderProfile};
+pub use headers::{BrowserFixture, RequestHeaders};
 pub use result::BenchResult;
 pub use run::run_bench;
 pub use soak::{SoakConfig, SoakResult, run_soak};

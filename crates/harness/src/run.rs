@@ -36,7 +36,7 @@ use crate::config::{BenchConfig, Transport};
 use crate::net::Connector;
 use crate::publisher::Publisher;
 use crate::record::{ClientRecord, new_histogram, now_us};
-use crate::result::{BenchResult, ChaosStats, Latency, Publish, SCHEMA_VERSION, TimelinePoint, WireBytes};
+use crate::result::{BenchResult, ChaosStats, Integrity, Latency, Publish, SCHEMA_VERSION, TimelinePoint, WireBytes};
 
 /// Extra time clients get after the drain deadline to wind down (close frames, in-flight answers) before
 /// they are cancelled outright.
@@ -369,12 +369,7 @@ fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s: &Su
         started_unix_ms: s.started_unix_ms,
         cancelled: s.cancelled,
         published: s.published,
-        delivered,
-        expected,
-        lost,
-        duplicated,
-        reordered,
-        gap_ids,
+        integrity: Integrity { delivered, expected, lost, duplicated, reordered, gap_ids },
         requests,
         empty_responses,
         unanswered_requests,

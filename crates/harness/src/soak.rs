@@ -130,7 +130,8 @@ pub async fn run_soak(
         }
     }
     let sum = |f: fn(&BenchResult) -> u64| run.results.iter().map(f).sum::<u64>();
-    let (lost, duplicated, reordered) = (sum(|r| r.lost), sum(|r| r.duplicated), sum(|r| r.reordered));
+    let (lost, duplicated, reordered) =
+        (sum(|r| r.integrity.lost), sum(|r| r.integrity.duplicated), sum(|r| r.integrity.reordered));
     let first = run.results.first();
     let cancelled = first.is_some_and(|r| r.cancelled);
     let rss_ok = rss.as_ref().map(|r| r.growth_pct < RSS_GROWTH_TARGET_PCT);

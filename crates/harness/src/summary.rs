@@ -30,12 +30,12 @@ pub fn render(r: &BenchResult) -> String {
     let _ = writeln!(
         w,
         "  messages   published {:>10}   delivered {:>12}   expected {:>12}",
-        r.published, r.delivered, r.expected
+        r.published, r.integrity.delivered, r.integrity.expected
     );
     let _ = writeln!(
         w,
         "  integrity  lost {:>10}   duplicated {:>10}   reordered {:>10}",
-        r.lost, r.duplicated, r.reordered
+        r.integrity.lost, r.integrity.duplicated, r.integrity.reordered
     );
     let _ = writeln!(
         w,
@@ -53,7 +53,11 @@ pub fn render(r: &BenchResult) -> String {
     }
     let _ = writeln!(w);
     let per = |b: u64| {
-        if r.delivered > 0 { format!("{:>12.1}", b as f64 / r.delivered as f64) } else { format!("{:>12}", "-") }
+        if r.integrity.delivered > 0 {
+            format!("{:>12.1}", b as f64 / r.integrity.delivered as f64)
+        } else {
+            format!("{:>12}", "-")
+        }
     };
     let b = &r.bytes;
     let _ = writeln!(w, "  bytes                 total    per message");
@@ -131,10 +135,10 @@ pub fn render_soak(r: &SoakResult) -> String {
             "  {:<9} {:>8} {:>12} {:>10} {:>11} {:>10} {:>11} {:>12} {:>7} {:>16}",
             t.transport.name(),
             t.clients,
-            t.delivered,
-            t.lost,
-            t.duplicated,
-            t.reordered,
+            t.integrity.delivered,
+            t.integrity.lost,
+            t.integrity.duplicated,
+            t.integrity.reordered,
             t.reconnects,
             t.chaos.drops,
             t.errors.values().sum::<u64>(),

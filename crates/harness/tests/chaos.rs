@@ -29,7 +29,13 @@ async fn every_transport_survives_chaos() {
         let r = bench(c).await;
         println!(
             "{transport}: drops {} reconnects {} (after chaos {}) lost {} duplicated {} reordered {} errors {:?}",
-            r.chaos.drops, r.reconnects, r.chaos.reconnects, r.lost, r.duplicated, r.reordered, r.errors
+            r.chaos.drops,
+            r.reconnects,
+            r.chaos.reconnects,
+            r.integrity.lost,
+            r.integrity.duplicated,
+            r.integrity.reordered,
+            r.errors
         );
         assert!(r.chaos.drops > 0, "{transport}: nothing was dropped: {r:#?}");
         assert!(r.chaos.reconnects >= r.chaos.drops, "{transport}: {:?}", r.chaos);
@@ -100,15 +106,15 @@ async fn a_server_restart_is_an_epoch_change_not_loss() {
         let r = run.await.unwrap();
         println!(
             "{transport}: errors {:?} delivered {} expected {} lost {} duplicated {} publish {:?}",
-            r.errors, r.delivered, r.expected, r.lost, r.duplicated, r.publish
+            r.errors, r.integrity.delivered, r.integrity.expected, r.integrity.lost, r.integrity.duplicated, r.publish
         );
         assert_eq!(r.publish.epoch_changes, 1, "{transport}: the publisher did not notice: {:?}", r.publish);
         assert_eq!(r.errors.get("epoch_changed"), Some(&r.clients), "{transport}: {:?}", r.errors);
-        assert_eq!((r.lost, r.duplicated, r.reordered), (0, 0, 0), "{transport}: {r:#?}");
+        assert_eq!((r.integrity.lost, r.integrity.duplicated, r.integrity.reordered), (0, 0, 0), "{transport}: {r:#?}");
         // Every client reached the last id published into the new feed.
         let (first_id, last_id) = (r.publish.first_id.unwrap(), r.publish.last_id.unwrap());
         assert!(last_id >= first_id);
-        assert!(r.delivered >= r.clients * (last_id - first_id + 1), "{transport}: {r:#?}");
+        assert!(r.integrity.delivered >= r.clients * (last_id - first_id + 1), "{transport}: {r:#?}");
         assert!(r.reconnects >= r.clients, "{transport}: {r:#?}");
         drop((first, second));
     }

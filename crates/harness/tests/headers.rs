@@ -10,7 +10,7 @@ use feedlab_harness::clients::http::{HttpConn, request};
 use feedlab_harness::counting::{LiveBytes, WireCounters};
 use feedlab_harness::headers::default_fixture_path;
 use feedlab_harness::net::Connector;
-use feedlab_harness::{BrowserFixture, HeaderProfile, Transport};
+use feedlab_harness::{BrowserFixture, RequestHeaders, Transport};
 use http_body_util::BodyExt;
 
 fn render(request_line: &str, headers: &[(String, String)]) -> String {
@@ -28,7 +28,7 @@ fn browser_profile_replays_the_capture() {
     let fixture = BrowserFixture::load(&default_fixture_path()).unwrap();
     let request_line = fixture.request.lines().next().unwrap().to_string();
     let host = captured_host(&fixture);
-    let profile = HeaderProfile::Browser(fixture.clone());
+    let profile = RequestHeaders::Browser(fixture.clone());
     let headers = profile.request_headers(Transport::Poll, &host, true);
     assert_eq!(render(&request_line, &headers), fixture.request);
 }
@@ -40,7 +40,7 @@ async fn the_wire_carries_exactly_the_profile() {
     let authority = server.addr.to_string();
     let fixture = BrowserFixture::load(&default_fixture_path()).unwrap();
     let connector = Connector { addr: server.addr, sources: Arc::from(Vec::new()) };
-    for profile in [HeaderProfile::Minimal, HeaderProfile::Browser(fixture)] {
+    for profile in [RequestHeaders::Minimal, RequestHeaders::Browser(fixture)] {
         for transport in [Transport::Poll, Transport::Longpoll] {
             let counters = WireCounters::new();
             let mut conn = HttpConn::open(&connector, 0, &counters, &Arc::new(LiveBytes::default())).await.unwrap();

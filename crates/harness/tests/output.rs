@@ -22,7 +22,7 @@ fn assert_valid(r: &BenchResult) {
     // And the JSON reads back into the same struct (what the suite and report do).
     let back: BenchResult = serde_json::from_value(json.clone()).unwrap();
     assert_eq!(serde_json::to_value(&back).unwrap(), json);
-    assert_eq!((back.transport, back.delivered, back.bytes), (r.transport, r.delivered, r.bytes));
+    assert_eq!((back.transport, back.integrity.delivered, back.bytes), (r.transport, r.integrity.delivered, r.bytes));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,7 +60,7 @@ async fn cancelled_run_returns_partial_results() {
     let r = run_bench(c, None, cancel).await.unwrap();
     assert!(r.cancelled);
     assert!(r.duration_s < 600.0);
-    assert!(r.published > 0 && r.delivered > 0, "{r:#?}");
-    assert_eq!((r.duplicated, r.reordered), (0, 0));
+    assert!(r.published > 0 && r.integrity.delivered > 0, "{r:#?}");
+    assert_eq!((r.integrity.duplicated, r.integrity.reordered), (0, 0));
     assert_valid(&r);
 }

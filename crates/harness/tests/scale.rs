@@ -26,5 +26,5 @@ async fn many_clients() {
     c.rate = 1.0;
     let r = common::bench(c).await;
     println!("{}", feedlab_harness::summary::render(&r));
-    assert_eq!((r.lost, r.duplicated, r.reordered), (0, 0, 0));
+    assert_eq!((r.integrity.lost, r.integrity.duplicated, r.integrity.reordered), (0, 0, 0));
 }

@@ -35,9 +35,14 @@ async fn short_soak_runs_every_transport_at_once() {
     assert_eq!(r.clients, 20);
     for t in &r.transports {
         assert_eq!(t.clients, 5);
-        assert_eq!((t.lost, t.duplicated, t.reordered), (0, 0, 0), "{}: {t:#?}", t.transport);
+        assert_eq!(
+            (t.integrity.lost, t.integrity.duplicated, t.integrity.reordered),
+            (0, 0, 0),
+            "{}: {t:#?}",
+            t.transport
+        );
         // One publisher fed every transport: each client has every message.
-        assert_eq!(t.delivered, t.published * t.clients, "{}: {t:#?}", t.transport);
+        assert_eq!(t.integrity.delivered, t.published * t.clients, "{}: {t:#?}", t.transport);
         assert!(t.timeline.is_empty());
     }
     assert!(r.published > 0);

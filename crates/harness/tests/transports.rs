@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use common::{assert_clean, bench, config, get_json, server};
 use feedlab_harness::headers::default_fixture_path;
-use feedlab_harness::{BrowserFixture, HeaderProfile, Transport};
+use feedlab_harness::{BrowserFixture, RequestHeaders, Transport};
 
 /// RFC 6455: a server-to-client frame with up to 125 payload bytes has a 2-byte header.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -17,8 +17,8 @@ async fn websocket_small_messages_cost_two_bytes_of_framing() {
     let r = bench(c).await;
     assert_clean(&r);
     // Every message is a single frame whose payload is the message JSON.
-    assert!(r.bytes.body <= 125 * r.delivered, "messages are not all <= 125 bytes: {r:#?}");
-    assert_eq!(r.bytes.framing, 2 * r.delivered, "{r:#?}");
+    assert!(r.bytes.body <= 125 * r.integrity.delivered, "messages are not all <= 125 bytes: {r:#?}");
+    assert_eq!(r.bytes.framing, 2 * r.integrity.delivered, "{r:#?}");
     assert_eq!(r.overhead_bytes_per_message, Some(2.0));
     // One upgrade per client; no HTTP heads after it.
     assert_eq!((r.requests, r.connections), (r.clients, r.clients));
@@ -38,8 +38,8 @@ async fn websocket_medium_messages_cost_four_bytes_of_framing() {
     c.payload = 300;
     let r = bench(c).await;
     assert_clean(&r);
-    assert!(r.bytes.body > 126 * r.delivered && r.bytes.body <= 65_535 * r.delivered, "{r:#?}");
-    assert_eq!(r.bytes.framing, 4 * r.delivered, "{r:#?}");
+    assert!(r.bytes.body > 126 * r.integrity.delivered && r.bytes.body <= 65_535 * r.integrity.delivered, "{r:#?}");
+    assert_eq!(r.bytes.framing, 4 * r.integrity.delivered, "{r:#?}");
 }
 
 /// Pollers ask on a fixed schedule: duration / interval requests each (one more to drain, at most).
@@ -86,11 +86,11 @@ async fn long_poll_makes_one_request_per_batch() {
     // No hold timed out (25 s > the run), so every answer carried at least one message ...
     assert_eq!(r.empty_responses, 0);
     let answers = r.request_latency_us.unwrap().count;
-    assert!(answers <= r.delivered, "{r:#?}");
+    assert!(answers <= r.integrity.delivered, "{r:#?}");
     // ... and every request was answered, except possibly one held request per client at the very end.
     assert!(r.requests >= answers && r.requests <= answers + r.clients, "{r:#?}");
     // At 5 msg/s on loopback each message goes out before the next is published: one request each.
-    assert!(answers * 2 > r.delivered, "{answers} answers for {} messages", r.delivered);
+    assert!(answers * 2 > r.integrity.delivered, "{answers} answers for {} messages", r.integrity.delivered);
 }
 
 /// SSE: one request per client, then only event fields and chunk lines per message.
@@ -102,11 +102,11 @@ async fn sse_pays_its_heads_once() {
     assert_eq!((r.requests, r.connections), (r.clients, r.clients));
     // Heads are setup; each message costs at least "id: N\ndata: " and two line ends.
     let min_event = "id: 1\ndata: \n\n".len() as u64;
-    assert!(r.bytes.framing >= min_event * r.delivered, "{r:#?}");
-    assert_eq!(r.overhead_bytes_per_message, Some(r.bytes.framing as f64 / r.delivered as f64));
+    assert!(r.bytes.framing >= min_event * r.integrity.delivered, "{r:#?}");
+    assert_eq!(r.overhead_bytes_per_message, Some(r.bytes.framing as f64 / r.integrity.delivered as f64));
     assert_eq!(
         r.setup_bytes_per_message,
-        Some((r.bytes.request_headers + r.bytes.response_headers) as f64 / r.delivered as f64)
+        Some((r.bytes.request_headers + r.bytes.response_headers) as f64 / r.integrity.delivered as f64)
     );
     let b = r.bytes;
     assert_eq!(b.sent + b.received, b.request_headers + b.response_headers + b.body + b.framing + b.control);
@@ -115,11 +115,11 @@ async fn sse_pays_its_heads_once() {
 /// The server reconstructs header bytes from parsed heads; the harness counts the socket. Within 1%.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_header_counts_match_the_wire() {
-    let browser = HeaderProfile::Browser(BrowserFixture::load(&default_fixture_path()).unwrap());
+    let browser = RequestHeaders::Browser(BrowserFixture::load(&default_fixture_path()).unwrap());
     let runs = [
-        (Transport::Poll, HeaderProfile::Minimal),
-        (Transport::Longpoll, HeaderProfile::Minimal),
-        (Transport::Sse, HeaderProfile::Minimal),
+        (Transport::Poll, RequestHeaders::Minimal),
+        (Transport::Longpoll, RequestHeaders::Minimal),
+        (Transport::Sse, RequestHeaders::Minimal),
         (Transport::Poll, browser.clone()),
         (Transport::Sse, browser),
     ];
@@ -181,8 +181,8 @@ async fn over_capacity_503s_are_counted_not_fatal() {
     // Two clients got a stream at once; the other two got in when those finished, with the backlog.
     assert_eq!(r.connections, r.requests);
     assert!(r.requests > r.clients, "{r:#?}");
-    assert_eq!(r.delivered, r.clients * r.published, "{r:#?}");
-    assert_eq!((r.lost, r.duplicated, r.reordered), (0, 0, 0));
+    assert_eq!(r.integrity.delivered, r.clients * r.published, "{r:#?}");
+    assert_eq!((r.integrity.lost, r.integrity.duplicated, r.integrity.reordered), (0, 0, 0));
 }
 
 /// Past one address's ports, sockets are bound to several loopback source addresses before connecting.

@@ -16,7 +16,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use feedlab_harness::{BenchResult, BrowserFixture, CancellationToken, HeaderProfile, Target, run_bench};
+use feedlab_harness::{BenchResult, BrowserFixture, CancellationToken, RequestHeaders, Target, run_bench};
 use tokio::runtime::Runtime;
 use tokio::time::Instant;
 
@@ -150,9 +150,9 @@ fn summary(r: &StepRecord) -> String {
     let errors: u64 = b.errors.values().sum();
     let mut s = format!(
         "delivered {}/{}, lost {}, errors {}, requests {}, p50 {:.1} ms, p99 {:.1} ms",
-        b.delivered,
-        b.expected,
-        b.lost,
+        b.integrity.delivered,
+        b.integrity.expected,
+        b.integrity.lost,
         errors,
         b.requests,
         b.latency_us.p50 as f64 / 1000.0,
@@ -184,9 +184,9 @@ impl StepCtx<'_> {
     async fn run(self) -> Result<Vec<StepRecord>, feedlab_harness::Error> {
         let mut steady_cfg = self.step.bench_config(self.target()?);
         steady_cfg.headers = match self.step.headers {
-            Headers::Minimal => HeaderProfile::Minimal,
+            Headers::Minimal => RequestHeaders::Minimal,
             Headers::Browser => match &self.opts.browser {
-                Some(f) => HeaderProfile::Browser(f.clone()),
+                Some(f) => RequestHeaders::Browser(f.clone()),
                 None => {
                     return Err(feedlab_harness::Error::Config(
                         "the browser header profile needs the fixture file".into(),

@@ -38,12 +38,16 @@ pub fn assert_clean(r: &BenchResult) {
     assert!(!r.cancelled);
     assert!(r.published > 0, "nothing was published: {r:#?}");
     assert_eq!(r.publish.errors, 0, "{r:#?}");
-    assert_eq!((r.lost, r.duplicated, r.reordered, r.gap_ids), (0, 0, 0, 0), "{r:#?}");
+    assert_eq!(
+        (r.integrity.lost, r.integrity.duplicated, r.integrity.reordered, r.integrity.gap_ids),
+        (0, 0, 0, 0),
+        "{r:#?}"
+    );
     assert!(r.errors.is_empty(), "errors: {:?}", r.errors);
     // The server's ticker is off: every message is the harness's, and every client must have all of them.
-    assert_eq!(r.delivered, r.published * r.clients, "{r:#?}");
-    assert_eq!(r.expected, r.delivered);
-    assert_eq!(r.latency_us.count, r.delivered);
+    assert_eq!(r.integrity.delivered, r.published * r.clients, "{r:#?}");
+    assert_eq!(r.integrity.expected, r.integrity.delivered);
+    assert_eq!(r.latency_us.count, r.integrity.delivered);
 }
 
 /// `GET path` on the server as JSON, through the harness's own HTTP client.
