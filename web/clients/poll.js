@@ -10,84 +10,90 @@
 // onMessages(list): new feed messages, in id order, each exactly once
 // onExchange(event): one exchange for the narration strip ({type: 'answer', n} here)
 // onStatus(status, detail): 'connecting' | 'open' | 'waiting' | 'paused' | 'error' | 'unavailable'
-import { Cursor, feedUrl, errorText, backoffMs } from './cursor.js';
+import { FeedClient, errorText, backoffMs } from './cursor.js';
 
-export const ROUTE = '/poll';
+/**
+ * The loop polling and long-polling share (clients/longpoll.js): ask, read the answer, keep the new
+ * messages, rest, ask again. A 404 gives up, a 409 starts again at the head at once, any other failure
+ * backs off. A subclass says how to ask (ask), how the answer is told (answered) and how long to rest
+ * after an answer (restMs: null asks again at once).
+ */
+export class AskingClient extends FeedClient {
+  /** Polling keeps a fixed schedule: a rest counts from when the question started, not from its answer. */
+  static fixedSchedule = false;
 
-export class PollClient {
-  constructor({ clientId, after, intervalMs = 1000, onMessages, onExchange, onStatus, onGap }) {
-    this.transport = 'poll';
-    this.clientId = clientId;
-    this.cursor = new Cursor(after);
-    this.intervalMs = intervalMs;
-    this.on = { onMessages, onExchange, onStatus, onGap };
-    this.running = false;
-    this.timer = null;
-    this.abort = null;
-  }
-
-  start() {
-    if (this.running) return;
-    this.running = true;
+  async run() {
     this.emitStatus('connecting');
-    this.loop();
-  }
-
-  stop() {
-    this.running = false;
-    clearTimeout(this.timer);
-    this.wake?.();
-    this.abort?.abort();
-    this.emitStatus('paused');
-  }
-
-  async loop() {
     let failures = 0;
     while (this.running) {
       const started = performance.now();
-      let wait = this.intervalMs;
+      let rest;
       try {
         this.abort = new AbortController();
-        // A plain fetch(), no options: exactly the request head the harness's "browser" profile replays.
-        const res = await fetch(feedUrl(ROUTE, this.cursor, this.clientId), { signal: this.abort.signal });
+        const first = this.cursor.value === undefined;
+        const res = await this.ask(this.abort.signal);
         if (res.status === 404) {
-          // A disabled transport answers 404 with a JSON error: give up, so a fallback can take over.
-          this.running = false;
-          this.emitStatus('unavailable', await errorText(res));
+          this.refuse(await errorText(res));
           return;
         }
         if (res.status === 409) {
-          // Our cursor is ahead of the feed: the server restarted. Start again at its head.
-          this.cursor.value = undefined;
+          this.restartAtHead();
           continue;
         }
         if (!res.ok) throw new Error(await errorText(res));
         const answer = await res.json();
         if (!this.running) return;
         failures = 0;
-        this.emitStatus('open');
         if (answer.gap) this.on.onGap?.(answer.gap);
         const fresh = this.cursor.accept(answer.messages);
         this.cursor.advanceTo(answer.next);
-        this.on.onExchange?.({ type: 'answer', n: fresh.length });
+        this.answered(fresh.length, first);
         if (fresh.length) this.on.onMessages?.(fresh);
+        rest = this.restMs();
       } catch (err) {
         if (!this.running) return;
         failures += 1;
-        wait = backoffMs(failures);
+        // Back off after a failure so a restarting server is not hammered: 1 s, 2 s, 4 s … up to 10 s.
+        rest = backoffMs(failures);
         this.emitStatus('error', err.message);
       }
-      // Fixed schedule: the next question starts `intervalMs` after this one started.
-      const elapsed = performance.now() - started;
+      if (rest === null) continue;
+      const elapsed = this.constructor.fixedSchedule ? performance.now() - started : 0;
       await new Promise((resolve) => {
         this.wake = resolve;
-        this.timer = setTimeout(resolve, Math.max(0, wait - elapsed));
+        this.timer = setTimeout(resolve, Math.max(0, rest - elapsed));
       });
     }
   }
 
-  emitStatus(status, detail) {
-    this.status = status;
-    this.on.onStatus?.(status, detail);
+  hangUp() {
+    this.wake?.();
+    this.abort?.abort();
+  }
+}
+
+export class PollClient extends AskingClient {
+  static transport = 'poll';
+  static route = '/poll';
+  static fixedSchedule = true;
+
+  constructor({ intervalMs = 1000, ...options }) {
+    super(options);
+    this.intervalMs = intervalMs;
+  }
+
+  ask(signal) {
+    // A plain fetch(), no options: exactly the request head the harness's "browser" profile replays.
+    return fetch(this.url(), { signal });
+  }
+
+  answered(n) {
+    this.emitStatus('open');
+    this.on.onExchange?.({ type: 'answer', n });
+  }
+
+  /** The next question starts `intervalMs` after this one started. */
+  restMs() {
+    return this.intervalMs;
   }
 }
