@@ -11,18 +11,16 @@ import { renderSummary } from './summary.js';
 import { Inspector } from './inspector.js';
 import { loadCharts } from './charts.js';
 import { el, bytes } from './dom.js';
-import { PollClient } from './clients/poll.js';
-import { LongPollClient } from './clients/longpoll.js';
-import { SseClient } from './clients/sse.js';
-import { WsClient, READY_STATES } from './clients/ws.js';
+import { NAMES, clientOf } from './clients/transports.js';
+import { READY_STATES } from './clients/ws.js';
 import { AutoClient } from './clients/auto.js';
 
 /** How often each pane's counters are fetched from /stats. */
 const STATS_EVERY_MS = 1000;
 /** How often the clock offset is re-estimated (clocks drift; a laptop may sleep). */
 const CLOCK_EVERY_MS = 60000;
-/** The transports a pane's counters are summed over (publish traffic is counted apart on purpose). */
-const DELIVERY = ['poll', 'longpoll', 'sse', 'ws'];
+/** The pane of the auto client, beside the four transports' panes. */
+const AUTO = 'auto';
 
 const $ = (sel) => document.querySelector(sel);
 const clock = new Clock();
@@ -69,14 +67,14 @@ async function main() {
   const head = await getJson('/stats').then((a) => (Number.isInteger(a?.head) ? a.head : undefined)).catch(() => undefined);
 
   const intervalMs = Number($('#interval').value);
-  for (const kind of ['poll', 'longpoll', 'sse', 'ws', 'auto']) {
+  for (const kind of [...NAMES, AUTO]) {
     const pane = new Pane(kind, newClientId(kind), { onPauseToggle: togglePause });
     state.panes.push(pane);
-    (kind === 'auto' ? $('#auto-slot') : $('#panes')).append(pane.root);
+    (kind === AUTO ? $('#auto-slot') : $('#panes')).append(pane.root);
     const client = makeClient(kind, pane, head, intervalMs);
     state.clients.set(kind, client);
     if (kind === 'ws') pane.uploadBytes = () => client.sentBytes;
-    if (kind !== 'auto' && disabled.has(kind)) {
+    if (kind !== AUTO && disabled.has(kind)) {
       pane.setStatus('disabled', `--disable ${kind}`);
       pane.root.dataset.disabled = 'true';
       continue;
@@ -95,7 +93,7 @@ async function main() {
 }
 
 function mainPanes() {
-  return state.panes.filter((p) => p.kind !== 'auto');
+  return state.panes.filter((p) => p.kind !== AUTO);
 }
 
 /** One client per pane, with its events routed to the pane and the narration strip. */
@@ -107,33 +105,26 @@ function makeClient(kind, pane, after, intervalMs) {
     onMessages: (messages) => pane.addMessages(messages, clock),
     onStatus: (status, detail) => {
       if (!pane.paused || status === 'paused') pane.setStatus(status, detail);
-      if (kind === 'auto') updateAutoInfo();
+      if (kind === AUTO) updateAutoInfo();
     },
     onGap: (gap) => pane.addNote(t('gap', { from: gap.from, to: gap.to })),
     onExchange: (event) => {
-      if (kind !== 'auto') narration.exchange(kind, event);
+      if (kind !== AUTO) narration.exchange(kind, event);
     },
   };
-  switch (kind) {
-    case 'poll':
-      return new PollClient(common);
-    case 'longpoll':
-      return new LongPollClient(common);
-    case 'sse':
-      return new SseClient(common);
-    case 'ws':
-      return new WsClient({ ...common, onServerError: (error) => notice(t('err.send', { error }), true) });
-    case 'auto':
-      return new AutoClient({
-        ...common,
-        onFallback: (fromKind, toKind, why) => {
-          narration.fallback(fromKind, toKind);
-          pane.addNote(`${t('short.' + fromKind)} → ${t('short.' + toKind)}${why ? ': ' + why : ''}`);
-          updateAutoInfo();
-        },
-      });
+  if (kind === AUTO) {
+    return new AutoClient({
+      ...common,
+      onFallback: (fromKind, toKind, why) => {
+        narration.fallback(fromKind, toKind);
+        pane.addNote(`${t('short.' + fromKind)} → ${t('short.' + toKind)}${why ? ': ' + why : ''}`);
+        updateAutoInfo();
+      },
+    });
   }
-  throw new Error(`unknown pane ${kind}`);
+  // Only the WebSocket sends frames the server may refuse (chat); the other clients ignore the option.
+  const Client = clientOf(kind);
+  return new Client({ ...common, onServerError: (error) => notice(t('err.send', { error }), true) });
 }
 
 function togglePause(pane) {
@@ -153,7 +144,8 @@ async function refreshStats() {
         const report = await getJson('/stats', { client: pane.clientId });
         const per = report?.client?.transports || {};
         const sum = {};
-        for (const name of DELIVERY) {
+        // Over the delivery transports only: publish traffic is counted apart on purpose.
+        for (const name of NAMES) {
           for (const [k, v] of Object.entries(per[name] || {})) sum[k] = (sum[k] || 0) + (Number(v) || 0);
         }
         pane.setStats(sum);
@@ -187,13 +179,13 @@ function setupWsStatus() {
 
 let autoUsing = null;
 function setupAutoInfo() {
-  const pane = state.panes.find((p) => p.kind === 'auto');
+  const pane = state.panes.find((p) => p.kind === AUTO);
   autoUsing = el('b', { dataset: { auto: 'transport' } });
   pane.extra.append(el('p', { class: 'using' }, el('span', { dataset: { i18n: 'auto.using' } }), ': ', autoUsing));
   updateAutoInfo();
 }
 function updateAutoInfo() {
-  const client = state.clients.get('auto');
+  const client = state.clients.get(AUTO);
   if (!autoUsing || !client) return;
   autoUsing.textContent = client.transport ? t(`name.${client.transport}`) : t('auto.none');
   autoUsing.dataset.value = client.transport || '';
@@ -203,7 +195,7 @@ function setupControls() {
   $('#interval').addEventListener('change', (e) => {
     const ms = Number(e.target.value);
     state.clients.get('poll').intervalMs = ms;
-    const auto = state.clients.get('auto');
+    const auto = state.clients.get(AUTO);
     auto.intervalMs = ms;
     if (auto.inner && 'intervalMs' in auto.inner) auto.inner.intervalMs = ms;
   });

@@ -4,6 +4,10 @@
 import { el } from './dom.js';
 import { t } from './i18n.js';
 import { getJson } from './api.js';
+import { BEST_FIRST } from './clients/transports.js';
+
+/** The order the exchanges are shown in: the transports best first, then the server's other channels. */
+const ORDER = [...BEST_FIRST.map((Client) => Client.transport), 'publish', 'echo'];
 
 export class Inspector {
   constructor(root, panes) {
@@ -25,8 +29,7 @@ export class Inspector {
       const answer = await getJson('/inspect', { client: clientId });
       // Accept {ws: {...}} or {transports: {ws: {...}}}.
       const perChannel = (answer && (answer.transports || answer.channels)) || answer || {};
-      const order = ['ws', 'sse', 'longpoll', 'poll', 'publish', 'echo'];
-      const names = Object.keys(perChannel).sort((a, b) => order.indexOf(a) - order.indexOf(b));
+      const names = Object.keys(perChannel).sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
       const blocks = names
         .filter((name) => perChannel[name] && typeof perChannel[name] === 'object')
         .map((name) => {

@@ -45,18 +45,16 @@ export class Narration {
         this.render();
         return entry;
       }
+      // The two streams tell the same story in their own words: say.sse_* and say.ws_*.
       case 'sse:ask':
-        return this.add(tag, [['client', 'say.sse_ask']]);
-      case 'sse:open':
-        return this.add(tag, [['server', 'say.sse_ok']]);
-      case 'sse:push':
-        return this.push(tag, 'say.sse_push', event.id);
       case 'ws:ask':
-        return this.add(tag, [['client', 'say.ws_ask']]);
+        return this.add(tag, [['client', `say.${kind}_ask`]]);
+      case 'sse:open':
       case 'ws:open':
-        return this.add(tag, [['server', 'say.ws_ok']]);
+        return this.add(tag, [['server', `say.${kind}_ok`]]);
+      case 'sse:push':
       case 'ws:push':
-        return this.push(tag, 'say.ws_push', event.id);
+        return this.push(tag, `say.${kind}_push`, event.id);
       case 'ws:publish':
         return this.add(tag, [['client', 'say.ws_publish']]);
       default:
@@ -105,7 +103,7 @@ export class Narration {
       el(
         'li',
         { class: `say say-${entry.tag}${entry.waiting ? ' waiting' : ''}` },
-        el('span', { class: `tag tag-${entry.tag}` }, t(`short.${entry.tag}`)),
+        el('span', { class: 'tag', dataset: { kind: entry.tag } }, t(`short.${entry.tag}`)),
         entry.lines.map(([who, key, params]) =>
           el(
             'span',

@@ -22,7 +22,7 @@ const COUNTERS = [
 ];
 
 export class Pane {
-  /** @param {string} kind poll | longpoll | sse | ws | auto */
+  /** @param {string} kind a transport's name (clients/transports.js), or auto */
   constructor(kind, clientId, { onPauseToggle }) {
     this.kind = kind;
     this.clientId = clientId;
@@ -49,7 +49,7 @@ export class Pane {
     this.list = el('ol', { class: 'messages', 'aria-live': 'polite' });
     this.root = el(
       'section',
-      { class: `pane pane-${kind}`, dataset: { pane: kind, client: clientId, status: this.status } },
+      { class: 'pane', dataset: { pane: kind, kind, client: clientId, status: this.status } },
       el(
         'header',
         {},

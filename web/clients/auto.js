@@ -5,18 +5,7 @@
 // then plain polling. Every try continues from the same cursor, so no message is lost or repeated
 // while switching. (Socket.IO itself starts with polling and upgrades; falling *down* is simpler to watch.)
 // Same interface as clients/poll.js; `transport` names the one in use and onFallback(from, to, why) tells.
-import { WsClient } from './ws.js';
-import { SseClient } from './sse.js';
-import { LongPollClient } from './longpoll.js';
-import { PollClient } from './poll.js';
-
-/** Best first. */
-export const ORDER = [
-  ['ws', WsClient],
-  ['sse', SseClient],
-  ['longpoll', LongPollClient],
-  ['poll', PollClient],
-];
+import { BEST_FIRST } from './transports.js';
 
 export class AutoClient {
   constructor({ clientId, after, intervalMs = 1000, onMessages, onExchange, onStatus, onGap, onFallback }) {
@@ -43,7 +32,8 @@ export class AutoClient {
   }
 
   use(index) {
-    const [name, Client] = ORDER[index];
+    const Client = BEST_FIRST[index];
+    const name = Client.transport;
     this.index = index;
     this.transport = name;
     const inner = new Client({
@@ -58,8 +48,8 @@ export class AutoClient {
       onGap: (g) => this.on.onGap?.(g),
       onStatus: (status, detail) => {
         if (inner !== this.inner) return;
-        if (status === 'unavailable' && index + 1 < ORDER.length) {
-          const next = ORDER[index + 1][0];
+        if (status === 'unavailable' && index + 1 < BEST_FIRST.length) {
+          const next = BEST_FIRST[index + 1].transport;
           this.on.onFallback?.(name, next, detail);
           this.use(index + 1);
           return;
