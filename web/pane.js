@@ -9,16 +9,19 @@ const MAX_SHOWN = 40;
 /** How many latencies the median is taken over. */
 const LATENCY_WINDOW = 200;
 
-/** The counters shown, in order: [key in the view, i18n label]. */
+/**
+ * The counters shown, in order: key in the view (data-counter), i18n label, how the number is shown
+ * (default a plain count) and where it comes from (default the /stats counter of the same name).
+ */
 const COUNTERS = [
-  ['requests', 'c.requests'],
-  ['empty_responses', 'c.empty'],
-  ['messages_delivered', 'c.delivered'],
-  ['request_header_bytes', 'c.hdr_up'],
-  ['response_header_bytes', 'c.hdr_down'],
-  ['open_connections', 'c.open'],
-  ['bytes_per_message', 'c.per_msg'],
-  ['latency', 'c.latency'],
+  { key: 'requests', label: 'c.requests' },
+  { key: 'empty_responses', label: 'c.empty' },
+  { key: 'messages_delivered', label: 'c.delivered' },
+  { key: 'request_header_bytes', label: 'c.hdr_up', show: bytes },
+  { key: 'response_header_bytes', label: 'c.hdr_down', show: bytes },
+  { key: 'open_connections', label: 'c.open' },
+  { key: 'bytes_per_message', label: 'c.per_msg', show: bytes, value: (pane) => pane.bytesPerMessage() },
+  { key: 'latency', label: 'c.latency', show: ms, value: (pane) => pane.medianLatency() },
 ];
 
 export class Pane {
@@ -39,7 +42,7 @@ export class Pane {
     const counters = el(
       'dl',
       { class: 'counters' },
-      COUNTERS.map(([key, label]) => {
+      COUNTERS.map(({ key, label }) => {
         const dd = el('dd', { dataset: { counter: key } }, '0');
         this.counterCells[key] = dd;
         return el('div', { class: `counter c-${key}` }, el('dt', { dataset: { i18n: label } }), dd);
@@ -124,19 +127,13 @@ export class Pane {
   }
 
   renderCounters() {
-    const s = this.stats || {};
-    const c = this.counterCells;
-    c.requests.textContent = String(s.requests ?? 0);
-    c.empty_responses.textContent = String(s.empty_responses ?? 0);
-    c.request_header_bytes.textContent = bytes(s.request_header_bytes ?? 0);
-    c.response_header_bytes.textContent = bytes(s.response_header_bytes ?? 0);
-    c.bytes_per_message.textContent = bytes(this.bytesPerMessage());
-    c.latency.textContent = ms(this.medianLatency());
-    c.messages_delivered.textContent = String(s.messages_delivered ?? 0);
-    c.open_connections.textContent = String(s.open_connections ?? 0);
-    // Raw numbers for tests and curious students (devtools): data-value on each cell.
-    c.requests.dataset.value = s.requests ?? 0;
-    c.empty_responses.dataset.value = s.empty_responses ?? 0;
+    for (const { key, show = String, value = (pane) => pane.stats?.[key] ?? 0 } of COUNTERS) {
+      const n = value(this);
+      const cell = this.counterCells[key];
+      cell.textContent = show(n);
+      // Raw numbers for tests and curious students (devtools): data-value on each cell.
+      cell.dataset.value = n ?? '';
+    }
   }
 
   render() {
