@@ -141,17 +141,6 @@ pub fn http_date_now() -> String {
     actix_web::http::header::HttpDate::from(std::time::SystemTime::now()).to_string()
 }
 
-/// Header bytes of one WebSocket frame carrying `payload` bytes (RFC 6455 5.2): 2, plus 2 or 8 bytes of
-/// extended length past 125 and 65,535 bytes, plus the 4-byte mask on client-to-server frames.
-pub fn ws_frame_header_len(payload: usize, masked: bool) -> usize {
-    let length = match payload {
-        0..=125 => 2,
-        126..=65_535 => 4,
-        _ => 10,
-    };
-    length + if masked { 4 } else { 0 }
-}
-
 /// Bytes HTTP/1.1 chunked encoding adds around one chunk of `len` bytes: hex size, CRLF, and CRLF after.
 pub fn chunk_framing_len(len: usize) -> usize {
     format!("{len:x}").len() + 4
@@ -206,16 +195,6 @@ mod tests {
             head,
             "HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\ndate: d\r\n\r\n"
         );
-    }
-
-    #[test]
-    fn frame_headers_follow_rfc6455_lengths() {
-        assert_eq!(ws_frame_header_len(0, false), 2);
-        assert_eq!(ws_frame_header_len(125, false), 2);
-        assert_eq!(ws_frame_header_len(126, false), 4);
-        assert_eq!(ws_frame_header_len(65_535, false), 4);
-        assert_eq!(ws_frame_header_len(65_536, false), 10);
-        assert_eq!(ws_frame_header_len(10, true), 6);
     }
 
     #[test]
