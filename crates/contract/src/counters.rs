@@ -20,6 +20,16 @@ pub enum Kind {
     Gauge,
 }
 
+impl Kind {
+    /// The Prometheus `# TYPE` of a metric of this kind.
+    pub const fn prometheus_type(self) -> &'static str {
+        match self {
+            Kind::Counter => "counter",
+            Kind::Gauge => "gauge",
+        }
+    }
+}
+
 macro_rules! counters {
     ($( $(#[$doc:meta])* $variant:ident = $name:literal, $kind:ident, $help:literal; )*) => {
         /// One figure the server counts per channel (and per `client=` id).
@@ -196,5 +206,6 @@ mod tests {
     fn metric_names_follow_the_kind() {
         assert_eq!(Counter::Requests.metric_name(), "feedlab_requests_total");
         assert_eq!(Counter::OpenConnections.metric_name(), "feedlab_open_connections");
+        assert_eq!((Kind::Counter.prometheus_type(), Kind::Gauge.prometheus_type()), ("counter", "gauge"));
     }
 }

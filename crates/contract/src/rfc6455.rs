@@ -17,6 +17,13 @@ pub const MAX_LEN_7: u64 = 125;
 /// The masking key's size.
 pub const MASK_KEY_BYTES: usize = 4;
 
+/// The bit of a header's second byte saying a masking key follows the length (the other 7 bits are the
+/// length field).
+pub const MASK_BIT: u8 = 0x80;
+
+/// The longest frame header: 2 bytes, a 64-bit extended length and a masking key (14 bytes).
+pub const MAX_HEADER_LEN: usize = header_len(u64::MAX, true);
+
 /// Bytes of extended length that follow a 7-bit length field of `len7` (0, 2 or 8).
 pub const fn extended_len_bytes(len7: u8) -> usize {
     match len7 & 0x7f {
@@ -55,7 +62,8 @@ mod tests {
         assert_eq!(header_len(65_536, false), 10);
         assert_eq!(header_len(5, true), 6);
         assert_eq!(header_len(1000, true), 8);
-        assert_eq!(extended_len_bytes(0x80 | 126), 2);
+        assert_eq!(MAX_HEADER_LEN, 14);
+        assert_eq!(extended_len_bytes(MASK_BIT | 126), 2);
         assert_eq!(extended_len_bytes(127), 8);
         assert_eq!(extended_len_bytes(125), 0);
     }

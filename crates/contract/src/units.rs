@@ -11,23 +11,7 @@ use std::time::Duration;
 
 /// Parses a duration (see the module docs).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let value: f64 = num.parse().map_err(|_| format!("{s:?}: expected a number with a unit (100ms, 30s, 2m)"))?;
-    let scale = match unit.trim() {
-        "" | "s" | "sec" => 1.0,
-        "ms" => 1e-3,
-        "us" | "µs" => 1e-6,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        other => return Err(format!("{s:?}: unknown unit {other:?} (use us, ms, s, m or h)")),
-    };
-    let secs = value * scale;
-    if !secs.is_finite() || secs < 0.0 {
-        return Err(format!("{s:?}: must be a non-negative duration"));
-    }
-    Ok(Duration::from_secs_f64(secs))
+    duration(s.trim()).map_err(|why| format!("{s:?}: {why}"))
 }
 
 /// Parses a rate into events per second (see the module docs).
@@ -38,14 +22,36 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
     // A bare unit means one of it: `/s` is `/1s`.
     let per = per.trim();
     let period = if per.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
-        parse_duration(per)?
+        duration(per)
     } else {
-        parse_duration(&format!("1{per}"))?
+        duration(&format!("1{per}"))
     };
+    // The error quotes what was typed (`"1/fortnight"`), not the `1fortnight` read in its place.
+    let period = period.map_err(|why| format!("{s:?}: {why}"))?;
     if !(count.is_finite() && count >= 0.0) || period.is_zero() {
         return Err(format!("{s:?}: a rate is a count >= 0 per a positive period"));
     }
     Ok(count / period.as_secs_f64())
+}
+
+/// [`parse_duration`] of trimmed text, with an error that does not repeat the text.
+fn duration(s: &str) -> Result<Duration, String> {
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let value: f64 = num.parse().map_err(|_| "expected a number with a unit (100ms, 30s, 2m)".to_owned())?;
+    let scale = match unit.trim() {
+        "" | "s" | "sec" => 1.0,
+        "ms" => 1e-3,
+        "us" | "µs" => 1e-6,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        other => return Err(format!("unknown unit {other:?} (use us, ms, s, m or h)")),
+    };
+    let secs = value * scale;
+    if !secs.is_finite() || secs < 0.0 {
+        return Err("must be a non-negative duration".to_owned());
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 #[cfg(test)]
@@ -78,6 +84,13 @@ mod tests {
         assert!(parse_rate("-1/s").is_err());
         assert!(parse_rate("x/s").is_err());
         assert!(parse_rate("1/0s").is_err());
-        assert!(parse_rate("1/fortnight").is_err());
+        assert_eq!(
+            parse_rate("1/fortnight").unwrap_err(),
+            r#""1/fortnight": unknown unit "fortnight" (use us, ms, s, m or h)"#
+        );
+        assert_eq!(
+            parse_duration("10 parsecs").unwrap_err(),
+            r#""10 parsecs": unknown unit "parsecs" (use us, ms, s, m or h)"#
+        );
     }
 }

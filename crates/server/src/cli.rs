@@ -3,10 +3,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
+use feedlab_contract::{Transport, units};
 
 use crate::config::{self, Config};
-use crate::stats::Channel;
 
 /// Default port: not 8080 or 3000, which other tools on a teacher's laptop often hold.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8470";
@@ -22,8 +23,9 @@ pub struct ServeArgs {
     #[arg(long, default_value = DEFAULT_ADDR)]
     pub addr: SocketAddr,
 
-    /// Built-in ticker messages, e.g. `2/s`, `30/min`, `0` (off). Changeable live via POST /settings.
-    #[arg(long, default_value = "0", value_parser = parse_rate)]
+    /// Built-in ticker messages, e.g. `2/s`, `30/min`, `1/100ms`, `0` (off); at most 1000/s. Changeable live
+    /// via POST /settings.
+    #[arg(long, default_value = "0", value_parser = parse_ticker)]
     pub ticker: f64,
 
     /// Also allow this browser Origin on /ws and /sse (repeatable; `*` allows any). Same host and
@@ -31,10 +33,10 @@ pub struct ServeArgs {
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origin: Vec<String>,
 
-    /// Switch a transport off (poll, longpoll, sse, ws; repeatable or comma-separated): it answers 404, to
-    /// demonstrate a client falling back.
-    #[arg(long, value_name = "TRANSPORT", value_delimiter = ',', value_parser = parse_transport)]
-    pub disable: Vec<Channel>,
+    /// Switch a transport off (repeatable or comma-separated): it answers 404, to demonstrate a client
+    /// falling back.
+    #[arg(long, value_name = "TRANSPORT", value_delimiter = ',', value_parser = transport_parser())]
+    pub disable: Vec<Transport>,
 
     /// Messages kept for clients that reconnect; an older cursor gets an explicit `gap`.
     #[arg(long, default_value_t = feedlab_feed::DEFAULT_RETENTION as u64, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
@@ -65,23 +67,15 @@ pub struct ServeArgs {
     pub workers: usize,
 }
 
-fn parse_rate(text: &str) -> Result<f64, String> {
-    let (count, unit) = text.split_once('/').unwrap_or((text, "s"));
-    let count: f64 = count.trim().parse().map_err(|_| format!("{text:?} is not a rate like 2/s, 30/min or 0"))?;
-    let per_s = match unit.trim() {
-        "s" | "sec" => count,
-        "min" | "m" => count / 60.0,
-        "h" => count / 3600.0,
-        other => return Err(format!("unknown rate unit {other:?}: use /s, /min or /h")),
-    };
-    if !(0.0..=crate::state::MAX_TICKER_PER_S).contains(&per_s) {
-        return Err(format!("rate must be between 0 and {}/s", crate::state::MAX_TICKER_PER_S));
-    }
-    Ok(per_s)
+/// `--ticker`: the contract's rate grammar, then the ticker's range.
+fn parse_ticker(text: &str) -> Result<f64, String> {
+    crate::state::check_ticker_rate(units::parse_rate(text)?).map_err(|why| format!("{text:?}: {why}"))
 }
 
-fn parse_transport(text: &str) -> Result<Channel, String> {
-    Channel::parse_transport(text).ok_or_else(|| format!("{text:?} is not a transport: use poll, longpoll, sse or ws"))
+/// `--disable`'s values: the contract's transports, so `--help` and a refusal name every one of them.
+fn transport_parser() -> impl TypedValueParser<Value = Transport> {
+    // unwrap: PossibleValuesParser lets only the names through, and each of them parses.
+    clap::builder::PossibleValuesParser::new(Transport::NAMES).map(|name| name.parse::<Transport>().unwrap())
 }
 
 impl ServeArgs {
@@ -127,22 +121,48 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
 
-    #[test]
-    fn rates_parse() {
-        assert_eq!(parse_rate("2/s").unwrap(), 2.0);
-        assert_eq!(parse_rate("30/min").unwrap(), 0.5);
-        assert_eq!(parse_rate("0").unwrap(), 0.0);
-        assert!(parse_rate("fast").is_err());
-        assert!(parse_rate("2/fortnight").is_err());
-        assert!(parse_rate("5000/s").is_err());
-        assert!(parse_rate("-1/s").is_err());
+    /// `feedlab serve`'s flags alone, as the binary's parser sees them.
+    #[derive(Debug, Parser)]
+    struct Serve {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<ServeArgs, String> {
+        Serve::try_parse_from(std::iter::once("serve").chain(args.iter().copied()))
+            .map(|serve| serve.args)
+            .map_err(|err| err.to_string())
     }
 
     #[test]
-    fn transports_parse() {
-        assert_eq!(parse_transport("ws").unwrap(), Channel::Ws);
-        assert!(parse_transport("echo").is_err(), "only the four transports can be disabled");
+    fn ticker_takes_the_contract_rate_grammar() {
+        assert_eq!(parse(&[]).unwrap().ticker, 0.0);
+        for (flag, per_s) in [("2/s", 2.0), ("30/min", 0.5), ("1/100ms", 10.0), ("0", 0.0), ("1000/s", 1000.0)] {
+            assert_eq!(parse(&["--ticker", flag]).unwrap().ticker, per_s, "{flag}");
+        }
+    }
+
+    #[test]
+    fn ticker_refusals_name_the_problem() {
+        let unit = parse(&["--ticker", "1/fortnight"]).unwrap_err();
+        assert!(unit.contains(r#"unknown unit "fortnight""#), "{unit}");
+        let range = parse(&["--ticker", "5000/s"]).unwrap_err();
+        assert!(range.contains("0 to 1000 messages per second, not 5000"), "{range}");
+        for bad in ["fast", "-1/s", "1/0s"] {
+            assert!(parse(&["--ticker", bad]).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn disable_takes_the_contract_transports() {
+        assert_eq!(parse(&["--disable", "ws,poll"]).unwrap().disable, [Transport::Ws, Transport::Poll]);
+        let err = parse(&["--disable", "echo"]).unwrap_err();
+        for name in Transport::NAMES {
+            assert!(err.contains(name), "the refusal names {name}: {err}");
+        }
     }
 }

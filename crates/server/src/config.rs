@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::stats::Channel;
+use feedlab_contract::Transport;
 
 /// How often streaming connections are pinged (WebSocket ping, SSE comment). 15 s stays well under the 60 s
 /// idle cut of common proxies and load balancers, so a quiet feed does not look like a dead connection.
@@ -29,6 +29,17 @@ pub const MAX_LIMIT: usize = 10_000;
 /// Largest publish body and largest WebSocket message: 64 KiB is far above any chat line and keeps one
 /// request's memory small.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// Largest message `/echo` takes, in one frame or reassembled from fragments: 16 MiB, the largest that
+/// Autobahn|Testsuite sends (cases 9.1.6 and 9.2.6). `/ws` keeps 64 KiB ([`MAX_MESSAGE_BYTES`]): chat lines
+/// are small, while `/echo` exists to test the protocol. Memory stays bounded by [`MAX_ECHO_SESSIONS`].
+pub const MAX_ECHO_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+
+/// `/echo` sessions open at once on one server; one more gets 503 + Retry-After. A session echoing a message
+/// at the limit holds a few copies of it for a moment (the frames being read, the reassembled message, the
+/// encoded echo on its way out: about 4 x 16 MiB), so four sessions bound `/echo` near 256 MiB. A
+/// conformance suite opens one at a time.
+pub const MAX_ECHO_SESSIONS: usize = 4;
 
 /// Open SSE/WebSocket connections plus held long-polls before new ones get 503: below the 20,000 open-file
 /// limit of these machines, leaving room for short polls, the listener and files.
@@ -58,7 +69,7 @@ pub struct Config {
     /// Extra origins allowed on `/ws` and `/sse` beyond same-host and localhost.
     pub allow_origins: Vec<String>,
     /// Transports switched off (they answer 404), to demonstrate a client's fallback.
-    pub disabled: Vec<Channel>,
+    pub disabled: Vec<Transport>,
     /// Cap on open streams (SSE + WebSocket + held long-polls); past it, 503 + Retry-After.
     pub max_streams: usize,
     /// Cap on `/poll` + `/longpoll` requests per second over the whole server (0 = no cap); past it, 503.
@@ -100,8 +111,8 @@ impl Default for Config {
 }
 
 impl Config {
-    /// True when `channel` was switched off with `--disable`.
-    pub fn is_disabled(&self, channel: Channel) -> bool {
-        self.disabled.contains(&channel)
+    /// True when `transport` was switched off with `--disable`.
+    pub fn is_disabled(&self, transport: Transport) -> bool {
+        self.disabled.contains(&transport)
     }
 }

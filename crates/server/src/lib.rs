@@ -2,8 +2,9 @@
 //! WebSocket, with the instruments to count what each costs on the wire.
 //!
 //! Layout: [`routes`] holds one file per transport (`poll.rs`, `longpoll.rs`, `sse.rs`, `ws.rs`) and the
-//! instruments; [`stats`] counts; [`state`] is what handlers share; [`config`] holds the limits with the
-//! reasons for their defaults. [`run`] serves on an already-bound listener until a shutdown future resolves,
+//! instruments; `middleware/` what runs on every exchange of a kind (the meter, the WebSocket frame guard);
+//! [`stats`] counts; [`state`] is what handlers share; [`config`] holds the limits with the reasons for their
+//! defaults. The transports themselves are the contract's ([`feedlab_contract::Transport`]). [`run`] serves on an already-bound listener until a shutdown future resolves,
 //! so `main` and the tests start the server the same way. The contract is DESIGN.md sections 1-3.
 
 #![warn(missing_docs)]
@@ -11,10 +12,12 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+mod middleware;
 pub mod query;
 pub mod routes;
 pub mod state;
 pub mod stats;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod ticker;
 

@@ -7,14 +7,15 @@ use std::time::{Duration, Instant};
 use actix_web::HttpRequest;
 use actix_web::http::Uri;
 use actix_web::http::header;
+use feedlab_contract::Transport;
 use feedlab_feed::{Batch, Cursor, CursorError, Entry, Feed, Kind};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Config, MAX_MESSAGE_BYTES};
+use crate::config::{Config, MAX_ECHO_SESSIONS, MAX_MESSAGE_BYTES};
 use crate::error::ApiError;
-use crate::stats::{Channel, Stats};
+use crate::stats::Stats;
 
 /// How long a client refused for capacity is told to wait: long enough for a burst to pass, short enough
 /// that a classroom does not notice.
@@ -33,6 +34,16 @@ pub struct LiveSettings {
 /// Highest ticker rate accepted, the top of the suite's message-rate range.
 pub const MAX_TICKER_PER_S: f64 = 1000.0;
 
+/// The ticker's range, for `--ticker` and `POST /settings` alike: `per_s` back when it is in 0..=
+/// [`MAX_TICKER_PER_S`], else a sentence saying the range.
+pub fn check_ticker_rate(per_s: f64) -> Result<f64, String> {
+    if (0.0..=MAX_TICKER_PER_S).contains(&per_s) {
+        Ok(per_s)
+    } else {
+        Err(format!("the ticker takes 0 to {MAX_TICKER_PER_S} messages per second, not {per_s}"))
+    }
+}
+
 /// Shared by all handlers (cheap to clone: everything is behind `Arc`).
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -48,6 +59,9 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// One permit per open stream or held long-poll; `--max-streams` of them.
     streams: Arc<Semaphore>,
+    /// One permit per open `/echo` session; [`MAX_ECHO_SESSIONS`] of them. Per server, not per process, so
+    /// servers sharing a process (tests) do not share the cap.
+    echo_sessions: Arc<Semaphore>,
     /// The `--max-rps` window for `/poll` + `/longpoll`.
     request_window: Arc<Mutex<Window>>,
     /// Per-publisher windows for the chat rate limit, keyed by client id or IP.
@@ -76,6 +90,11 @@ impl Window {
     }
 }
 
+/// A permit of `slots`, or a 503 saying `what` is full.
+fn hold(slots: &Arc<Semaphore>, what: &'static str) -> Result<OwnedSemaphorePermit, ApiError> {
+    Arc::clone(slots).try_acquire_owned().map_err(|_| ApiError::Busy { what, retry_after: RETRY_AFTER })
+}
+
 /// Publishers remembered for the rate limit before the table is cleared: bounds its memory.
 const MAX_PUBLISHERS: usize = 10_000;
 
@@ -87,6 +106,7 @@ impl AppState {
             feed: Arc::new(Feed::new(config.retention)),
             stats: Arc::new(Stats::default()),
             streams: Arc::new(Semaphore::new(config.max_streams)),
+            echo_sessions: Arc::new(Semaphore::new(MAX_ECHO_SESSIONS)),
             config: Arc::new(config),
             settings: Arc::new(watch::channel(settings).0),
             shutdown: CancellationToken::new(),
@@ -96,8 +116,8 @@ impl AppState {
     }
 
     /// Refuses a transport switched off with `--disable`.
-    pub fn check_enabled(&self, channel: Channel) -> Result<(), ApiError> {
-        if self.config.is_disabled(channel) { Err(ApiError::TransportDisabled(channel.as_str())) } else { Ok(()) }
+    pub fn check_enabled(&self, transport: Transport) -> Result<(), ApiError> {
+        if self.config.is_disabled(transport) { Err(ApiError::TransportDisabled(transport.name())) } else { Ok(()) }
     }
 
     /// Reads the feed, turning a cursor from the future into a 409.
@@ -120,9 +140,12 @@ impl AppState {
 
     /// Takes a stream slot (SSE, WebSocket, held long-poll), or 503 when all are taken.
     pub fn hold_stream(&self) -> Result<OwnedSemaphorePermit, ApiError> {
-        Arc::clone(&self.streams)
-            .try_acquire_owned()
-            .map_err(|_| ApiError::Busy { what: "too many open connections", retry_after: RETRY_AFTER })
+        hold(&self.streams, "too many open connections")
+    }
+
+    /// Takes an `/echo` session slot, or 503 when [`MAX_ECHO_SESSIONS`] are open.
+    pub fn hold_echo_session(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        hold(&self.echo_sessions, "too many /echo sessions")
     }
 
     /// Counts a `/poll` or `/longpoll` request against `--max-rps`, or 503 past it.

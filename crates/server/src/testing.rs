@@ -1,7 +1,8 @@
 //! A real server on `127.0.0.1:0` in its own thread, for tests here and in other crates (the harness).
 //!
 //! Tests can then use any async runtime and real clients against `server.url()`. Dropping the
-//! [`TestServer`] stops it.
+//! [`TestServer`] stops it. Behind the `testing` feature, which only dev-dependencies turn on (this crate's
+//! own, for its `tests/`, and the harness's), so it is not part of the shipped library.
 
 use std::net::{SocketAddr, TcpListener};
 use std::thread::JoinHandle;

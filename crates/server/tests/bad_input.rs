@@ -156,6 +156,22 @@ async fn over_capacity_gets_a_quick_503_with_retry_after() {
 }
 
 #[tokio::test]
+async fn echo_sessions_are_capped_per_server() {
+    let (server, other) = (TestServer::start(Config::default()), TestServer::start(Config::default()));
+    let mut held = Vec::new();
+    for _ in 0..feedlab_server::config::MAX_ECHO_SESSIONS {
+        held.push(ws_connect(&server, "/echo", &[]).await.unwrap());
+    }
+    let answer = get(&server, "/echo").await;
+    refused(&answer, 503, None);
+    assert!(answer.json()["error"].as_str().unwrap().contains("/echo sessions"), "{}", answer.body);
+    assert!(ws_connect(&other, "/echo", &[]).await.is_ok(), "another server in the process has its own cap");
+    held.clear();
+    assert_eq!(wait_open(&server, "echo", 0, Duration::from_secs(5)).await, 0);
+    assert!(ws_connect(&server, "/echo", &[]).await.is_ok(), "closed sessions give their slots back");
+}
+
+#[tokio::test]
 async fn request_rate_cap_sheds_with_503() {
     let server = TestServer::start(Config { max_requests_per_s: 5, ..Config::default() });
     let mut statuses = Vec::new();

@@ -343,7 +343,7 @@ async fn instruments_answer() {
 
 #[tokio::test]
 async fn disabled_transport_answers_404_json() {
-    let server = TestServer::start(Config { disabled: vec![Channel::Ws], ..Config::default() });
+    let server = TestServer::start(Config { disabled: vec![Transport::Ws], ..Config::default() });
     let answer = get(&server, "/ws").await;
     assert_eq!(answer.status, 404);
     assert!(answer.json()["error"].as_str().unwrap().contains("disabled"));

@@ -13,28 +13,12 @@ use actix_web::web::{Bytes, BytesMut};
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{CloseCode, CloseReason, Item, Message, ProtocolError};
 use bytestring::ByteString;
-use tokio::sync::Semaphore;
 
+use crate::config::MAX_ECHO_MESSAGE_BYTES;
 use crate::error::ApiError;
 use crate::routes::ws::{close, protocol_close, upgrade};
-use crate::state::{AppState, RETRY_AFTER};
+use crate::state::AppState;
 use crate::stats::Meter;
-use crate::stats::wire::ws_frame_header_len;
-
-/// Largest message `/echo` takes, in one frame or reassembled from fragments: 16 MiB, the largest that
-/// Autobahn|Testsuite sends (cases 9.1.6 and 9.2.6). `/ws` keeps 64 KiB (`config::MAX_MESSAGE_BYTES`): chat
-/// lines are small, while this endpoint exists to test the protocol. Memory stays bounded by
-/// [`MAX_ECHO_SESSIONS`].
-pub const MAX_ECHO_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
-
-/// `/echo` sessions open at once; one more gets 503 + Retry-After. A session echoing a message at the limit
-/// holds a few copies of it for a moment (the frames being read, the reassembled message, the encoded echo
-/// on its way out: about 4 x 16 MiB), so four sessions bound `/echo` near 256 MiB. A conformance suite opens
-/// one at a time.
-pub const MAX_ECHO_SESSIONS: usize = 4;
-
-/// The permits behind [`MAX_ECHO_SESSIONS`].
-static ECHO_SESSIONS: Semaphore = Semaphore::const_new(MAX_ECHO_SESSIONS);
 
 /// Upgrades and echoes until the client closes.
 pub async fn echo(
@@ -43,9 +27,7 @@ pub async fn echo(
     state: web::Data<AppState>,
     meter: web::ReqData<Meter>,
 ) -> Result<HttpResponse, ApiError> {
-    let echo_slot = ECHO_SESSIONS
-        .try_acquire()
-        .map_err(|_| ApiError::Busy { what: "too many /echo sessions", retry_after: RETRY_AFTER })?;
+    let echo_slot = state.hold_echo_session()?;
     let slot = state.hold_stream()?;
     let (response, mut ws, incoming) = upgrade(&req, body, &[], MAX_ECHO_MESSAGE_BYTES)?;
     let mut incoming = incoming.max_frame_size(MAX_ECHO_MESSAGE_BYTES);
@@ -63,16 +45,16 @@ pub async fn echo(
                     let Some(frame) = frame else { break None };
                     let whole = match frame {
                         Ok(Message::Text(text)) => {
-                            meter.frame(text.len(), ws_frame_header_len(text.len(), true));
+                            meter.ws_received(text.len());
                             Whole::Text(text)
                         }
                         Ok(Message::Binary(bytes)) => {
-                            meter.frame(bytes.len(), ws_frame_header_len(bytes.len(), true));
+                            meter.ws_received(bytes.len());
                             Whole::Binary(bytes)
                         }
                         Ok(Message::Continuation(item)) => {
                             let len = fragment_len(&item);
-                            meter.frame(len, ws_frame_header_len(len, true));
+                            meter.ws_received(len);
                             match message.push(item) {
                                 Ok(Some(whole)) => whole,
                                 Ok(None) => continue,
@@ -80,15 +62,15 @@ pub async fn echo(
                             }
                         }
                         Ok(Message::Ping(payload)) => {
-                            meter.frame(payload.len(), ws_frame_header_len(payload.len(), true));
-                            meter.frame(payload.len(), ws_frame_header_len(payload.len(), false));
+                            meter.ws_received(payload.len());
+                            meter.ws_sent(payload.len());
                             if ws.pong(&payload).await.is_err() {
                                 break None;
                             }
                             continue;
                         }
                         Ok(Message::Pong(payload)) => {
-                            meter.frame(payload.len(), ws_frame_header_len(payload.len(), true));
+                            meter.ws_received(payload.len());
                             continue;
                         }
                         Ok(Message::Nop) => continue,
@@ -97,7 +79,7 @@ pub async fn echo(
                         Err(ProtocolError::Overflow) => break Some(too_big()),
                         Err(err) => break Some(protocol_close(&err)),
                     };
-                    meter.frame(whole.len(), ws_frame_header_len(whole.len(), false));
+                    meter.ws_sent(whole.len());
                     let sent = match whole {
                         Whole::Text(text) => ws.text(text).await,
                         Whole::Binary(bytes) => ws.binary(bytes).await,

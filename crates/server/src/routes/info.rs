@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::error::ApiError;
 use crate::query;
-use crate::state::{AppState, LiveSettings, MAX_TICKER_PER_S};
+use crate::state::{AppState, LiveSettings, check_ticker_rate};
 use crate::stats::render_prometheus;
 
 fn client_param(req: &HttpRequest) -> Result<Option<String>, ApiError> {
@@ -57,7 +57,7 @@ pub async fn inspect(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
     let transports: serde_json::Map<String, serde_json::Value> = exchanges
         .into_iter()
         // unwrap: Exchange is strings and an integer.
-        .map(|(channel, exchange)| (channel.as_str().to_owned(), serde_json::to_value(exchange).unwrap()))
+        .map(|(channel, exchange)| (channel.name().to_owned(), serde_json::to_value(exchange).unwrap()))
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "client": client, "transports": transports })))
 }
@@ -79,7 +79,7 @@ fn settings_answer(state: &AppState) -> HttpResponse {
     let config = &state.config;
     HttpResponse::Ok().insert_header(ContentType::json()).json(SettingsAnswer {
         live: state.settings.borrow().clone(),
-        disabled: config.disabled.iter().map(|c| c.as_str()).collect(),
+        disabled: config.disabled.iter().map(|t| t.name()).collect(),
         token_required: config.publish_token.is_some(),
         retention: config.retention,
         heartbeat_ms: config.heartbeat.as_millis() as u64,
@@ -108,10 +108,10 @@ pub async fn update_settings(
     for (key, value) in fields {
         match key.as_str() {
             "ticker_per_s" => {
-                let rate = value.as_f64().filter(|r| (0.0..=MAX_TICKER_PER_S).contains(r)).ok_or_else(|| {
-                    ApiError::bad("ticker_per_s", format!("ticker_per_s must be a number 0..={MAX_TICKER_PER_S}"))
-                })?;
-                live.ticker_per_s = rate;
+                let rate = value.as_f64().ok_or_else(|| "ticker_per_s must be a number".to_owned());
+                live.ticker_per_s = rate
+                    .and_then(check_ticker_rate)
+                    .map_err(|why| ApiError::bad("ticker_per_s", format!("ticker_per_s: {why}")))?;
             }
             _ => return Err(ApiError::BadField { field: "body", message: format!("unknown setting {key:?}") }),
         }

@@ -5,13 +5,14 @@
 //! client asks again). Each delivered batch still costs one request and one response head.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use feedlab_contract::Transport;
 use feedlab_feed::Cursor;
 
 use crate::error::ApiError;
 use crate::query::FeedQuery;
 use crate::routes::poll::answer;
 use crate::state::AppState;
-use crate::stats::{Channel, Meter};
+use crate::stats::Meter;
 
 /// Answers when there is something after the cursor, or empty at the timeout.
 ///
@@ -22,7 +23,7 @@ pub async fn longpoll(
     state: web::Data<AppState>,
     meter: web::ReqData<Meter>,
 ) -> Result<HttpResponse, ApiError> {
-    state.check_enabled(Channel::Longpoll)?;
+    state.check_enabled(Transport::Longpoll)?;
     let query = FeedQuery::parse(req.query_string())?;
     state.admit_request()?;
     // "From the head" means: from what is newest now, so the hold waits for the next message.

@@ -1,15 +1,15 @@
 //! Every route of the server, defined once in [`configure`] and used by `run`, handler tests and socket tests.
 //!
-//! One file per transport, mirroring the harness's `clients/`: `poll.rs`, `longpoll.rs`, `sse.rs`, `ws.rs`;
-//! plus `publish.rs` (`POST /messages`), `echo.rs`, `info.rs` (stats, metrics, time, inspect, settings) and
-//! `files.rs` (the embedded page and the results directory). `meter.rs` counts every exchange on the way.
+//! One file per transport, mirroring the harness's `clients/`: `poll.rs`, `longpoll.rs`, `sse.rs`, `ws.rs`,
+//! mounted at the contract's paths ([`Transport::path`]) through `transport_route`; plus `publish.rs`
+//! (`POST /messages`), `echo.rs`, `info.rs` (stats, metrics, time, inspect, settings) and `files.rs` (the
+//! embedded page and the results directory). The metering middleware (`middleware/meter.rs`) counts every
+//! exchange of the transports, echo and publish on the way.
 
 mod echo;
 mod files;
-mod frame_guard;
 mod info;
 mod longpoll;
-mod meter;
 mod poll;
 mod publish;
 mod sse;
@@ -18,23 +18,36 @@ mod ws;
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, Route, web};
+use feedlab_contract::Transport;
 
 use crate::error::json_error;
+use crate::middleware::meter;
+use crate::stats::Channel;
 
-/// Registers every route. The transport and publish endpoints sit in a scope wrapped by the meter.
+/// The handler of each transport: the one place a new transport of the contract is wired to its file here
+/// (the match is exhaustive, so the compiler asks for it).
+fn transport_route(transport: Transport) -> Route {
+    match transport {
+        Transport::Poll => web::get().to(poll::poll),
+        Transport::Longpoll => web::get().to(longpoll::longpoll),
+        Transport::Sse => web::get().to(sse::sse),
+        Transport::Ws => web::get().to(ws::ws),
+    }
+}
+
+/// Registers every route. The transport, echo and publish endpoints sit in a scope wrapped by the meter.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|err, _| {
         actix_web::error::InternalError::from_response("", json_error(StatusCode::BAD_REQUEST, err.to_string())).into()
-    }))
-    .service(
-        web::scope("")
-            .wrap(from_fn(meter::meter))
-            .service(resource("/poll", web::get().to(poll::poll)))
-            .service(resource("/longpoll", web::get().to(longpoll::longpoll)))
-            .service(resource("/sse", web::get().to(sse::sse)))
-            .service(resource("/ws", web::get().to(ws::ws)))
-            .service(resource("/echo", web::get().to(echo::echo)))
-            .service(resource("/messages", web::post().to(publish::publish)))
+    }));
+    let metered = web::scope("").wrap(from_fn(meter::meter));
+    let metered = Transport::ALL
+        .into_iter()
+        .fold(metered, |scope, transport| scope.service(resource(transport.path(), transport_route(transport))));
+    cfg.service(
+        metered
+            .service(resource(Channel::Echo.path(), web::get().to(echo::echo)))
+            .service(resource(Channel::Publish.path(), web::post().to(publish::publish)))
             .service(resource("/stats", web::get().to(info::stats)))
             .service(resource("/stats/reset", web::post().to(info::reset_stats)))
             .service(resource("/metrics", web::get().to(info::metrics)))

@@ -6,12 +6,13 @@
 
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
+use feedlab_contract::Transport;
 use feedlab_feed::Batch;
 
 use crate::error::ApiError;
 use crate::query::FeedQuery;
 use crate::state::AppState;
-use crate::stats::{Channel, Meter};
+use crate::stats::{Counter, Meter};
 
 /// Answers at once with whatever is after the cursor.
 pub async fn poll(
@@ -19,7 +20,7 @@ pub async fn poll(
     state: web::Data<AppState>,
     meter: web::ReqData<Meter>,
 ) -> Result<HttpResponse, ApiError> {
-    state.check_enabled(Channel::Poll)?;
+    state.check_enabled(Transport::Poll)?;
     let query = FeedQuery::parse(req.query_string())?;
     state.admit_request()?;
     let batch = state.read_for(&query, query.cursor())?;
@@ -56,9 +57,9 @@ pub fn answer(meter: &Meter, batch: &Batch, epoch: u64) -> HttpResponse {
     body.push('}');
 
     if batch.entries.is_empty() {
-        meter.add(|c| &c.empty_responses, 1);
+        meter.add(Counter::EmptyResponses, 1);
     }
-    meter.add(|c| &c.messages_delivered, batch.entries.len() as u64);
+    meter.add(Counter::MessagesDelivered, batch.entries.len() as u64);
     HttpResponse::Ok()
         .insert_header(ContentType::json())
         // A poll answer is news of one instant: no cache may keep it.

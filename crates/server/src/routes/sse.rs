@@ -14,6 +14,7 @@ use std::convert::Infallible;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
+use feedlab_contract::Transport;
 use feedlab_feed::{Batch, Cursor};
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
@@ -21,7 +22,7 @@ use crate::error::ApiError;
 use crate::query::{FeedQuery, parse_u64};
 use crate::state::AppState;
 use crate::stats::wire::chunk_framing_len;
-use crate::stats::{Channel, Meter};
+use crate::stats::{Counter, Meter};
 
 /// Chunks queued between the session and the socket writer. Each chunk holds up to [`SEND_BATCH`] events, so
 /// a stalled reader pins at most this many chunks (plus socket buffers) before it is cut off.
@@ -36,7 +37,7 @@ pub async fn sse(
     state: web::Data<AppState>,
     meter: web::ReqData<Meter>,
 ) -> Result<HttpResponse, ApiError> {
-    state.check_enabled(Channel::Sse)?;
+    state.check_enabled(Transport::Sse)?;
     state.check_origin(&req)?;
     let query = FeedQuery::parse(req.query_string())?;
     // EventSource puts the original URL (with its old `after`) on every reconnect, plus Last-Event-ID with
@@ -102,7 +103,7 @@ async fn session(tx: mpsc::Sender<Bytes>, state: AppState, meter: Meter, mut cur
         }
     };
     if matches!(end, End::SlowReader) {
-        meter.add(|c| &c.slow_reader_closes, 1);
+        meter.add(Counter::SlowReaderCloses, 1);
     }
     tracing::debug!(?end, cursor, "sse stream ended");
     // Dropping `tx` ends the response body: actix writes the last chunk and the client sees the stream end.
@@ -117,11 +118,11 @@ async fn drain(tx: &mpsc::Sender<Bytes>, state: &AppState, meter: &Meter, cursor
             return Ok(());
         }
         let (chunk, payload) = encode(&batch);
-        meter.add(|c| &c.frames, batch.entries.len() as u64 + u64::from(batch.gap.is_some()));
-        meter.add(|c| &c.body_bytes, payload as u64);
-        meter.add(|c| &c.framing_bytes, (chunk.len() - payload + chunk_framing_len(chunk.len())) as u64);
+        meter.add(Counter::Frames, batch.entries.len() as u64 + u64::from(batch.gap.is_some()));
+        meter.add(Counter::BodyBytes, payload as u64);
+        meter.add(Counter::FramingBytes, (chunk.len() - payload + chunk_framing_len(chunk.len())) as u64);
         send(tx, chunk, state.config.send_stall).await?;
-        meter.add(|c| &c.messages_delivered, batch.entries.len() as u64);
+        meter.add(Counter::MessagesDelivered, batch.entries.len() as u64);
         *cursor = batch.next;
     }
 }

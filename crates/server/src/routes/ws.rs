@@ -15,17 +15,17 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{
     AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, MessageStream, ProtocolError, Session,
 };
+use feedlab_contract::Transport;
 use feedlab_feed::Cursor;
 use serde::Deserialize;
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::config::MAX_MESSAGE_BYTES;
 use crate::error::ApiError;
+use crate::middleware::frame_guard::{Guarded, is_refusal};
 use crate::query::FeedQuery;
-use crate::routes::frame_guard::{Guarded, is_refusal};
 use crate::state::AppState;
-use crate::stats::wire::ws_frame_header_len;
-use crate::stats::{Channel, Meter};
+use crate::stats::{Channel, Counter, Meter};
 use futures_util::FutureExt;
 
 /// The subprotocol spoken on `/ws`, selected when the client offers it.
@@ -44,7 +44,7 @@ pub async fn ws(
     state: web::Data<AppState>,
     meter: web::ReqData<Meter>,
 ) -> Result<HttpResponse, ApiError> {
-    state.check_enabled(Channel::Ws)?;
+    state.check_enabled(Transport::Ws)?;
     state.check_origin(&req)?;
     let query = FeedQuery::parse(req.query_string())?;
     let first = state.read_for(&query, query.cursor())?;
@@ -71,7 +71,7 @@ pub(super) fn handshake(
 }
 
 /// [`handshake`] without its reassembly: frames one by one, for `/echo`, which reassembles itself. The
-/// client's bytes pass the [`frame_guard`](super::frame_guard) first, so no frame declared over `max_frame`
+/// client's bytes pass the [`frame_guard`](crate::middleware::frame_guard) first, so no frame declared over `max_frame`
 /// bytes is ever buffered.
 pub(super) fn upgrade(
     req: &HttpRequest,
@@ -131,7 +131,7 @@ impl FeedSession {
                     last_heard = Instant::now();
                     match frame {
                         Ok(AggregatedMessage::Text(text)) => {
-                            publish_meter.frame(text.len(), ws_frame_header_len(text.len(), true));
+                            publish_meter.ws_received(text.len());
                             let reply = handle_text(&state, &publisher, &text);
                             if let Some(reply) = reply
                                 && send(&mut ws, &meter, stall, reply).await.is_err()
@@ -140,17 +140,17 @@ impl FeedSession {
                             }
                         }
                         Ok(AggregatedMessage::Binary(bytes)) => {
-                            meter.frame(bytes.len(), ws_frame_header_len(bytes.len(), true));
+                            meter.ws_received(bytes.len());
                             break Some((CloseCode::Unsupported, "feedlab.v1 takes text frames only").into());
                         }
                         Ok(AggregatedMessage::Ping(payload)) => {
-                            meter.frame(payload.len(), ws_frame_header_len(payload.len(), true));
-                            meter.frame(payload.len(), ws_frame_header_len(payload.len(), false));
+                            meter.ws_received(payload.len());
+                            meter.ws_sent(payload.len());
                             if ws.pong(&payload).await.is_err() {
                                 break None;
                             }
                         }
-                        Ok(AggregatedMessage::Pong(payload)) => meter.frame(payload.len(), ws_frame_header_len(payload.len(), true)),
+                        Ok(AggregatedMessage::Pong(payload)) => meter.ws_received(payload.len()),
                         Ok(AggregatedMessage::Close(reason)) => break reason.or(Some(CloseCode::Normal.into())),
                         Err(err) => break Some(protocol_close(&err)),
                     }
@@ -162,7 +162,7 @@ impl FeedSession {
                     match drain(&mut ws, &state, &meter, stall, &mut cursor).await {
                         Ok(()) => {}
                         Err(Stop::Slow) => {
-                            meter.add(|c| &c.slow_reader_closes, 1);
+                            meter.add(Counter::SlowReaderCloses, 1);
                             break Some(CloseReason { code: CloseCode::Again, description: Some(format!("too slow; reconnect with after={cursor}")) });
                         }
                         Err(Stop::Gone) => break None,
@@ -172,7 +172,7 @@ impl FeedSession {
                     if last_heard.elapsed() > state.config.client_timeout {
                         break Some(CloseReason { code: CloseCode::Policy, description: Some("no pong within the client timeout".into()) });
                     }
-                    meter.frame(0, ws_frame_header_len(0, false));
+                    meter.ws_sent(0);
                     if ws.ping(b"").await.is_err() {
                         break None;
                     }
@@ -187,7 +187,7 @@ impl FeedSession {
 pub(super) async fn close(ws: Session, meter: &Meter, reason: Option<CloseReason>) {
     if let Some(reason) = reason {
         let payload = 2 + reason.description.as_ref().map_or(0, String::len);
-        meter.frame(payload, ws_frame_header_len(payload, false));
+        meter.ws_sent(payload);
         tracing::debug!(code = ?reason.code, "closing websocket");
         let _ = tokio::time::timeout(CLOSE_GRACE, ws.close(Some(reason))).await;
     }
@@ -246,7 +246,7 @@ async fn send(
     let len = text.len();
     match tokio::time::timeout(stall, ws.text(text)).await {
         Ok(Ok(())) => {
-            meter.frame(len, ws_frame_header_len(len, false));
+            meter.ws_sent(len);
             Ok(())
         }
         Ok(Err(_closed)) => Err(Stop::Gone),
@@ -273,7 +273,7 @@ async fn drain(
         }
         for entry in &batch.entries {
             send(ws, meter, stall, entry.json.clone()).await?;
-            meter.add(|c| &c.messages_delivered, 1);
+            meter.add(Counter::MessagesDelivered, 1);
             *cursor = entry.id;
         }
     }

@@ -1,45 +1,67 @@
-//! `/metrics`: the `/stats` totals in Prometheus text exposition format (version 0.0.4).
+//! `/metrics`: the `/stats` totals in Prometheus text exposition format (version 0.0.4), one metric per
+//! [`Counter`] in [`Counter::ALL`] order, one sample per channel.
 
 use std::fmt::Write;
 
-use super::{Channel, CountersSnapshot, Stats};
+use feedlab_contract::counters::Counter;
 
-/// Reads one metric's value from a snapshot.
-type Read = fn(&CountersSnapshot) -> i64;
-
-/// Each metric: name, help, type, and how to read it from a snapshot.
-const METRICS: &[(&str, &str, &str, Read)] = &[
-    ("feedlab_requests_total", "HTTP requests answered.", "counter", |c| c.requests as i64),
-    ("feedlab_empty_responses_total", "Poll answers with no message.", "counter", |c| c.empty_responses as i64),
-    ("feedlab_request_header_bytes_total", "Request head bytes received.", "counter", |c| {
-        c.request_header_bytes as i64
-    }),
-    ("feedlab_response_header_bytes_total", "Response head bytes sent.", "counter", |c| c.response_header_bytes as i64),
-    ("feedlab_body_bytes_total", "Message payload bytes.", "counter", |c| c.body_bytes as i64),
-    ("feedlab_framing_bytes_total", "SSE/WebSocket/chunk framing bytes.", "counter", |c| c.framing_bytes as i64),
-    ("feedlab_frames_total", "WebSocket frames and SSE events.", "counter", |c| c.frames as i64),
-    ("feedlab_open_connections", "Connections open now.", "gauge", |c| c.open_connections),
-    ("feedlab_messages_delivered_total", "Feed messages handed to clients.", "counter", |c| {
-        c.messages_delivered as i64
-    }),
-    ("feedlab_errors_total", "Answers with status 4xx or 5xx.", "counter", |c| c.errors as i64),
-    ("feedlab_rejected_total", "503 answers over capacity.", "counter", |c| c.rejected as i64),
-    ("feedlab_slow_reader_closes_total", "Streams cut off for not reading.", "counter", |c| {
-        c.slow_reader_closes as i64
-    }),
-];
+use super::Stats;
 
 /// Renders every metric for every channel, plus the feed head.
 pub fn render(stats: &Stats, feed_head: u64) -> String {
+    let totals = stats.totals.snapshot();
     let mut out = String::new();
-    for (name, help, kind, read) in METRICS {
+    for &counter in Counter::ALL {
+        let name = counter.metric_name();
         // unwrap: writing to a String cannot fail.
-        writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}").unwrap();
-        for channel in Channel::ALL {
-            writeln!(out, "{name}{{transport=\"{}\"}} {}", channel.as_str(), read(&stats.totals(channel))).unwrap();
+        writeln!(out, "# HELP {name} {}\n# TYPE {name} {}", counter.help(), counter.kind().prometheus_type()).unwrap();
+        for (channel, counts) in &totals {
+            writeln!(out, "{name}{{transport=\"{}\"}} {}", channel.name(), counts[counter]).unwrap();
         }
     }
     writeln!(out, "# HELP feedlab_feed_head Newest message id.\n# TYPE feedlab_feed_head gauge").unwrap();
     writeln!(out, "feedlab_feed_head {feed_head}").unwrap();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use feedlab_contract::Transport;
+
+    use super::*;
+    use crate::stats::Channel;
+
+    /// Fails when a metric is written by hand, left out, or listed out of order.
+    #[test]
+    fn metrics_follow_the_counter_list_with_a_sample_per_channel() {
+        let stats = Arc::new(Stats::default());
+        stats.meter(Transport::Ws.into(), None).add(Counter::Frames, 5);
+        let text = render(&stats, 7);
+
+        let mut want_types = Vec::new();
+        let mut want_samples = Vec::new();
+        for &counter in Counter::ALL {
+            want_types.push(format!("{} {}", counter.metric_name(), counter.kind().prometheus_type()));
+            for channel in Channel::ALL {
+                want_samples.push(format!("{}{{transport=\"{}\"}}", counter.metric_name(), channel.name()));
+            }
+        }
+        want_types.push("feedlab_feed_head gauge".to_owned());
+        want_samples.push("feedlab_feed_head".to_owned());
+        let types: Vec<_> = text.lines().filter_map(|l| l.strip_prefix("# TYPE ")).collect();
+        let samples: Vec<_> =
+            text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split(' ').next()).collect();
+        assert_eq!(types, want_types);
+        assert_eq!(samples, want_samples);
+
+        // The names and help text scrapers already know.
+        assert!(text.starts_with(
+            "# HELP feedlab_requests_total HTTP requests answered.\n# TYPE feedlab_requests_total counter\n"
+        ));
+        assert!(text.contains("# TYPE feedlab_open_connections gauge\n"));
+        assert!(text.contains("feedlab_frames_total{transport=\"ws\"} 5\n"));
+        assert!(text.ends_with("feedlab_feed_head 7\n"));
+    }
 }

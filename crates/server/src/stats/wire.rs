@@ -15,6 +15,17 @@ use actix_web::http::{Method, StatusCode, Uri, Version};
 pub trait HeadSink {
     /// Appends `bytes`.
     fn put(&mut self, bytes: &[u8]);
+
+    /// Appends one line of a head: `parts`, then CRLF.
+    fn line(&mut self, parts: &[&[u8]]) {
+        parts.iter().for_each(|part| self.put(part));
+        self.put(b"\r\n");
+    }
+
+    /// Appends a `name: value` header line.
+    fn header(&mut self, name: &[u8], value: &[u8]) {
+        self.line(&[name, b": ", value]);
+    }
 }
 
 impl HeadSink for usize {
@@ -38,21 +49,14 @@ fn put_headers(headers: &HeaderMap, sink: &mut impl HeadSink, skip: impl Fn(&hea
         if skip(name) {
             continue;
         }
-        sink.put(name.as_str().as_bytes());
-        sink.put(b": ");
-        sink.put(value.as_bytes());
-        sink.put(b"\r\n");
+        sink.header(name.as_str().as_bytes(), value.as_bytes());
     }
 }
 
 /// Writes `GET /path?query HTTP/1.1\r\n`, each header, and the blank line.
 pub fn request_head(method: &Method, uri: &Uri, version: Version, headers: &HeaderMap, sink: &mut impl HeadSink) {
-    sink.put(method.as_str().as_bytes());
-    sink.put(b" ");
-    sink.put(uri.path_and_query().map_or(uri.path(), |pq| pq.as_str()).as_bytes());
-    sink.put(b" ");
-    sink.put(version_str(version));
-    sink.put(b"\r\n");
+    let target = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
+    sink.line(&[method.as_str().as_bytes(), b" ", target.as_bytes(), b" ", version_str(version)]);
     put_headers(headers, sink, |_| false);
     sink.put(b"\r\n");
 }
@@ -73,13 +77,7 @@ pub fn response_head(
     sink: &mut impl HeadSink,
 ) {
     let (status, version, headers) = (head.status, head.version, &head.headers);
-    let reason = head.reason();
-    sink.put(version_str(version));
-    sink.put(b" ");
-    sink.put(status.as_str().as_bytes());
-    sink.put(b" ");
-    sink.put(reason.as_bytes());
-    sink.put(b"\r\n");
+    sink.line(&[version_str(version), b" ", status.as_str().as_bytes(), b" ", head.reason().as_bytes()]);
 
     // Statuses without a body get neither content-length nor transfer-encoding (RFC 9112 6.1 / 6.2).
     let no_body = matches!(
@@ -91,15 +89,13 @@ pub fn response_head(
     } else {
         match body {
             BodySize::Stream if version >= Version::HTTP_11 => {
-                sink.put(b"transfer-encoding: chunked\r\n");
+                sink.header(b"transfer-encoding", b"chunked");
                 true
             }
             // HTTP/1.0 cannot chunk: the body ends when the connection closes.
             BodySize::Stream => false,
             BodySize::Sized(n) => {
-                sink.put(b"content-length: ");
-                sink.put(n.to_string().as_bytes());
-                sink.put(b"\r\n");
+                sink.header(b"content-length", n.to_string().as_bytes());
                 true
             }
             BodySize::None => true,
@@ -116,9 +112,7 @@ pub fn response_head(
         _ => None,
     };
     if let Some(option) = option {
-        sink.put(b"connection: ");
-        sink.put(option);
-        sink.put(b"\r\n");
+        sink.header(b"connection", option);
     }
 
     put_headers(headers, sink, |name| {
@@ -126,9 +120,7 @@ pub fn response_head(
             || (skip_len && (*name == header::CONTENT_LENGTH || *name == header::TRANSFER_ENCODING))
     });
     if !headers.contains_key(header::DATE) {
-        sink.put(b"date: ");
-        sink.put(date.as_bytes());
-        sink.put(b"\r\n");
+        sink.header(b"date", date.as_bytes());
     }
     sink.put(b"\r\n");
 }
@@ -139,17 +131,6 @@ pub const DATE_PLACEHOLDER: &str = "Thu, 01 Jan 1970 00:00:00 GMT";
 /// An IMF-fixdate of now, as actix writes in `date` (always 29 bytes).
 pub fn http_date_now() -> String {
     actix_web::http::header::HttpDate::from(std::time::SystemTime::now()).to_string()
-}
-
-/// Header bytes of one WebSocket frame carrying `payload` bytes (RFC 6455 5.2): 2, plus 2 or 8 bytes of
-/// extended length past 125 and 65,535 bytes, plus the 4-byte mask on client-to-server frames.
-pub fn ws_frame_header_len(payload: usize, masked: bool) -> usize {
-    let length = match payload {
-        0..=125 => 2,
-        126..=65_535 => 4,
-        _ => 10,
-    };
-    length + if masked { 4 } else { 0 }
 }
 
 /// Bytes HTTP/1.1 chunked encoding adds around one chunk of `len` bytes: hex size, CRLF, and CRLF after.
@@ -206,16 +187,6 @@ mod tests {
             head,
             "HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\ndate: d\r\n\r\n"
         );
-    }
-
-    #[test]
-    fn frame_headers_follow_rfc6455_lengths() {
-        assert_eq!(ws_frame_header_len(0, false), 2);
-        assert_eq!(ws_frame_header_len(125, false), 2);
-        assert_eq!(ws_frame_header_len(126, false), 4);
-        assert_eq!(ws_frame_header_len(65_535, false), 4);
-        assert_eq!(ws_frame_header_len(65_536, false), 10);
-        assert_eq!(ws_frame_header_len(10, true), 6);
     }
 
     #[test]

@@ -12,8 +12,8 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+pub use feedlab_contract::Transport;
 pub use feedlab_server::Config;
-pub use feedlab_server::stats::Channel;
 pub use feedlab_server::testing::TestServer;
 
 pub struct Answer {

@@ -3,7 +3,8 @@
 //! actix-http 3 checks a frame against its size limit only once the whole frame is buffered, so a client that
 //! declares a 2^40-byte frame and keeps sending would grow server memory without bound (measured: 300 MiB
 //! sent, 300 MiB more resident). This guard reads only the frame headers as bytes stream past (RFC 6455 5.2:
-//! two bytes, an optional 2- or 8-byte extended length, a 4-byte mask) and ends the stream with
+//! two bytes, an optional 2- or 8-byte extended length, a 4-byte mask; the sizes come from
+//! [`feedlab_contract::rfc6455`]) and ends the stream with
 //! [`PayloadError::Overflow`] as soon as a header declares more than the limit. Everything else, parsing,
 //! unmasking and validation, stays with actix-ws: the guard only counts.
 
@@ -12,15 +13,21 @@ use std::task::{Context, Poll};
 
 use actix_http::error::PayloadError;
 use bytes::Bytes;
+use feedlab_contract::rfc6455::{self, MASK_BIT, MASK_KEY_BYTES, MAX_HEADER_LEN};
 use futures_util::Stream;
 
 /// Where the guard is in the client's byte stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Position {
     /// Inside a frame header: the bytes seen so far.
-    Header { bytes: [u8; 14], seen: usize },
+    Header { bytes: [u8; MAX_HEADER_LEN], seen: usize },
     /// Inside a payload: bytes still to pass before the next header.
     Payload { remaining: u64 },
+}
+
+impl Position {
+    /// At the start of a frame header.
+    const NEXT_FRAME: Position = Position::Header { bytes: [0; MAX_HEADER_LEN], seen: 0 };
 }
 
 /// Tracks frame boundaries and refuses an oversized declared length.
@@ -33,7 +40,7 @@ pub struct FrameLengths {
 impl FrameLengths {
     /// A guard allowing frames of at most `max` payload bytes.
     pub fn new(max: usize) -> Self {
-        Self { position: Position::Header { bytes: [0; 14], seen: 0 }, max: max as u64 }
+        Self { position: Position::NEXT_FRAME, max: max as u64 }
     }
 
     /// Follows `chunk`; `Err(declared)` when a frame header declares more than the limit.
@@ -46,7 +53,7 @@ impl FrameLengths {
                     *remaining -= take;
                     rest = &rest[take as usize..];
                     if *remaining == 0 {
-                        self.position = Position::Header { bytes: [0; 14], seen: 0 };
+                        self.position = Position::NEXT_FRAME;
                     }
                 }
                 Position::Header { bytes, seen } => {
@@ -56,28 +63,21 @@ impl FrameLengths {
                     if *seen < 2 {
                         continue;
                     }
-                    let extended = match bytes[1] & 0x7F {
-                        126 => 2,
-                        127 => 8,
-                        _ => 0,
-                    };
-                    let mask = if bytes[1] & 0x80 != 0 { 4 } else { 0 };
+                    let extended = rfc6455::extended_len_bytes(bytes[1]);
+                    let mask = if bytes[1] & MASK_BIT != 0 { MASK_KEY_BYTES } else { 0 };
                     if *seen < 2 + extended + mask {
                         continue;
                     }
                     let length = match extended {
                         2 => u64::from(u16::from_be_bytes([bytes[2], bytes[3]])),
                         8 => u64::from_be_bytes(bytes[2..10].try_into().unwrap_or([0xFF; 8])),
-                        _ => u64::from(bytes[1] & 0x7F),
+                        _ => u64::from(bytes[1] & !MASK_BIT),
                     };
                     if length > self.max {
                         return Err(length);
                     }
-                    self.position = if length == 0 {
-                        Position::Header { bytes: [0; 14], seen: 0 }
-                    } else {
-                        Position::Payload { remaining: length }
-                    };
+                    self.position =
+                        if length == 0 { Position::NEXT_FRAME } else { Position::Payload { remaining: length } };
                 }
             }
         }

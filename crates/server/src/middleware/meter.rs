@@ -1,8 +1,8 @@
 //! The metering middleware: one place that counts every request head and response head on the way.
 //!
-//! It works out the channel from the path and the client from `client=`, hands handlers a [`Meter`] through
-//! request extensions (so sessions can count frames later), then counts the response head actix will write
-//! and any fixed-size body. Streaming bodies (SSE events, WebSocket frames) are counted by their sessions.
+//! It works out the channel from the path ([`Channel::of_path`]) and the client from `client=`, hands
+//! handlers a [`Meter`](crate::stats::Meter) through request extensions (so sessions can count frames later),
+//! then counts the response head actix will write and any fixed-size body. Streaming bodies (SSE events, WebSocket frames) are counted by their sessions.
 
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -12,26 +12,15 @@ use actix_web::{HttpMessage, web};
 use crate::query;
 use crate::state::AppState;
 use crate::stats::wire;
-use crate::stats::{Channel, Exchange};
-
-fn channel_of(path: &str) -> Option<Channel> {
-    Some(match path {
-        "/poll" => Channel::Poll,
-        "/longpoll" => Channel::Longpoll,
-        "/sse" => Channel::Sse,
-        "/ws" => Channel::Ws,
-        "/echo" => Channel::Echo,
-        "/messages" => Channel::Publish,
-        _ => return None,
-    })
-}
+use crate::stats::{Channel, Counter, Exchange};
 
 /// Counts the exchange of every metered request (see the module docs).
 pub async fn meter(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let (Some(channel), Some(state)) = (channel_of(req.path()), req.app_data::<web::Data<AppState>>().cloned()) else {
+    let (Some(channel), Some(state)) = (Channel::of_path(req.path()), req.app_data::<web::Data<AppState>>().cloned())
+    else {
         return next.call(req).await;
     };
     let client = query::client_of(req.query_string());
@@ -58,17 +47,17 @@ pub async fn meter(
     let mut response_bytes = 0usize;
     wire::response_head(head, body, connection, wire::DATE_PLACEHOLDER, &mut response_bytes);
 
-    meter.add(|c| &c.requests, 1);
-    meter.add(|c| &c.request_header_bytes, request_bytes as u64);
-    meter.add(|c| &c.response_header_bytes, response_bytes as u64);
+    meter.add(Counter::Requests, 1);
+    meter.add(Counter::RequestHeaderBytes, request_bytes as u64);
+    meter.add(Counter::ResponseHeaderBytes, response_bytes as u64);
     if let BodySize::Sized(n) = body {
-        meter.add(|c| &c.body_bytes, n);
+        meter.add(Counter::BodyBytes, n);
     }
     if head.status.is_client_error() || head.status.is_server_error() {
-        meter.add(|c| &c.errors, 1);
+        meter.add(Counter::Errors, 1);
     }
     if head.status == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
-        meter.add(|c| &c.rejected, 1);
+        meter.add(Counter::Rejected, 1);
     }
     if let (Some(client), Some(request)) = (&meter.client, request_text) {
         let mut text = Vec::new();

@@ -1,0 +1,138 @@
+//! Counting: an atomic per [`Counter`] per channel, and the [`Meter`] every request and session counts through.
+//!
+//! The list of counters is the contract's ([`Counter::ALL`]): the arrays here are indexed by it, so adding a
+//! counter there adds it to the snapshot, the reset, `/stats` and `/metrics` at once.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
+
+use feedlab_contract::counters::{Counter, Counts, Kind};
+use feedlab_contract::rfc6455;
+
+use super::{Channel, ClientStats, Stats};
+
+/// One channel's counters (for the server as a whole, or for one client): an atomic per [`Counter`].
+#[derive(Debug)]
+pub struct Counters([AtomicI64; Counter::COUNT]);
+
+impl Default for Counters {
+    fn default() -> Self {
+        Counters(std::array::from_fn(|_| AtomicI64::new(0)))
+    }
+}
+
+impl Counters {
+    /// Adds `delta` to `counter`.
+    pub fn add(&self, counter: Counter, delta: i64) {
+        self.0[counter.index()].fetch_add(delta, Relaxed);
+    }
+
+    /// The value of `counter` now.
+    pub fn get(&self, counter: Counter) -> i64 {
+        self.0[counter.index()].load(Relaxed)
+    }
+
+    /// Every counter now.
+    pub fn snapshot(&self) -> Counts {
+        Counts(std::array::from_fn(|i| self.0[i].load(Relaxed)))
+    }
+
+    /// Zeroes the counters. Gauges are live state, not history: zeroing open connections would make the
+    /// gauge go negative when they close.
+    pub fn reset(&self) {
+        for &counter in Counter::ALL.iter().filter(|c| c.kind() == Kind::Counter) {
+            self.0[counter.index()].store(0, Relaxed);
+        }
+    }
+}
+
+/// A [`Counters`] per [`Channel`]: the server's totals, or one client's.
+#[derive(Debug, Default)]
+pub struct ChannelCounters([Counters; Channel::COUNT]);
+
+impl ChannelCounters {
+    /// The counters of `channel`.
+    pub fn of(&self, channel: Channel) -> &Counters {
+        &self.0[channel.index()]
+    }
+
+    /// Every channel's counters now, in [`Channel::ALL`] order.
+    pub fn snapshot(&self) -> [(Channel, Counts); Channel::COUNT] {
+        Channel::ALL.map(|channel| (channel, self.of(channel).snapshot()))
+    }
+
+    /// Zeroes every channel's counters (see [`Counters::reset`]).
+    pub fn reset(&self) {
+        self.0.iter().for_each(Counters::reset);
+    }
+}
+
+/// The counters one request or stream bumps: the channel's totals and, when tagged, its client's.
+#[derive(Debug, Clone)]
+pub struct Meter {
+    stats: Arc<Stats>,
+    /// The channel being metered.
+    pub channel: Channel,
+    /// The client's own stats when the request carried a valid `client=` id.
+    pub client: Option<Arc<ClientStats>>,
+}
+
+impl Meter {
+    pub(super) fn new(stats: Arc<Stats>, channel: Channel, client: Option<Arc<ClientStats>>) -> Self {
+        Meter { stats, channel, client }
+    }
+
+    /// Adds `n` to `counter`, in the totals and in the client's counters. Gauges move only through
+    /// [`Meter::open`], which cannot forget to move them back.
+    pub fn add(&self, counter: Counter, n: u64) {
+        debug_assert_eq!(counter.kind(), Kind::Counter, "{counter:?} is a gauge");
+        self.bump(counter, n as i64);
+    }
+
+    fn bump(&self, counter: Counter, delta: i64) {
+        self.stats.totals.of(self.channel).add(counter, delta);
+        if let Some(client) = &self.client {
+            client.counters(self.channel).add(counter, delta);
+        }
+    }
+
+    /// The same client's meter for another channel: a WebSocket's uploaded chat frames count as publish
+    /// traffic, apart from delivery, as DESIGN.md asks.
+    pub fn for_channel(&self, channel: Channel) -> Meter {
+        Meter { channel, ..self.clone() }
+    }
+
+    /// Marks a connection open until the returned guard is dropped, however the task ends.
+    pub fn open(&self) -> OpenGuard {
+        self.bump(Counter::OpenConnections, 1);
+        OpenGuard(self.clone())
+    }
+
+    /// Counts one frame or event: `payload` bytes of message and `framing` bytes around it.
+    pub fn frame(&self, payload: usize, framing: usize) {
+        self.add(Counter::Frames, 1);
+        self.add(Counter::BodyBytes, payload as u64);
+        self.add(Counter::FramingBytes, framing as u64);
+    }
+
+    /// Counts one WebSocket frame the client sent: its payload and its header, mask included (RFC 6455 5.3:
+    /// every client-to-server frame is masked).
+    pub fn ws_received(&self, payload: usize) {
+        self.frame(payload, rfc6455::header_len(payload as u64, true));
+    }
+
+    /// Counts one WebSocket frame the server sent: its payload and its unmasked header.
+    pub fn ws_sent(&self, payload: usize) {
+        self.frame(payload, rfc6455::header_len(payload as u64, false));
+    }
+}
+
+/// Decrements the open-connection gauge when dropped (see [`Meter::open`]).
+#[derive(Debug)]
+pub struct OpenGuard(Meter);
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0.bump(Counter::OpenConnections, -1);
+    }
+}
