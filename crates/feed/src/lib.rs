@@ -1,4 +1,5 @@
-//! The feedlab feed model: messages, their one-time serialization, and the append-only feed with cursors.
+//! The feedlab feed model: messages, their one-time serialization, the append-only feed with cursors, and
+//! per-thread mirrors of its newest messages.
 //!
 //! This crate has no web framework in it on purpose: the server wraps it in four transports, and a student can
 //! read the whole data model here without knowing actix. See DESIGN.md section 1 for the contract.
@@ -7,6 +8,8 @@
 
 mod feed;
 mod message;
+mod mirror;
 
-pub use feed::{Batch, Cursor, CursorError, DEFAULT_RETENTION, Feed, Gap};
-pub use message::{Entry, Kind, Message, now_us};
+pub use feed::{Batch, Cursor, CursorError, DEFAULT_RETENTION, Feed, Gap, View};
+pub use message::{Encode, Entry, Kind, Message, Unshared, now_us};
+pub use mirror::Mirror;

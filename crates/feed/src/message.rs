@@ -34,29 +34,70 @@ pub struct Message {
     pub body: String,
 }
 
-/// A published message: its id and timestamp, and its JSON serialized once for every reader.
+/// A published message: its id and timestamp, its JSON serialized once for every reader, and whatever else
+/// the server builds once per message for its transports (`wire`; nothing by default).
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub struct Entry<W = ()> {
     /// The message id (also inside `json`; kept apart so readers need not parse).
     pub id: u64,
     /// The publish instant in microseconds (also inside `json`).
     pub ts: u64,
     /// The message's JSON text. Cloning is a reference-count bump, never a copy.
     pub json: ByteString,
+    /// The message as the transports put it on the wire (a WebSocket frame, an SSE event, ...), built by the
+    /// feed's [`Encode`] function once, at publish. The feed never looks inside.
+    pub wire: W,
 }
+
+/// Builds the per-transport bytes of a message from its id and JSON, once per message at publish.
+pub type Encode<W> = fn(id: u64, json: &str) -> W;
 
 impl Entry {
     /// Serializes `message` once.
     pub fn new(message: &Message) -> Self {
+        Self::encoded(message, |_, _| ())
+    }
+}
+
+impl<W> Entry<W> {
+    /// Serializes `message` once and builds its wire bytes with `encode`.
+    pub fn encoded(message: &Message, encode: Encode<W>) -> Self {
         // unwrap: a struct of integers and strings always serializes.
         let json = serde_json::to_string(message).unwrap();
-        Self { id: message.id, ts: message.ts, json: ByteString::from(json) }
+        let wire = encode(message.id, &json);
+        Self { id: message.id, ts: message.ts, json: ByteString::from(json), wire }
     }
 
     /// Parses the stored JSON back into a [`Message`] (tests and tools; the server never needs this).
     pub fn message(&self) -> Message {
         // unwrap: `json` was produced by `serde_json::to_string` of a `Message`.
         serde_json::from_str(&self.json).unwrap()
+    }
+}
+
+/// A deep copy: the same bytes in fresh allocations, sharing no reference count with the original.
+///
+/// A [`Mirror`](crate::Mirror) keeps such copies so that the threads reading it never touch the reference
+/// counts the publisher's thread and the other mirrors touch: cloning a `Bytes` is an atomic increment, and
+/// one shared by thousands of deliveries on several cores becomes a cache line bounced between them.
+pub trait Unshared {
+    /// The copy.
+    fn unshared(&self) -> Self;
+}
+
+impl Unshared for () {
+    fn unshared(&self) -> Self {}
+}
+
+impl Unshared for bytes::Bytes {
+    fn unshared(&self) -> Self {
+        bytes::Bytes::copy_from_slice(self)
+    }
+}
+
+impl<W: Unshared> Unshared for Entry<W> {
+    fn unshared(&self) -> Self {
+        Self { id: self.id, ts: self.ts, json: ByteString::from(&*self.json), wire: self.wire.unshared() }
     }
 }
 
