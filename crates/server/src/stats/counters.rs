@@ -1,10 +1,17 @@
-//! Counting: an atomic per [`Counter`] per channel, and the [`Meter`] every request and session counts through.
+//! Counting: an atomic per [`Counter`] per channel, the per-thread shards of the totals, and the [`Meter`]
+//! every request and stream counts through.
 //!
 //! The list of counters is the contract's ([`Counter::ALL`]): the arrays here are indexed by it, so adding a
 //! counter there adds it to the snapshot, the reset, `/stats` and `/metrics` at once.
+//!
+//! The server's totals are sharded per thread ([`Shards`]): every worker thread adds to its own copy of the
+//! counters and `/stats` sums the copies. One shared set of atomics, bumped from every core for every
+//! delivery, would keep its cache lines travelling between the cores; a shard is written by one thread only
+//! (still atomically, so a reader on another thread sees whole values).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
 
 use feedlab_contract::counters::{Counter, Counts, Kind};
 use feedlab_contract::rfc6455;
@@ -67,10 +74,71 @@ impl ChannelCounters {
     }
 }
 
+/// The server's totals as one [`ChannelCounters`] per thread that counted, summed when read.
+#[derive(Debug)]
+pub struct Shards {
+    /// Tells this server's shards from another's in a thread's list (tests run several servers per process).
+    id: usize,
+    /// Every thread's shard, for the readers.
+    all: Mutex<Vec<Arc<ChannelCounters>>>,
+}
+
+/// Source of [`Shards::id`]s.
+static NEXT_SHARDS_ID: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's shard of each server it counted for: (shards id, shard). One entry on a worker thread.
+    static LOCAL_SHARDS: RefCell<Vec<(usize, Arc<ChannelCounters>)>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Default for Shards {
+    fn default() -> Self {
+        Self { id: NEXT_SHARDS_ID.fetch_add(1, Relaxed), all: Mutex::new(Vec::new()) }
+    }
+}
+
+impl Shards {
+    /// The calling thread's shard, created on its first use.
+    pub fn local(&self) -> Arc<ChannelCounters> {
+        LOCAL_SHARDS.with_borrow_mut(|local| {
+            if let Some((_, shard)) = local.iter().find(|(id, _)| *id == self.id) {
+                return Arc::clone(shard);
+            }
+            let shard = Arc::new(ChannelCounters::default());
+            // unwrap: poisoned only if a holder panicked; pushing and summing do not.
+            self.all.lock().unwrap().push(Arc::clone(&shard));
+            local.push((self.id, Arc::clone(&shard)));
+            shard
+        })
+    }
+
+    /// Every channel's totals now: the sum of the shards, in [`Channel::ALL`] order.
+    pub fn snapshot(&self) -> [(Channel, Counts); Channel::COUNT] {
+        // unwrap: see `local`.
+        let shards = self.all.lock().unwrap();
+        Channel::ALL.map(|channel| {
+            let mut sum = Counts::default();
+            for shard in shards.iter() {
+                for (total, value) in sum.0.iter_mut().zip(shard.of(channel).snapshot().0) {
+                    *total += value;
+                }
+            }
+            (channel, sum)
+        })
+    }
+
+    /// Zeroes every shard's counters (see [`Counters::reset`]).
+    pub fn reset(&self) {
+        // unwrap: see `local`.
+        self.all.lock().unwrap().iter().for_each(|shard| shard.reset());
+    }
+}
+
 /// The counters one request or stream bumps: the channel's totals and, when tagged, its client's.
 #[derive(Debug, Clone)]
 pub struct Meter {
-    stats: Arc<Stats>,
+    /// The totals' shard of the thread that made this meter: requests and streams stay on their worker.
+    shard: Arc<ChannelCounters>,
     /// The channel being metered.
     pub channel: Channel,
     /// The client's own stats when the request carried a valid `client=` id.
@@ -78,8 +146,8 @@ pub struct Meter {
 }
 
 impl Meter {
-    pub(super) fn new(stats: Arc<Stats>, channel: Channel, client: Option<Arc<ClientStats>>) -> Self {
-        Meter { stats, channel, client }
+    pub(super) fn new(stats: &Stats, channel: Channel, client: Option<Arc<ClientStats>>) -> Self {
+        Meter { shard: stats.totals.local(), channel, client }
     }
 
     /// Adds `n` to `counter`, in the totals and in the client's counters. Gauges move only through
@@ -90,7 +158,7 @@ impl Meter {
     }
 
     fn bump(&self, counter: Counter, delta: i64) {
-        self.stats.totals.of(self.channel).add(counter, delta);
+        self.shard.of(self.channel).add(counter, delta);
         if let Some(client) = &self.client {
             client.counters(self.channel).add(counter, delta);
         }

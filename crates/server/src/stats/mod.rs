@@ -1,11 +1,11 @@
 //! What the server counts: per channel and per `client=` id, the traffic each exchange put on the wire.
 //!
-//! The counters are the contract's list ([`Counter`]), kept as an array of atomics per channel
-//! (`counters.rs`), bumped through a [`Meter`] by the metering middleware (`middleware/meter.rs`, one place
+//! The counters are the contract's list ([`Counter`]), kept as an array of atomics per channel and, for the
+//! server's totals, per thread (`counters.rs`), bumped through a [`Meter`] by the metering middleware (`middleware/meter.rs`, one place
 //! for request and response heads) and by the streaming sessions (frames and event bytes as they are sent).
 //! By role:
 //! - [`channel`]: what is counted apart (the contract's transports, `/echo`, publishing);
-//! - `counters.rs`: the atomics, the [`Meter`] and the open-connection guard;
+//! - `counters.rs`: the atomics, their per-thread shards, the [`Meter`] and the open-connection guard;
 //! - `clients.rs`: the per-client table and the protocol inspector's records;
 //! - `report.rs`: the `/stats` JSON; `prometheus.rs`: the `/metrics` text;
 //! - [`wire`]: head bytes rebuilt from what actix parsed or will encode. The harness counts the same bytes
@@ -18,11 +18,9 @@ mod prometheus;
 mod report;
 pub mod wire;
 
-use std::sync::Arc;
-
 pub use channel::Channel;
 pub use clients::{ClientStats, Clients, Exchange, MAX_TRACKED_CLIENTS};
-pub use counters::{ChannelCounters, Counters, Meter, OpenGuard};
+pub use counters::{ChannelCounters, Counters, Meter, OpenGuard, Shards};
 pub use feedlab_contract::counters::{Counter, Counts};
 pub use prometheus::render as render_prometheus;
 pub use report::{ClientReport, PerChannel, StatsReport};
@@ -30,14 +28,15 @@ pub use report::{ClientReport, PerChannel, StatsReport};
 /// All counters of a server: the totals per channel and the per-client table.
 #[derive(Debug, Default)]
 pub struct Stats {
-    totals: ChannelCounters,
+    /// The totals, one shard per counting thread.
+    totals: Shards,
     clients: Clients,
 }
 
 impl Stats {
     /// A meter for `channel`, attributed to `client` when given (and still tracked).
-    pub fn meter(self: &Arc<Self>, channel: Channel, client: Option<&str>) -> Meter {
-        Meter::new(Arc::clone(self), channel, client.and_then(|id| self.clients.track(id)))
+    pub fn meter(&self, channel: Channel, client: Option<&str>) -> Meter {
+        Meter::new(self, channel, client.and_then(|id| self.clients.track(id)))
     }
 
     /// The per-client table.
@@ -47,7 +46,8 @@ impl Stats {
 
     /// Totals of one channel.
     pub fn totals(&self, channel: Channel) -> Counts {
-        self.totals.of(channel).snapshot()
+        let totals = self.totals.snapshot();
+        totals[channel.index()].1
     }
 
     /// Zeroes one client's counters (the page's "reset"), or every counter when `client` is `None`.
@@ -69,6 +69,8 @@ impl Stats {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use feedlab_contract::Transport;
 
     use super::*;

@@ -135,7 +135,9 @@ pub fn http_date_now() -> String {
 
 /// Bytes HTTP/1.1 chunked encoding adds around one chunk of `len` bytes: hex size, CRLF, and CRLF after.
 pub fn chunk_framing_len(len: usize) -> usize {
-    format!("{len:x}").len() + 4
+    // Hex digits of `len` (one for 0), counted without formatting: this runs once per chunk sent.
+    let digits = (usize::BITS - len.leading_zeros()).div_ceil(4).max(1) as usize;
+    digits + 4
 }
 
 #[cfg(test)]
@@ -194,5 +196,8 @@ mod tests {
         assert_eq!(chunk_framing_len(15), 5);
         assert_eq!(chunk_framing_len(16), 6);
         assert_eq!(chunk_framing_len(4096), 8);
+        for len in [0, 1, 15, 16, 255, 256, 65_535, 65_536, usize::MAX] {
+            assert_eq!(chunk_framing_len(len), format!("{len:x}").len() + 4, "{len}");
+        }
     }
 }
