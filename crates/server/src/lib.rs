@@ -2,7 +2,7 @@
 //! WebSocket, with the instruments to count what each costs on the wire.
 //!
 //! Layout: [`routes`] holds one file per transport (`poll.rs`, `longpoll.rs`, `sse.rs`, `ws.rs`) and the
-//! instruments; `middleware/` what runs on every exchange of a kind (the meter, the WebSocket frame guard);
+//! instruments; [`fanout`] the push path's machinery (one hub per worker thread); `middleware/` what runs on every exchange of a kind (the meter, the WebSocket frame guard);
 //! [`stats`] counts; [`state`] is what handlers share; [`config`] holds the limits with the reasons for their
 //! defaults. The transports themselves are the contract's ([`feedlab_contract::Transport`]). [`run`] serves on an already-bound listener until a shutdown future resolves,
 //! so `main` and the tests start the server the same way. The contract is DESIGN.md sections 1-3.
@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod fanout;
 mod middleware;
 pub mod query;
 pub mod routes;

@@ -8,13 +8,15 @@ use actix_web::HttpRequest;
 use actix_web::http::Uri;
 use actix_web::http::header;
 use feedlab_contract::Transport;
-use feedlab_feed::{Batch, Cursor, CursorError, Entry, Feed, Kind};
+use feedlab_feed::{Cursor, CursorError, Entry, Kind, View};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, MAX_ECHO_SESSIONS, MAX_MESSAGE_BYTES};
 use crate::error::ApiError;
+use crate::fanout::{Hub, ServerFeed, Wire};
+use crate::query::FeedQuery;
 use crate::stats::Stats;
 
 /// How long a client refused for capacity is told to wait: long enough for a burst to pass, short enough
@@ -47,8 +49,8 @@ pub fn check_ticker_rate(per_s: f64) -> Result<f64, String> {
 /// Shared by all handlers (cheap to clone: everything is behind `Arc`).
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The one feed.
-    pub feed: Arc<Feed>,
+    /// The one feed; each message carries its WebSocket frame and SSE event, built at publish.
+    pub feed: Arc<ServerFeed>,
     /// Traffic counters.
     pub stats: Arc<Stats>,
     /// Validated start-up settings.
@@ -103,7 +105,7 @@ impl AppState {
     pub fn new(config: Config) -> Self {
         let settings = LiveSettings { ticker_per_s: config.ticker_per_s };
         Self {
-            feed: Arc::new(Feed::new(config.retention)),
+            feed: Arc::new(crate::fanout::feed(config.retention)),
             stats: Arc::new(Stats::default()),
             streams: Arc::new(Semaphore::new(config.max_streams)),
             echo_sessions: Arc::new(Semaphore::new(MAX_ECHO_SESSIONS)),
@@ -120,22 +122,36 @@ impl AppState {
         if self.config.is_disabled(transport) { Err(ApiError::TransportDisabled(transport.name())) } else { Ok(()) }
     }
 
-    /// Reads the feed, turning a cursor from the future into a 409.
-    pub fn read(&self, cursor: Cursor, limit: usize) -> Result<Batch, ApiError> {
-        self.feed
-            .read(cursor, limit)
+    /// Refuses a client's cursor of another run of the feed (409), when the client says which run (`epoch=`).
+    pub fn check_epoch(&self, query: &FeedQuery) -> Result<(), ApiError> {
+        match query.epoch {
+            Some(sent) if sent != self.feed.epoch() => {
+                Err(ApiError::EpochChanged { sent, current: self.feed.epoch(), head: self.feed.head() })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Reads for a client's query: checks its epoch (when sent), then reads from `cursor`, at most the
+    /// query's limit, through this worker's hub; `f` sees the messages in place. A cursor from the future is
+    /// a 409. Call on a worker thread.
+    pub fn read_for<R>(
+        &self,
+        query: &FeedQuery,
+        cursor: Cursor,
+        f: impl FnOnce(View<'_, Wire>) -> R,
+    ) -> Result<R, ApiError> {
+        self.check_epoch(query)?;
+        Hub::of(self)
+            .read_with(cursor, query.limit, f)
             .map_err(|CursorError::Ahead { after, head }| ApiError::CursorAhead { after, head })
     }
 
-    /// Reads for a client's query: checks its epoch (when sent), then reads from `cursor`.
-    pub fn read_for(&self, query: &crate::query::FeedQuery, cursor: Cursor) -> Result<Batch, ApiError> {
-        if let Some(sent) = query.epoch {
-            let current = self.feed.epoch();
-            if sent != current {
-                return Err(ApiError::EpochChanged { sent, current, head: self.feed.head() });
-            }
-        }
-        self.read(cursor, query.limit)
+    /// Where a stream for `query` starts: after `after` when given (checked, as [`AppState::read_for`]
+    /// does), else at the head.
+    pub fn start_cursor(&self, query: &FeedQuery, after: Option<u64>) -> Result<u64, ApiError> {
+        let head = self.read_for(query, after.map_or(Cursor::Head, Cursor::After), |view| view.next)?;
+        Ok(after.unwrap_or(head))
     }
 
     /// Takes a stream slot (SSE, WebSocket, held long-poll), or 503 when all are taken.
@@ -160,7 +176,7 @@ impl AppState {
     }
 
     /// Validates and publishes a chat message from `publisher` (client id or IP), applying size and rate limits.
-    pub fn publish_chat(&self, publisher: &str, from: &str, body: &str) -> Result<Entry, ApiError> {
+    pub fn publish_chat(&self, publisher: &str, from: &str, body: &str) -> Result<Entry<Wire>, ApiError> {
         if body.len() > MAX_MESSAGE_BYTES {
             return Err(ApiError::TooLarge { limit: MAX_MESSAGE_BYTES });
         }

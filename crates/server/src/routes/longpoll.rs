@@ -9,15 +9,17 @@ use feedlab_contract::Transport;
 use feedlab_feed::Cursor;
 
 use crate::error::ApiError;
+use crate::fanout::Hub;
 use crate::query::FeedQuery;
-use crate::routes::poll::answer;
+use crate::routes::poll::Answer;
 use crate::state::AppState;
 use crate::stats::Meter;
 
 /// Answers when there is something after the cursor, or empty at the timeout.
 ///
-/// If the client goes away, actix drops this future (the server runs with `h1_allow_half_closed(false)`),
-/// which drops the stream permit and the open-connection guard with it.
+/// A held request waits on its worker's hub, like the streams: the hub wakes it when the feed moves, or at
+/// shutdown. If the client goes away, actix drops this future (the server runs with
+/// `h1_allow_half_closed(false)`), which drops the stream permit and the open-connection guard with it.
 pub async fn longpoll(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -28,18 +30,18 @@ pub async fn longpoll(
     state.admit_request()?;
     // "From the head" means: from what is newest now, so the hold waits for the next message.
     let after = query.after.unwrap_or_else(|| state.feed.head());
-    let mut batch = state.read_for(&query, Cursor::After(after))?;
-    if batch.entries.is_empty() && batch.gap.is_none() && !query.timeout.is_zero() {
+    if after == state.feed.head() && !query.timeout.is_zero() {
+        // Refuse a cursor of another feed now, not after holding it.
+        state.check_epoch(&query)?;
         let _slot = state.hold_stream()?;
         let _open = meter.open();
-        let mut head = state.feed.subscribe();
+        let hub = Hub::of(&state);
         tokio::select! {
-            // The watch `Ref` is dropped at once: holding it would block publishers.
-            _ = async { head.wait_for(|&newest| newest > after).await.map(|_| ()) } => {}
+            _ = hub.news_after(after) => {}
             _ = tokio::time::sleep(query.timeout) => {}
-            _ = state.shutdown.cancelled() => {}
         }
-        batch = state.read(Cursor::After(after), query.limit)?;
     }
-    Ok(answer(&meter, &batch, state.feed.epoch()))
+    let epoch = state.feed.epoch();
+    let answer = state.read_for(&query, Cursor::After(after), |view| Answer::of(view, epoch))?;
+    Ok(answer.send(&meter))
 }

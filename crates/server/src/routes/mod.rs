@@ -8,12 +8,13 @@
 
 mod echo;
 mod files;
+mod frames;
 mod info;
 mod longpoll;
 mod poll;
 mod publish;
-mod sse;
-mod ws;
+pub(crate) mod sse;
+pub(crate) mod ws;
 
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;

@@ -6,38 +6,53 @@
 //! 2 header bytes up to 125 bytes of payload, 4 up to 65,535. No more HTTP heads. The client may publish
 //! (`{"type":"publish","body":"..."}`); the server pings every 15 s and closes a client silent for 45 s.
 //!
-//! Shape: the handshake spawns the session and returns the 101; the session is
-//! `let reason = loop { select! { shutdown, client frame, feed, heartbeat } }; close(reason)`.
+//! Shape: the handshake (checked by actix-http) returns the 101 whose body is the connection itself
+//! ([`Connection`]). actix writes whatever the body yields, so each time actix polls it, the connection
+//! 1. reads what the client sent (pings to answer, publishes, a close), frame by frame;
+//! 2. yields its control frames (pongs, error replies, pings, and last the close);
+//! 3. yields the feed after its cursor, every pending message in one item (`fanout/`), or waits.
+//!
+//! A server frame is the same bytes for every client, so each message's frame ([`text_frame`]) is built once
+//! at publish; the worker's hub wakes the connection, its heartbeats and timeouts come from the hub's sweep,
+//! and no task, channel or timer exists per connection.
 
-use std::time::Instant;
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
+use actix_http::ws::{CloseCode, CloseReason, Frame, Item, OpCode, Parser};
+use actix_web::body::{BodySize, BoxBody, MessageBody};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use actix_ws::{
-    AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, MessageStream, ProtocolError, Session,
-};
+use actix_ws::{MessageStream, Session};
+use bytes::{Bytes, BytesMut};
+use bytestring::ByteString;
 use feedlab_contract::Transport;
-use feedlab_feed::Cursor;
+use feedlab_feed::Gap;
 use serde::Deserialize;
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::config::MAX_MESSAGE_BYTES;
 use crate::error::ApiError;
-use crate::middleware::frame_guard::{Guarded, is_refusal};
+use crate::fanout::{Cutoff, Framing, Hub, Subscription, Wire};
+use crate::middleware::frame_guard::Guarded;
 use crate::query::FeedQuery;
+use crate::routes::frames::{Incoming, Reassembly, Whole, fragment_len, invalid_utf8};
 use crate::state::AppState;
-use crate::stats::{Channel, Counter, Meter};
+use crate::stats::{Channel, Meter};
 use futures_util::FutureExt;
 
 /// The subprotocol spoken on `/ws`, selected when the client offers it.
 pub const SUBPROTOCOL: &str = "feedlab.v1";
 
-/// Messages read from the feed per pass; each is still its own frame.
-const SEND_BATCH: usize = 256;
-
-/// How long a close frame may take to queue before the connection is simply dropped.
+/// How long `/echo`'s close frame may take to queue before the connection is simply dropped.
 const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Upgrades to WebSocket and spawns the session.
+/// RFC 6455 5.5: a control frame carries at most 125 bytes, so a close reason at most 123 after its code.
+const MAX_CLOSE_REASON_BYTES: usize = 123;
+
+/// Upgrades to WebSocket; the connection lives in the response body.
 pub async fn ws(
     req: HttpRequest,
     body: web::Payload,
@@ -47,32 +62,265 @@ pub async fn ws(
     state.check_enabled(Transport::Ws)?;
     state.check_origin(&req)?;
     let query = FeedQuery::parse(req.query_string())?;
-    let first = state.read_for(&query, query.cursor())?;
-    let cursor = query.after.unwrap_or(first.next);
+    let cursor = state.start_cursor(&query, query.after)?;
     let slot = state.hold_stream()?;
-    let (response, session_ws, stream) = handshake(&req, body, &[SUBPROTOCOL])?;
-    let publisher = AppState::publisher_key(&req, query.client.as_deref());
-    let session = FeedSession { state: state.get_ref().clone(), meter: meter.into_inner(), publisher, cursor };
-    actix_web::rt::spawn(session.run(session_ws, stream, slot));
-    Ok(response)
+    let mut response = actix_http::ws::handshake(req.head())
+        .map_err(|err| ApiError::bad("Upgrade", format!("not a valid WebSocket handshake: {err}")))?;
+    if let Some(protocol) = select_protocol(&req, &[SUBPROTOCOL]) {
+        response.insert_header((header::SEC_WEBSOCKET_PROTOCOL, protocol));
+    }
+    let meter = meter.into_inner();
+    let connection = Connection {
+        incoming: Incoming::new(body.into_inner(), MAX_MESSAGE_BYTES),
+        fragments: Reassembly::new(MAX_MESSAGE_BYTES),
+        publisher: AppState::publisher_key(&req, query.client.as_deref()),
+        publish_meter: meter.for_channel(Channel::Publish),
+        subscription: Hub::of(&state).subscribe(cursor, meter, true),
+        control: VecDeque::new(),
+        close: None,
+        finished: false,
+        _slot: slot,
+    };
+    let response = response
+        .message_body(BoxBody::new(connection))
+        .map_err(|err| ApiError::bad("Upgrade", format!("could not answer the handshake: {err}")))?;
+    Ok(response.into())
 }
 
-/// The RFC 6455 handshake (actix-ws), with a refused handshake turned into our JSON 400 naming the header.
-/// Frames up to [`MAX_MESSAGE_BYTES`]; fragmented messages reassembled, up to the same size.
-pub(super) fn handshake(
-    req: &HttpRequest,
-    body: web::Payload,
-    protocols: &[&str],
-) -> Result<(HttpResponse, Session, AggregatedMessageStream), ApiError> {
-    let (response, session, stream) = upgrade(req, body, protocols, MAX_MESSAGE_BYTES)?;
-    let stream =
-        stream.max_frame_size(MAX_MESSAGE_BYTES).aggregate_continuations().max_continuation_size(MAX_MESSAGE_BYTES);
-    Ok((response, session, stream))
+/// The first subprotocol the client offers (`Sec-WebSocket-Protocol`, in its order) that we speak.
+fn select_protocol<'a>(req: &'a HttpRequest, ours: &[&str]) -> Option<&'a str> {
+    req.headers()
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|offered| offered.split(',').map(str::trim))
+        .find(|offered| ours.contains(offered))
 }
 
-/// [`handshake`] without its reassembly: frames one by one, for `/echo`, which reassembles itself. The
-/// client's bytes pass the [`frame_guard`](crate::middleware::frame_guard) first, so no frame declared over `max_frame`
-/// bytes is ever buffered.
+/// A server-to-client text frame (RFC 6455 5.2): FIN and opcode 1 in the first byte, the payload length in
+/// the next (7 bits, or 126 + 16 bits, or 127 + 64 bits), no mask, then the payload. Built once per message
+/// at publish.
+pub(crate) fn text_frame(text: &str) -> Bytes {
+    let mut frame = BytesMut::new();
+    Parser::write_message(&mut frame, text, OpCode::Text, true, false);
+    frame.freeze()
+}
+
+/// The feed's messages as WebSocket frames.
+struct Frames;
+
+impl Framing for Frames {
+    fn message(wire: &Wire) -> &Bytes {
+        &wire.ws
+    }
+
+    /// A gap is a text frame of its own: `{"type":"gap","from":a,"to":b}`, all of it body.
+    fn gap(gap: Gap, out: &mut BytesMut) -> usize {
+        let text = format!("{{\"type\":\"gap\",\"from\":{},\"to\":{}}}", gap.from, gap.to);
+        Parser::write_message(out, &text, OpCode::Text, true, false);
+        text.len()
+    }
+
+    /// After the 101, actix writes the body's bytes as they are.
+    fn item_framing(_len: usize) -> usize {
+        0
+    }
+}
+
+/// What a client may send on `feedlab.v1`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum ClientMessage {
+    Publish {
+        body: String,
+        #[serde(default)]
+        from: String,
+    },
+}
+
+/// One client's connection, as the body of the 101 response (see the module docs).
+struct Connection {
+    /// Its place in the worker's hub: cursor, heartbeats, timeouts, counters.
+    subscription: Subscription,
+    /// The client's frames.
+    incoming: Incoming,
+    /// A fragmented message in progress.
+    fragments: Reassembly,
+    /// Who publishes from this connection, for the chat rate limit.
+    publisher: String,
+    /// Uploaded chat frames count as publish traffic, apart from delivery (DESIGN.md).
+    publish_meter: Meter,
+    /// Control frames to send before any more data: pongs, error replies, pings.
+    control: VecDeque<Bytes>,
+    /// The close to send once `control` is out; nothing is read or sent after it.
+    close: Option<CloseReason>,
+    /// The close went out, or the client is gone: the body ends.
+    finished: bool,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl MessageBody for Connection {
+    type Error = Infallible;
+
+    fn size(&self) -> BodySize {
+        BodySize::Stream
+    }
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Infallible>>> {
+        let this = self.get_mut();
+        if this.close.is_none() && !this.finished {
+            this.read_client(cx);
+            this.check_hub();
+        }
+        if this.finished {
+            return Poll::Ready(None);
+        }
+        if let Some(frame) = this.control.pop_front() {
+            return Poll::Ready(Some(Ok(frame)));
+        }
+        if let Some(reason) = this.close.take() {
+            this.finished = true;
+            return Poll::Ready(Some(Ok(this.close_frame(reason))));
+        }
+        match this.subscription.next::<Frames>(cx) {
+            Some(frames) => Poll::Ready(Some(Ok(frames))),
+            None => Poll::Pending,
+        }
+    }
+}
+
+impl Connection {
+    /// Handles every frame the client has sent so far.
+    fn read_client(&mut self, cx: &mut Context<'_>) {
+        while self.close.is_none() {
+            match self.incoming.poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => {
+                    self.subscription.heard();
+                    self.on_frame(frame);
+                }
+                Poll::Ready(Some(Err(reason))) => self.close = Some(reason),
+                Poll::Ready(None) => {
+                    self.finished = true;
+                    return;
+                }
+                Poll::Pending => return,
+            }
+        }
+    }
+
+    fn on_frame(&mut self, frame: Frame) {
+        let meter = self.subscription.meter();
+        match frame {
+            Frame::Text(bytes) => {
+                self.publish_meter.ws_received(bytes.len());
+                match ByteString::try_from(bytes) {
+                    Ok(text) => self.on_text(&text),
+                    Err(_) => self.close = Some(invalid_utf8()),
+                }
+            }
+            Frame::Binary(bytes) => {
+                meter.ws_received(bytes.len());
+                self.close = Some(binary_refused());
+            }
+            Frame::Continuation(item) => {
+                let text = matches!(item, Item::FirstText(_)) || self.fragments.in_text();
+                let received = if text { &self.publish_meter } else { meter };
+                received.ws_received(fragment_len(&item));
+                match self.fragments.push(item) {
+                    Ok(Some(Whole::Text(text))) => self.on_text(&text),
+                    Ok(Some(Whole::Binary(_))) => self.close = Some(binary_refused()),
+                    Ok(None) => {}
+                    Err(reason) => self.close = Some(reason),
+                }
+            }
+            Frame::Ping(payload) => {
+                meter.ws_received(payload.len());
+                meter.ws_sent(payload.len());
+                self.control.push_back(control_frame(OpCode::Pong, &payload));
+            }
+            Frame::Pong(payload) => meter.ws_received(payload.len()),
+            // The closing handshake: answer with the client's own code (and reason).
+            Frame::Close(reason) => self.close = Some(reason.unwrap_or_else(|| CloseCode::Normal.into())),
+        }
+    }
+
+    /// A chat line: published through the feed (it comes back like everyone's), or an error reply.
+    fn on_text(&mut self, text: &str) {
+        if let Some(reply) = handle_text(self.subscription.state(), &self.publisher, text) {
+            self.subscription.meter().ws_sent(reply.len());
+            self.control.push_back(control_frame(OpCode::Text, reply.as_bytes()));
+        }
+    }
+
+    /// Acts on what the hub's sweep found: a heartbeat due, or a reason to end the connection.
+    fn check_hub(&mut self) {
+        if let Some(why) = self.subscription.cutoff() {
+            self.close = Some(match why {
+                Cutoff::Shutdown => (CloseCode::Away, "server shutting down").into(),
+                Cutoff::Stalled => CloseReason {
+                    code: CloseCode::Again,
+                    description: Some(format!("too slow; reconnect with after={}", self.subscription.cursor())),
+                },
+                Cutoff::Silent => CloseReason {
+                    code: CloseCode::Policy,
+                    description: Some("no pong within the client timeout".into()),
+                },
+            });
+        } else if self.subscription.heartbeat_due() {
+            self.subscription.meter().ws_sent(0);
+            self.control.push_back(control_frame(OpCode::Ping, b""));
+        }
+    }
+
+    /// The close frame for `reason` (its text cut to fit a control frame), counted.
+    fn close_frame(&self, mut reason: CloseReason) -> Bytes {
+        if let Some(text) = reason.description.as_mut() {
+            truncate_at_char(text, MAX_CLOSE_REASON_BYTES);
+        }
+        let payload = 2 + reason.description.as_ref().map_or(0, String::len);
+        self.subscription.meter().ws_sent(payload);
+        tracing::debug!(code = ?reason.code, "closing websocket");
+        let mut frame = BytesMut::new();
+        Parser::write_close(&mut frame, Some(reason), false);
+        frame.freeze()
+    }
+}
+
+/// An unmasked control (or reply) frame.
+fn control_frame(opcode: OpCode, payload: &[u8]) -> Bytes {
+    let mut frame = BytesMut::new();
+    Parser::write_message(&mut frame, payload, opcode, true, false);
+    frame.freeze()
+}
+
+fn binary_refused() -> CloseReason {
+    (CloseCode::Unsupported, "feedlab.v1 takes text frames only").into()
+}
+
+/// Cuts `text` to at most `max` bytes, at a character boundary.
+fn truncate_at_char(text: &mut String, max: usize) {
+    if text.len() > max {
+        let end = (0..=max).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        text.truncate(end);
+    }
+}
+
+/// Handles a client text frame; returns a reply for the client, if any.
+fn handle_text(state: &AppState, publisher: &str, text: &str) -> Option<String> {
+    let error = |message: String| Some(serde_json::json!({"type": "error", "error": message}).to_string());
+    match serde_json::from_str::<ClientMessage>(text) {
+        Ok(ClientMessage::Publish { body, from }) => match state.publish_chat(publisher, &from, &body) {
+            // The message itself comes back through the feed like everyone else's: no separate echo.
+            Ok(_) => None,
+            Err(err) => error(err.to_string()),
+        },
+        Err(err) => error(format!("expected {{\"type\":\"publish\",\"body\":\"...\"}}: {err}")),
+    }
+}
+
+/// `/echo`'s handshake, with actix-ws's session and frame reader: frames one by one (`/echo` reassembles
+/// itself), a refused handshake turned into our JSON 400 naming the header. The client's bytes pass the
+/// [`frame_guard`](crate::middleware::frame_guard) first, so no frame declared over `max_frame` bytes is ever
+/// buffered.
 pub(super) fn upgrade(
     req: &HttpRequest,
     body: web::Payload,
@@ -90,100 +338,7 @@ pub(super) fn upgrade(
         .map_err(|err| ApiError::bad("Upgrade", format!("not a valid WebSocket handshake: {err}")))
 }
 
-/// What a client may send on `feedlab.v1`.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-enum ClientMessage {
-    Publish {
-        body: String,
-        #[serde(default)]
-        from: String,
-    },
-}
-
-/// One client's feed session.
-struct FeedSession {
-    state: AppState,
-    meter: Meter,
-    /// Who publishes from this connection, for the chat rate limit.
-    publisher: String,
-    /// The last id sent.
-    cursor: u64,
-}
-
-impl FeedSession {
-    async fn run(self, mut ws: Session, mut incoming: AggregatedMessageStream, _slot: OwnedSemaphorePermit) {
-        let FeedSession { state, meter, publisher, mut cursor } = self;
-        let _open = meter.open();
-        let publish_meter = meter.for_channel(Channel::Publish);
-        let stall = state.config.send_stall;
-        let mut head = state.feed.subscribe();
-        let period = state.config.heartbeat;
-        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-        let mut last_heard = Instant::now();
-
-        let reason: Option<CloseReason> = loop {
-            tokio::select! {
-                biased;
-                _ = state.shutdown.cancelled() => break Some((CloseCode::Away, "server shutting down").into()),
-                frame = incoming.recv() => {
-                    let Some(frame) = frame else { break None };
-                    last_heard = Instant::now();
-                    match frame {
-                        Ok(AggregatedMessage::Text(text)) => {
-                            publish_meter.ws_received(text.len());
-                            let reply = handle_text(&state, &publisher, &text);
-                            if let Some(reply) = reply
-                                && send(&mut ws, &meter, stall, reply).await.is_err()
-                            {
-                                break None;
-                            }
-                        }
-                        Ok(AggregatedMessage::Binary(bytes)) => {
-                            meter.ws_received(bytes.len());
-                            break Some((CloseCode::Unsupported, "feedlab.v1 takes text frames only").into());
-                        }
-                        Ok(AggregatedMessage::Ping(payload)) => {
-                            meter.ws_received(payload.len());
-                            meter.ws_sent(payload.len());
-                            if ws.pong(&payload).await.is_err() {
-                                break None;
-                            }
-                        }
-                        Ok(AggregatedMessage::Pong(payload)) => meter.ws_received(payload.len()),
-                        Ok(AggregatedMessage::Close(reason)) => break reason.or(Some(CloseCode::Normal.into())),
-                        Err(err) => break Some(protocol_close(&err)),
-                    }
-                }
-                changed = async { head.wait_for(|&newest| newest > cursor).await.map(|_| ()) } => {
-                    if changed.is_err() {
-                        break Some(CloseCode::Away.into());
-                    }
-                    match drain(&mut ws, &state, &meter, stall, &mut cursor).await {
-                        Ok(()) => {}
-                        Err(Stop::Slow) => {
-                            meter.add(Counter::SlowReaderCloses, 1);
-                            break Some(CloseReason { code: CloseCode::Again, description: Some(format!("too slow; reconnect with after={cursor}")) });
-                        }
-                        Err(Stop::Gone) => break None,
-                    }
-                }
-                _ = heartbeat.tick() => {
-                    if last_heard.elapsed() > state.config.client_timeout {
-                        break Some(CloseReason { code: CloseCode::Policy, description: Some("no pong within the client timeout".into()) });
-                    }
-                    meter.ws_sent(0);
-                    if ws.ping(b"").await.is_err() {
-                        break None;
-                    }
-                }
-            }
-        };
-        close(ws, &meter, reason).await;
-    }
-}
-
-/// Sends the close frame (if the connection still takes one) and lets the session end.
+/// Sends `/echo`'s close frame (if the connection still takes one) and lets the session end.
 pub(super) async fn close(ws: Session, meter: &Meter, reason: Option<CloseReason>) {
     if let Some(reason) = reason {
         let payload = 2 + reason.description.as_ref().map_or(0, String::len);
@@ -193,88 +348,29 @@ pub(super) async fn close(ws: Session, meter: &Meter, reason: Option<CloseReason
     }
 }
 
-/// The close code for a frame the codec refused: too big 1009, bad UTF-8 1007, anything else 1002.
-pub(super) fn protocol_close(err: &ProtocolError) -> CloseReason {
-    let (code, text) = match err {
-        ProtocolError::Overflow => (CloseCode::Size, format!("message over the {MAX_MESSAGE_BYTES} byte limit")),
-        // actix reports both bad UTF-8 and set reserved bits as InvalidData; only the first is 1007.
-        ProtocolError::Io(io)
-            if io.kind() == std::io::ErrorKind::InvalidData && io.to_string().to_lowercase().contains("utf-8") =>
-        {
-            (CloseCode::Invalid, "text frame is not valid UTF-8".to_owned())
-        }
-        // Our frame guard refused a declared length before buffering it.
-        ProtocolError::Io(io) if is_refusal(io) => {
-            (CloseCode::Size, format!("frame over the {MAX_MESSAGE_BYTES} byte limit"))
-        }
-        // A fragmented message over the limit is a plain I/O error from actix-ws's reassembly.
-        ProtocolError::Io(io) if io.to_string().contains("maximum continuation size") => {
-            (CloseCode::Size, format!("message over the {MAX_MESSAGE_BYTES} byte limit"))
-        }
-        other => (CloseCode::Protocol, format!("protocol error: {other}")),
-    };
-    CloseReason { code, description: Some(text) }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Handles a client text frame; returns a reply for the client, if any.
-fn handle_text(state: &AppState, publisher: &str, text: &str) -> Option<String> {
-    let error = |message: String| Some(serde_json::json!({"type": "error", "error": message}).to_string());
-    match serde_json::from_str::<ClientMessage>(text) {
-        Ok(ClientMessage::Publish { body, from }) => match state.publish_chat(publisher, &from, &body) {
-            // The message itself comes back through the feed like everyone else's: no separate echo.
-            Ok(_) => None,
-            Err(err) => error(err.to_string()),
-        },
-        Err(err) => error(format!("expected {{\"type\":\"publish\",\"body\":\"...\"}}: {err}")),
+    #[test]
+    fn text_frames_have_the_rfc_header_sizes() {
+        for len in [0usize, 5, 125, 126, 1000, 65_535, 65_536] {
+            let text = "x".repeat(len);
+            let frame = text_frame(&text);
+            let header = feedlab_contract::rfc6455::header_len(len as u64, false);
+            assert_eq!(frame.len(), header + len, "payload {len}");
+            assert_eq!(frame[0], 0x81, "FIN + text");
+            assert_eq!(&frame[header..], text.as_bytes());
+        }
     }
-}
 
-enum Stop {
-    Slow,
-    Gone,
-}
-
-/// Sends one text frame, counting it; a queue full for `stall` ([`crate::config::SEND_STALL_LIMIT`] by default) means the
-/// reader stalled.
-async fn send(
-    ws: &mut Session,
-    meter: &Meter,
-    stall: std::time::Duration,
-    text: impl Into<bytestring::ByteString>,
-) -> Result<(), Stop> {
-    let text = text.into();
-    let len = text.len();
-    match tokio::time::timeout(stall, ws.text(text)).await {
-        Ok(Ok(())) => {
-            meter.ws_sent(len);
-            Ok(())
-        }
-        Ok(Err(_closed)) => Err(Stop::Gone),
-        Err(_elapsed) => Err(Stop::Slow),
-    }
-}
-
-/// Sends everything after `cursor`, one frame per message; a gap is announced as `{"type":"gap",...}`.
-async fn drain(
-    ws: &mut Session,
-    state: &AppState,
-    meter: &Meter,
-    stall: std::time::Duration,
-    cursor: &mut u64,
-) -> Result<(), Stop> {
-    loop {
-        let Ok(batch) = state.read(Cursor::After(*cursor), SEND_BATCH) else { return Err(Stop::Gone) };
-        if let Some(gap) = batch.gap {
-            send(ws, meter, stall, format!("{{\"type\":\"gap\",\"from\":{},\"to\":{}}}", gap.from, gap.to)).await?;
-        }
-        if batch.entries.is_empty() {
-            *cursor = batch.next;
-            return Ok(());
-        }
-        for entry in &batch.entries {
-            send(ws, meter, stall, entry.json.clone()).await?;
-            meter.add(Counter::MessagesDelivered, 1);
-            *cursor = entry.id;
-        }
+    #[test]
+    fn close_reasons_are_cut_at_a_character_boundary() {
+        let mut text = "é".repeat(100);
+        truncate_at_char(&mut text, MAX_CLOSE_REASON_BYTES);
+        assert_eq!(text.len(), 122);
+        let mut short = "ok".to_owned();
+        truncate_at_char(&mut short, MAX_CLOSE_REASON_BYTES);
+        assert_eq!(short, "ok");
     }
 }
