@@ -58,6 +58,9 @@ pub async fn run(
         // Without this, actix keeps serving a connection whose client has shut its sending side, so a
         // long-poll outlives the client that asked; with it, EOF ends the connection and drops the handler.
         .h1_allow_half_closed(false)
+        // The push path writes everything pending for a socket in one call (`fanout`); Nagle's algorithm
+        // would only hold the next write back until the previous one is acknowledged.
+        .tcp_nodelay(true)
         .max_connection_rate(1024)
         .disable_signals()
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
