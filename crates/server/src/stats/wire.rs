@@ -95,7 +95,8 @@ pub fn response_head(
             // HTTP/1.0 cannot chunk: the body ends when the connection closes.
             BodySize::Stream => false,
             BodySize::Sized(n) => {
-                sink.header(b"content-length", n.to_string().as_bytes());
+                let mut digits = [0u8; 20];
+                sink.header(b"content-length", decimal(n, &mut digits));
                 true
             }
             BodySize::None => true,
@@ -123,6 +124,19 @@ pub fn response_head(
         sink.header(b"date", date.as_bytes());
     }
     sink.put(b"\r\n");
+}
+
+/// `n` in decimal, written into `buf` without allocating (every metered response has a length to count).
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[start..];
+        }
+    }
 }
 
 /// A `date` value of the right length for counting: an IMF-fixdate is always 29 bytes.
@@ -189,6 +203,13 @@ mod tests {
             head,
             "HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\ndate: d\r\n\r\n"
         );
+    }
+
+    #[test]
+    fn decimal_writes_every_digit() {
+        for n in [0, 7, 10, 42, 65_536, u64::MAX] {
+            assert_eq!(decimal(n, &mut [0; 20]), n.to_string().as_bytes());
+        }
     }
 
     #[test]
