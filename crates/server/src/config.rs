@@ -45,10 +45,10 @@ pub const MAX_ECHO_SESSIONS: usize = 4;
 /// limit of these machines, leaving room for short polls, the listener and files.
 pub const DEFAULT_MAX_STREAMS: usize = 15_000;
 
-/// How long handing one message to a connection's outbound queue may block before the reader counts as
-/// stalled and is cut off (WebSocket close 1013, end of SSE stream). The queue is actix-ws's 32-frame channel
-/// (or our SSE channel) plus the socket buffers, so a reader that cannot take one more message in this time
-/// has stopped reading; it resumes with its cursor when it reconnects.
+/// How long a stream with messages pending may take none of them before the reader counts as stalled and is
+/// cut off (WebSocket close 1013, end of SSE stream). A stream takes messages while actix's write buffer
+/// (32 KiB) and the socket buffers have room, so a reader that takes nothing in this time has stopped
+/// reading; it resumes with its cursor when it reconnects. Checked by the worker's hub (`fanout/hub.rs`).
 pub const SEND_STALL_LIMIT: Duration = Duration::from_secs(5);
 
 /// HTTP keep-alive for idle client connections: 75 s, nginx's default, so pollers at intervals up to a minute
@@ -84,7 +84,7 @@ pub struct Config {
     pub heartbeat: Duration,
     /// WebSocket client timeout without a pong (tests shorten it).
     pub client_timeout: Duration,
-    /// How long handing a message to a stalled reader may block before it is cut off (tests shorten it).
+    /// How long a stream with messages pending may take none before it is cut off (tests shorten it).
     pub send_stall: Duration,
     /// Worker threads (actix workers); 0 = one per core.
     pub workers: usize,

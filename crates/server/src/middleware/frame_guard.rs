@@ -6,7 +6,8 @@
 //! two bytes, an optional 2- or 8-byte extended length, a 4-byte mask; the sizes come from
 //! [`feedlab_contract::rfc6455`]) and ends the stream with
 //! [`PayloadError::Overflow`] as soon as a header declares more than the limit. Everything else, parsing,
-//! unmasking and validation, stays with actix-ws: the guard only counts.
+//! unmasking and validation, stays with actix-http's codec (read by `routes/frames.rs` for `/ws`, by actix-ws
+//! for `/echo`): the guard only counts.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -119,7 +120,7 @@ impl<S: Stream<Item = Result<Bytes, PayloadError>> + Unpin> Stream for Guarded<S
     }
 }
 
-/// True when `err` (as actix-ws wraps it) is this guard's refusal.
+/// True when `err` (as actix-ws wraps it for `/echo`) is this guard's refusal.
 pub fn is_refusal(err: &std::io::Error) -> bool {
     err.get_ref()
         .and_then(|inner| inner.downcast_ref::<PayloadError>())

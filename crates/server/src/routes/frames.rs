@@ -231,7 +231,7 @@ pub fn protocol_close(err: &ProtocolError) -> CloseReason {
         ProtocolError::Io(io) if is_refusal(io) => {
             (CloseCode::Size, format!("frame over the {MAX_MESSAGE_BYTES} byte limit"))
         }
-        // A fragmented message over the limit is a plain I/O error from actix-ws's reassembly.
+        // A fragmented message over the limit, as actix-ws's own reassembly reports it (should it be used).
         ProtocolError::Io(io) if io.to_string().contains("maximum continuation size") => {
             (CloseCode::Size, format!("message over the {MAX_MESSAGE_BYTES} byte limit"))
         }
