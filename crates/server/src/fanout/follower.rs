@@ -5,7 +5,6 @@
 //! when one message is pending, one buffer when several are), counted as one batch. When nothing is pending
 //! the connection is registered with the hub, which wakes it at the next message.
 
-use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::task::{Context, Waker};
 
@@ -49,31 +48,31 @@ pub enum Cutoff {
     Silent,
 }
 
-/// What the hub keeps of one connection: written by the connection, read by the sweep (same thread).
+/// What the hub keeps of one connection. The hub holds these in one array that its sweep reads front to
+/// back: kept in an allocation per connection, each would cost the sweep a cache and TLB miss, which at one
+/// message per second per client cost as much as the deliveries themselves.
 #[derive(Debug)]
 pub(super) struct Follower {
     /// The last id handed to the connection's writer.
-    pub(super) cursor: Cell<u64>,
-    /// The connection's task, for the sweep to wake.
-    waker: RefCell<Option<Waker>>,
-    /// The hub's wake round this connection is registered for (see [`Hub::wait`]).
-    pub(super) registered: Cell<u64>,
-    /// A heartbeat is due.
-    beat_due: Cell<bool>,
-    /// Set once, when the hub decides to end the connection.
-    cutoff: Cell<Option<Cutoff>>,
+    pub(super) cursor: u64,
     /// When (hub clock, ms) the client was last heard from, and when the last heartbeat went.
-    pub(super) heard_ms: Cell<u64>,
-    pub(super) beat_ms: Cell<u64>,
+    pub(super) heard_ms: u64,
+    pub(super) beat_ms: u64,
     /// The cursor at the last sweep that saw it move, and when: no move for the stall limit while data is
     /// pending means the writer is blocked.
-    pub(super) progress: Cell<(u64, u64)>,
+    pub(super) progress: (u64, u64),
     /// Whether the client must be heard from (WebSocket pongs) or only listens (SSE).
     pub(super) must_speak: bool,
-    /// Position in the hub's list, for removal.
-    pub(super) index: Cell<usize>,
+    /// A heartbeat is due.
+    beat_due: bool,
+    /// Set once, when the hub decides to end the connection.
+    cutoff: Option<Cutoff>,
+    /// The hub's wake round this connection is registered for (see [`Hub::wait`]).
+    registered: u64,
+    /// The connection's task, for the sweep to wake.
+    waker: Option<Waker>,
     /// The connection's counters.
-    pub(super) meter: Meter,
+    meter: Meter,
     /// Keeps the open-connection gauge up while the connection lives.
     _open: OpenGuard,
 }
@@ -81,25 +80,24 @@ pub(super) struct Follower {
 impl Follower {
     pub(super) fn new(cursor: u64, meter: Meter, must_speak: bool, now_ms: u64) -> Self {
         Follower {
-            cursor: Cell::new(cursor),
-            waker: RefCell::new(None),
-            registered: Cell::new(u64::MAX),
-            beat_due: Cell::new(false),
-            cutoff: Cell::new(None),
-            heard_ms: Cell::new(now_ms),
-            beat_ms: Cell::new(now_ms),
-            progress: Cell::new((cursor, now_ms)),
+            cursor,
+            heard_ms: now_ms,
+            beat_ms: now_ms,
+            progress: (cursor, now_ms),
             must_speak,
-            index: Cell::new(0),
+            beat_due: false,
+            cutoff: None,
+            registered: u64::MAX,
+            waker: None,
             _open: meter.open(),
             meter,
         }
     }
 
     /// Ends the connection for `why` (the first reason wins) and wakes it to say so.
-    pub(super) fn cut_off(&self, why: Cutoff) {
-        if self.cutoff.get().is_none() {
-            self.cutoff.set(Some(why));
+    pub(super) fn cut_off(&mut self, why: Cutoff) {
+        if self.cutoff.is_none() {
+            self.cutoff = Some(why);
             if why == Cutoff::Stalled {
                 self.meter.add(Counter::SlowReaderCloses, 1);
             }
@@ -108,21 +106,14 @@ impl Follower {
     }
 
     /// Asks for a heartbeat and wakes the connection to send it.
-    pub(super) fn beat(&self) {
-        self.beat_due.set(true);
+    pub(super) fn beat(&mut self) {
+        self.beat_due = true;
         self.wake();
     }
 
     fn wake(&self) {
-        if let Some(waker) = &*self.waker.borrow() {
+        if let Some(waker) = &self.waker {
             waker.wake_by_ref();
-        }
-    }
-
-    fn remember(&self, cx: &Context<'_>) {
-        let mut waker = self.waker.borrow_mut();
-        if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-            *waker = Some(cx.waker().clone());
         }
     }
 }
@@ -132,12 +123,19 @@ impl Follower {
 #[derive(Debug)]
 pub struct Subscription {
     hub: Rc<Hub>,
-    follower: Rc<Follower>,
+    /// Where its [`Follower`] is in the hub's array.
+    slot: usize,
+    /// The connection's counters (the follower's, for the connection's own use without a lookup).
+    meter: Meter,
 }
 
 impl Subscription {
-    pub(super) fn new(hub: Rc<Hub>, follower: Rc<Follower>) -> Self {
-        Subscription { hub, follower }
+    pub(super) fn new(hub: Rc<Hub>, slot: usize, meter: Meter) -> Self {
+        Subscription { hub, slot, meter }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Follower) -> R) -> R {
+        self.hub.with_follower(self.slot, f)
     }
 
     /// Everything after the cursor, as one item for the writer: the bytes of one message as built at
@@ -145,18 +143,24 @@ impl Subscription {
     /// cursor moves past it. `None` when nothing is pending: the task of `cx` is then woken at the next
     /// message (or by the sweep).
     pub fn next<F: Framing>(&self, cx: &Context<'_>) -> Option<Bytes> {
-        let follower = &self.follower;
-        let read = self.hub.read_with(Cursor::After(follower.cursor.get()), MAX_BATCH, assemble::<F>);
+        let cursor = self.with(|follower| follower.cursor);
+        let read = self.hub.read_with(Cursor::After(cursor), MAX_BATCH, assemble::<F>);
         // A cursor this connection moved itself is never ahead of the feed: an error only means "nothing".
         match read.ok().flatten() {
             Some(batch) => {
-                follower.cursor.set(batch.next);
-                batch.count::<F>(&follower.meter);
+                self.with(|follower| follower.cursor = batch.next);
+                batch.count::<F>(&self.meter);
                 Some(batch.bytes)
             }
             None => {
-                follower.remember(cx);
-                self.hub.wait(cx, &follower.registered);
+                let mut registered = self.with(|follower| {
+                    if !follower.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                        follower.waker = Some(cx.waker().clone());
+                    }
+                    follower.registered
+                });
+                self.hub.wait(cx, &mut registered);
+                self.with(|follower| follower.registered = registered);
                 None
             }
         }
@@ -164,27 +168,28 @@ impl Subscription {
 
     /// Why the hub ended this connection, if it did.
     pub fn cutoff(&self) -> Option<Cutoff> {
-        self.follower.cutoff.get()
+        self.with(|follower| follower.cutoff)
     }
 
     /// True once when a heartbeat is due.
     pub fn heartbeat_due(&self) -> bool {
-        self.follower.beat_due.replace(false)
+        self.with(|follower| std::mem::take(&mut follower.beat_due))
     }
 
     /// Notes that the client was heard from (any frame), for the client timeout.
     pub fn heard(&self) {
-        self.follower.heard_ms.set(self.hub.now_ms());
+        let now = self.hub.now_ms();
+        self.with(|follower| follower.heard_ms = now);
     }
 
     /// The last id handed to the writer.
     pub fn cursor(&self) -> u64 {
-        self.follower.cursor.get()
+        self.with(|follower| follower.cursor)
     }
 
     /// This connection's counters.
     pub fn meter(&self) -> &Meter {
-        &self.follower.meter
+        &self.meter
     }
 
     /// The server this connection belongs to.
@@ -195,7 +200,7 @@ impl Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        self.hub.leave(&self.follower);
+        self.hub.leave(self.slot);
     }
 }
 

@@ -57,8 +57,10 @@ pub struct Hub {
     spare: RefCell<Vec<Waker>>,
     /// How many times the waiting list was woken: a task already registered in this round is not added again.
     round: Cell<u64>,
-    /// Every open stream of this worker.
-    followers: RefCell<Vec<Rc<Follower>>>,
+    /// Every open stream of this worker, in one array (see [`Follower`]); `None` marks a free place.
+    followers: RefCell<Vec<Option<Follower>>>,
+    /// Free places in `followers`: a stream keeps its place for life.
+    free: RefCell<Vec<usize>>,
     /// When the hub started: its clock's zero.
     started: Instant,
     /// Milliseconds since `started` at the last sweep: the coarse clock of heartbeats, timeouts and stalls,
@@ -83,6 +85,7 @@ impl Hub {
                 spare: RefCell::new(Vec::new()),
                 round: Cell::new(0),
                 followers: RefCell::new(Vec::new()),
+                free: RefCell::new(Vec::new()),
                 started: Instant::now(),
                 now_ms: Cell::new(0),
                 closed: Cell::new(state.shutdown.is_cancelled()),
@@ -128,22 +131,22 @@ impl Hub {
 
     /// Registers the task of `cx` to be woken at the next message; `registered` remembers the round it is
     /// registered for, so that a task polled twice is woken once.
-    pub fn wait(&self, cx: &Context<'_>, registered: &Cell<u64>) {
+    pub fn wait(&self, cx: &Context<'_>, registered: &mut u64) {
         let round = self.round.get();
-        if registered.get() != round {
-            registered.set(round);
+        if *registered != round {
+            *registered = round;
             self.waiting.borrow_mut().push(cx.waker().clone());
         }
     }
 
     /// Resolves when the feed holds an id after `after`, or at shutdown.
     pub async fn news_after(&self, after: u64) {
-        let registered = Cell::new(u64::MAX);
+        let mut registered = u64::MAX;
         poll_fn(|cx| {
             if self.closed.get() || self.state.feed.head() > after {
                 return Poll::Ready(());
             }
-            self.wait(cx, &registered);
+            self.wait(cx, &mut registered);
             Poll::Pending
         })
         .await
@@ -152,25 +155,34 @@ impl Hub {
     /// Adds a stream starting after `cursor`, counted by `meter`. `must_speak`: the client must send
     /// something within the client timeout (WebSocket).
     pub fn subscribe(self: &Rc<Self>, cursor: u64, meter: Meter, must_speak: bool) -> Subscription {
-        let follower = Rc::new(Follower::new(cursor, meter, must_speak, self.now_ms()));
-        let mut followers = self.followers.borrow_mut();
-        follower.index.set(followers.len());
-        followers.push(Rc::clone(&follower));
-        drop(followers);
+        let mut follower = Follower::new(cursor, meter.clone(), must_speak, self.now_ms());
         if self.closed.get() {
             follower.cut_off(Cutoff::Shutdown);
         }
-        Subscription::new(Rc::clone(self), follower)
+        let mut followers = self.followers.borrow_mut();
+        let slot = match self.free.borrow_mut().pop() {
+            Some(slot) => {
+                followers[slot] = Some(follower);
+                slot
+            }
+            None => {
+                followers.push(Some(follower));
+                followers.len() - 1
+            }
+        };
+        Subscription::new(Rc::clone(self), slot, meter)
     }
 
-    /// Removes a stream (its subscription was dropped).
-    pub(super) fn leave(&self, follower: &Follower) {
-        let mut followers = self.followers.borrow_mut();
-        let index = follower.index.get();
-        followers.swap_remove(index);
-        if let Some(moved) = followers.get(index) {
-            moved.index.set(index);
-        }
+    /// Runs `f` on the stream in `slot`.
+    pub(super) fn with_follower<R>(&self, slot: usize, f: impl FnOnce(&mut Follower) -> R) -> R {
+        // unwrap: a slot is only freed by its subscription's drop, after which it is never used.
+        f(self.followers.borrow_mut()[slot].as_mut().unwrap())
+    }
+
+    /// Removes the stream in `slot` (its subscription was dropped).
+    pub(super) fn leave(&self, slot: usize) {
+        self.followers.borrow_mut()[slot] = None;
+        self.free.borrow_mut().push(slot);
     }
 
     /// Copies the new messages and wakes every waiting task, a slice at a time.
@@ -193,18 +205,18 @@ impl Hub {
         let now = self.started.elapsed().as_millis() as u64;
         self.now_ms.set(now);
         let head = self.state.feed.head();
-        for follower in self.followers.borrow().iter() {
-            if now - follower.beat_ms.get() >= limits.heartbeat {
-                follower.beat_ms.set(now);
+        for follower in self.followers.borrow_mut().iter_mut().flatten() {
+            if now - follower.beat_ms >= limits.heartbeat {
+                follower.beat_ms = now;
                 follower.beat();
             }
-            if follower.must_speak && now - follower.heard_ms.get() >= limits.client_timeout {
+            if follower.must_speak && now - follower.heard_ms >= limits.client_timeout {
                 follower.cut_off(Cutoff::Silent);
             }
-            let cursor = follower.cursor.get();
-            let (seen, since) = follower.progress.get();
+            let cursor = follower.cursor;
+            let (seen, since) = follower.progress;
             if cursor >= head || cursor != seen {
-                follower.progress.set((cursor, now));
+                follower.progress = (cursor, now);
             } else if now - since >= limits.stall {
                 follower.cut_off(Cutoff::Stalled);
             }
@@ -214,7 +226,7 @@ impl Hub {
     /// Ends every stream and answers every held long-poll.
     fn shut_down(&self) {
         self.closed.set(true);
-        for follower in self.followers.borrow().iter() {
+        for follower in self.followers.borrow_mut().iter_mut().flatten() {
             follower.cut_off(Cutoff::Shutdown);
         }
         self.waiting.take().into_iter().for_each(Waker::wake);
