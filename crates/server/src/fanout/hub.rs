@@ -38,7 +38,7 @@ const SWEEPS_PER_LIMIT: u32 = 4;
 
 /// Tasks woken in a row before the hub yields to the rest of the worker: a publish or a poll arriving during
 /// a broadcast to thousands waits for at most this many connections' writes.
-const WAKE_SLICE: usize = 128;
+const WAKE_SLICE: usize = 32;
 
 thread_local! {
     /// This thread's hub of each server that has one here (one, on a worker thread).
