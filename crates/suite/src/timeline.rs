@@ -17,8 +17,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use feedlab_contract::data::Sample;
 use feedlab_harness::CancellationToken;
-use feedlab_report::data::Sample;
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -153,7 +153,7 @@ pub async fn record(addr: SocketAddr, start: Instant, stop: CancellationToken) -
             t_s: start.elapsed().as_secs_f64().round(),
             requests_per_s: d(0),
             errors_per_s: d(1),
-            rejected_503_per_s: Some(d(2)),
+            rejected_503_per_s: d(2),
             delivered_per_s: d(3),
             p99_us: percentile_us(&mut answered, 0.99),
         });

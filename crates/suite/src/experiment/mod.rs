@@ -26,11 +26,11 @@ pub mod raw;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use feedlab_harness::{BenchConfig, Target, Transport};
+use feedlab_contract::{HeaderProfile, Transport};
+use feedlab_harness::{BenchConfig, Target};
 
 use crate::Error;
 use limits::Limit;
-pub use raw::Headers;
 use raw::{OneOrMany, RawExperiment, RawServer, RawSteps, RawStorm};
 
 /// File extension of experiment files.
@@ -98,7 +98,7 @@ pub struct StepPlan {
     /// Polling interval (poll steps only).
     pub poll_interval: Option<Duration>,
     /// Request header profile.
-    pub headers: Headers,
+    pub headers: HeaderProfile,
     /// Simulated round trip (zero = direct).
     pub rtt: Duration,
     /// Measured window.
@@ -352,12 +352,12 @@ impl Check<'_> {
         let in_range = |limit: Limit| move |key: &str, v: &f64| self.range(key, *v, limit);
         let whole_in = |limit: Limit| move |key: &str, v: &u64| self.range(key, *v as f64, limit);
 
-        let transports = self.axis(p!(transport), &limits::DEFAULT_TRANSPORTS, |_, _| Ok(()))?;
+        let transports = self.axis(p!(transport), &Transport::ALL, |_, _| Ok(()))?;
         let clients = self.axis(p!(clients), &[limits::DEFAULT_CLIENTS], whole_in(limits::CLIENTS))?;
         let rates = self.axis(p!(rate_per_s), &[limits::DEFAULT_RATE_PER_S], in_range(limits::RATE_PER_S))?;
         let intervals =
             self.axis(p!(poll_interval_ms), &[limits::DEFAULT_POLL_INTERVAL_MS], whole_in(limits::POLL_INTERVAL_MS))?;
-        let headers = self.axis(p!(headers), &[Headers::Minimal], |_, _| Ok(()))?;
+        let headers = self.axis(p!(headers), &[HeaderProfile::default()], |_, _| Ok(()))?;
         let rtts = self.axis(p!(rtt_ms), &[limits::DEFAULT_RTT_MS], whole_in(limits::RTT_MS))?;
         let clients_key = p!(clients).map_or("steps.clients".to_owned(), |k| k.key);
         let duration = self.real(p!(duration_s), limits::DURATION_S, limits::DEFAULT_DURATION_S)?;
@@ -508,7 +508,7 @@ impl Vary {
     fn label(&self, s: &StepPlan) -> String {
         let mut parts = vec![s.transport.to_string()];
         if self.headers {
-            parts.push(s.headers.as_str().to_owned());
+            parts.push(s.headers.name().to_owned());
         }
         if self.clients {
             parts.push(format!("{} clients", s.clients));
