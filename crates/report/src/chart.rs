@@ -103,6 +103,13 @@ pub enum LineKind {
     Theory,
 }
 
+impl LineKind {
+    /// Whether points are marked: measured values are, levels and theory lines are not.
+    pub fn has_markers(self) -> bool {
+        matches!(self, LineKind::Measured | LineKind::MeasuredDashed)
+    }
+}
+
 /// One line of a line chart or timeline panel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {

@@ -1,7 +1,8 @@
 //! `feedlab-report`: charts and the results pages, rendered only from result files.
 //!
-//! The suite (`feedlab run`) writes `results/<experiment>/data.json` ([`data::ExperimentData`]); this crate
-//! reads those files and writes, without re-running anything:
+//! The suite (`feedlab run`) writes `results/<experiment>/data.json` (the contract's
+//! [`feedlab_contract::data::ExperimentData`]); this crate reads those files strictly ([`data::load`]) and
+//! writes, without re-running anything:
 //!
 //! - per experiment, `data.csv` and every chart as SVG and PNG (`<experiment>/<chart>.svg|png`);
 //! - `README.md` (for a code host), `index.html` (self-contained) and `index.json` (the classroom page's
@@ -135,7 +136,7 @@ pub fn find_data(out: &Path) -> Result<Vec<PathBuf>, Error> {
 pub fn render_all(out: &Path) -> Result<Rendered, Error> {
     let mut all = Vec::new();
     for path in find_data(out)? {
-        let data = ExperimentData::load(&path)?;
+        let data = data::load(&path)?;
         let dir = path.parent().and_then(Path::file_name).map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
         if data.experiment != dir {
             return Err(Error::Mismatch { path, found: data.experiment, dir });

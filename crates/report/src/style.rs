@@ -1,5 +1,7 @@
-//! Every visual constant of the charts in one place: size, fonts, the colour of each transport (the same in
-//! every chart, so a reader learns "blue is WebSocket" once), and how numbers are written on axes.
+//! Every visual constant of the charts and pages in one place: size, fonts, spacing, the colour and marker of
+//! each transport (the same in every chart, so a reader learns "blue is WebSocket" once), the page's CSS, and
+//! how numbers are written on axes and in tables. The drawing code (`draw/`) and the HTML page take every
+//! size, colour and font from here.
 //!
 //! Colours are the Okabe-Ito palette, chosen to stay distinguishable for colour-blind readers and in grey.
 
@@ -7,6 +9,7 @@ use std::sync::OnceLock;
 
 use plotters::style::{FontStyle, RGBColor};
 
+use crate::chart::LineKind;
 use crate::data::Transport;
 use crate::error::Error;
 
@@ -42,6 +45,49 @@ pub const REF_WIDTH: u32 = 2;
 pub const POINT_SIZE: u32 = 4;
 /// Dash length and gap of dashed lines, pixels.
 pub const DASH: (u32, u32) = (10, 6);
+/// Dash length and gap of a level line (a value that does not depend on x), pixels: shorter than [`DASH`]
+/// so the two read apart.
+pub const LEVEL_DASH: (u32, u32) = (4, 4);
+
+/// How a line of each kind is drawn: its dash (length, gap; none for solid) and width, pixels. Measured
+/// values are thick, references thin; second statistics and theory are dashed, levels dotted.
+pub fn line_style(kind: LineKind) -> (Option<(u32, u32)>, u32) {
+    match kind {
+        LineKind::Measured => (None, LINE_WIDTH),
+        LineKind::MeasuredDashed => (Some(DASH), LINE_WIDTH),
+        LineKind::Level => (Some(LEVEL_DASH), REF_WIDTH),
+        LineKind::Theory => (Some(DASH), REF_WIDTH),
+    }
+}
+
+/// Space between a panel's edge and its axes, pixels.
+pub const PLOT_MARGIN: u32 = 8;
+/// How many tick labels an axis aims for (x, y).
+pub const TICK_LABELS: (usize, usize) = (10, 8);
+/// Opacity of the major and minor grid lines (over [`INK`]): present, never louder than the data.
+pub const GRID_ALPHA: (f64, f64) = (0.15, 0.05);
+
+/// Share of a bar group's width the bars take (the rest separates groups).
+pub const BAR_GROUP_FILL: f64 = 0.8;
+/// Share of a bar's slot left empty between neighbouring bars.
+pub const BAR_GAP: f64 = 0.08;
+/// Headroom above the tallest bar for its value label: a factor on log scales, a share on linear ones.
+pub const BAR_HEADROOM: (f64, f64) = (1.6, 1.08);
+/// Gap between a bar's top and its value label, pixels.
+pub const BAR_VALUE_GAP: i32 = 3;
+
+/// Width of the legend column right of the plot, pixels.
+pub const LEGEND_WIDTH: u32 = 250;
+/// Left padding of the legend column and top of its first row, pixels.
+pub const LEGEND_ORIGIN: (i32, i32) = (12, 20);
+/// Space between two legend rows besides the text height, pixels.
+pub const LEGEND_ROW_GAP: i32 = 12;
+/// Length of a legend entry's line sample, and half the height of a bar entry's box, pixels.
+pub const LEGEND_SAMPLE: (i32, i32) = (34, 7);
+/// Space between the sample and the text, and kept free at the column's right edge, pixels.
+pub const LEGEND_TEXT_GAP: (i32, i32) = (8, 6);
+/// Smallest legend text a long label is shrunk to, pixels.
+pub const LEGEND_MIN_SIZE: f64 = 9.0;
 
 /// Background.
 pub const BACKGROUND: RGBColor = RGBColor(255, 255, 255);
@@ -54,21 +100,20 @@ pub const REJECTED: RGBColor = RGBColor(204, 121, 167);
 /// Other errors in the overload timeline.
 pub const ERROR: RGBColor = RGBColor(213, 94, 0);
 
+/// The colour of each transport, in [`Transport::ALL`] order: orange, sky blue, bluish green, blue.
+const TRANSPORT_COLORS: [RGBColor; Transport::ALL.len()] =
+    [RGBColor(230, 159, 0), RGBColor(86, 180, 233), RGBColor(0, 158, 115), RGBColor(0, 114, 178)];
+
 /// The colour of a transport, identical in every chart.
 pub fn transport_color(t: Transport) -> RGBColor {
-    match t {
-        Transport::Poll => RGBColor(230, 159, 0),      // orange
-        Transport::Longpoll => RGBColor(86, 180, 233), // sky blue
-        Transport::Sse => RGBColor(0, 158, 115),       // bluish green
-        Transport::Ws => RGBColor(0, 114, 178),        // blue
-    }
+    TRANSPORT_COLORS[t.index()]
 }
 
 /// Shape of the point markers of a transport's measured series: a second cue besides colour, so series that
 /// lie on top of each other and grey-scale prints stay readable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Marker {
-    /// Polling.
+    /// Polling, and every series that is not a transport's.
     Circle,
     /// Long-polling.
     Square,
@@ -78,15 +123,21 @@ pub enum Marker {
     Diamond,
 }
 
+/// The marker of each transport, in [`Transport::ALL`] order.
+const TRANSPORT_MARKERS: [Marker; Transport::ALL.len()] =
+    [Marker::Circle, Marker::Square, Marker::Triangle, Marker::Diamond];
+
 /// The marker of a transport, identical in every chart.
 pub fn transport_marker(t: Transport) -> Marker {
-    match t {
-        Transport::Poll => Marker::Circle,
-        Transport::Longpoll => Marker::Square,
-        Transport::Sse => Marker::Triangle,
-        Transport::Ws => Marker::Diamond,
-    }
+    TRANSPORT_MARKERS[t.index()]
 }
+
+/// The stylesheet of `index.html`: notes edged in polling's orange, verdicts coloured by outcome.
+pub const PAGE_CSS: &str = "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45;color:#111}\
+table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}\
+th:first-child,td:first-child{text-align:left}th{background:#f3f3f3;text-align:left}td.text{text-align:left}figure{margin:1em 0}\
+figure svg{max-width:100%;height:auto;border:1px solid #eee}.note{background:#fff7e0;border-left:4px solid #e69f00;padding:.5em 1em}\
+.supported{color:#006e4f}.not-supported{color:#b3003b}.inconclusive{color:#555}caption{text-align:left;font-style:italic;padding:.3em 0}";
 
 /// The embedded font: DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE-DejaVu.txt`), from the Debian
 /// package `fonts-dejavu-core` 2.37. Embedded so charts render the same on a fresh machine with no font
@@ -194,6 +245,14 @@ mod tests {
             for b in &colours[i + 1..] {
                 assert_ne!(a, b);
             }
+        }
+    }
+
+    #[test]
+    fn every_transport_has_its_own_marker() {
+        let markers: Vec<_> = Transport::ALL.iter().map(|t| transport_marker(*t)).collect();
+        for (i, a) in markers.iter().enumerate() {
+            assert!(!markers[i + 1..].contains(a), "{markers:?}");
         }
     }
 

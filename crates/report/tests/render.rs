@@ -161,6 +161,32 @@ fn bad_input_is_a_usage_error() {
     assert!(e.to_string().contains("\"other\""), "{e}");
 }
 
+/// Writes the synthetic rtt data with one edit to its JSON, and returns the usage error `feedlab report` gives.
+fn refused(name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let dir = common::temp_dir(name);
+    common::write(&dir, &common::rtt());
+    let path = dir.join("rtt/data.json");
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut doc);
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let e = usage_error(&dir).to_string();
+    assert!(e.contains("rtt/data.json"), "names the file: {e}");
+    assert!(!dir.join("README.md").exists(), "nothing written on bad input");
+    e
+}
+
+#[test]
+fn strict_reading_names_the_file_and_the_field() {
+    let e = refused("missing", |d| {
+        d["steps"][2]["bench"]["latency_us"].as_object_mut().unwrap().remove("p99");
+    });
+    assert!(e.contains("field `steps[2].bench.latency_us`: missing field `p99`"), "{e}");
+    let e = refused("version", |d| d["schema_version"] = 7.into());
+    assert!(e.contains("field `schema_version`: 7 is not the feedlab data file layout"), "{e}");
+    let e = refused("alias", |d| d["steps"][0]["params"]["transport"] = "websocket".into());
+    assert!(e.contains("field `steps[0].params.transport`: unknown variant `websocket`"), "{e}");
+}
+
 #[test]
 fn cli_renders_and_defaults_to_results() {
     use clap::Parser;

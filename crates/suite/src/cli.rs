@@ -9,10 +9,11 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use feedlab_contract::HeaderProfile;
 use feedlab_harness::{BrowserFixture, CancellationToken};
 
 use crate::catalog::{self, DEFAULT_DIR};
-use crate::experiment::{Experiment, Headers};
+use crate::experiment::Experiment;
 use crate::progress::Progress;
 use crate::runner::{self, RunOptions};
 use crate::server::ServerCommand;
@@ -50,7 +51,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         print!("{}", plan(&experiments, planned));
         return Ok(());
     }
-    let uses_browser = experiments.iter().flat_map(|e| &e.steps).any(|s| s.headers == Headers::Browser);
+    let uses_browser = experiments.iter().flat_map(|e| &e.steps).any(|s| s.headers == HeaderProfile::Browser);
     let browser = uses_browser.then(BrowserFixture::embedded);
 
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;

@@ -16,15 +16,17 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use feedlab_harness::{BenchResult, BrowserFixture, CancellationToken, RequestHeaders, Target, run_bench};
+use feedlab_contract::HeaderProfile;
+use feedlab_contract::data::Step;
+use feedlab_harness::{BrowserFixture, CancellationToken, RequestHeaders, Target, run_bench};
 use tokio::runtime::Runtime;
 use tokio::time::Instant;
 
 use crate::Error;
-use crate::experiment::{Experiment, Headers, StepPlan};
+use crate::experiment::{Experiment, StepPlan};
 use crate::procfs::UsageWatch;
 use crate::progress::Progress;
-use crate::record::{Recorder, StepRecord, params, storm_params};
+use crate::record::{Recorder, params, storm_params};
 use crate::server::{ServerCommand, ServerProcess};
 use crate::timeline;
 
@@ -145,15 +147,14 @@ fn run_experiment(
 }
 
 /// One line about a finished step.
-fn summary(r: &StepRecord) -> String {
+fn summary(r: &Step) -> String {
     let b = &r.bench;
-    let errors: u64 = b.errors.values().sum();
     let mut s = format!(
         "delivered {}/{}, lost {}, errors {}, requests {}, p50 {:.1} ms, p99 {:.1} ms",
         b.integrity.delivered,
         b.integrity.expected,
         b.integrity.lost,
-        errors,
+        b.errors_total(),
         b.requests,
         b.latency_us.p50 as f64 / 1000.0,
         b.latency_us.p99 as f64 / 1000.0
@@ -181,11 +182,11 @@ impl StepCtx<'_> {
         Target::parse(&self.server.url)
     }
 
-    async fn run(self) -> Result<Vec<StepRecord>, feedlab_harness::Error> {
+    async fn run(self) -> Result<Vec<Step>, feedlab_harness::Error> {
         let mut steady_cfg = self.step.bench_config(self.target()?);
         steady_cfg.headers = match self.step.headers {
-            Headers::Minimal => RequestHeaders::Minimal,
-            Headers::Browser => match &self.opts.browser {
+            HeaderProfile::Minimal => RequestHeaders::Minimal,
+            HeaderProfile::Browser => match &self.opts.browser {
                 Some(f) => RequestHeaders::Browser(f.clone()),
                 None => {
                     return Err(feedlab_harness::Error::Config(
@@ -243,16 +244,10 @@ impl StepCtx<'_> {
                 .ok(),
             None => None,
         };
-        let steady: BenchResult = steady?;
-        let mut records = vec![StepRecord {
-            label: self.step.label.clone(),
-            params: params(self.step),
-            bench: steady,
-            server,
-            timeline,
-        }];
+        let mut records =
+            vec![Step { label: self.step.label.clone(), params: params(self.step), bench: steady?, server, timeline }];
         if let Some((storm, result)) = storm {
-            records.push(StepRecord {
+            records.push(Step {
                 label: storm.label(),
                 params: storm_params(&storm),
                 bench: result?,

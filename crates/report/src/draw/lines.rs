@@ -8,7 +8,7 @@ use super::{
     DrawResult, LegendEntry, LegendKind, Scale, configure_mesh, draw_legend, marker_of, marker_vertices, rgb,
     split_legend,
 };
-use crate::chart::{Axis, LineChart, LineKind, Series};
+use crate::chart::{Axis, LineChart, Series};
 use crate::style;
 
 pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &LineChart) -> DrawResult<DB> {
@@ -46,7 +46,7 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let y = Scale::covering(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)), y_axis.log, true);
     let mut chart = ChartBuilder::on(area)
-        .margin(8)
+        .margin(style::PLOT_MARGIN)
         .x_label_area_size(style::X_LABEL_AREA)
         .y_label_area_size(style::Y_LABEL_AREA)
         .build_cartesian_2d(x, y)?;
@@ -62,31 +62,13 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
             })
             .collect();
         let color = rgb(s.color);
-        match s.kind {
-            LineKind::Measured => {
-                chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(style::LINE_WIDTH)))?;
-            }
-            LineKind::MeasuredDashed => {
-                chart.draw_series(DashedLineSeries::new(
-                    points.clone(),
-                    style::DASH.0,
-                    style::DASH.1,
-                    color.stroke_width(style::LINE_WIDTH),
-                ))?;
-            }
-            LineKind::Level => {
-                chart.draw_series(DashedLineSeries::new(points.clone(), 4, 4, color.stroke_width(style::REF_WIDTH)))?;
-            }
-            LineKind::Theory => {
-                chart.draw_series(DashedLineSeries::new(
-                    points.clone(),
-                    style::DASH.0,
-                    style::DASH.1,
-                    color.stroke_width(style::REF_WIDTH),
-                ))?;
-            }
-        }
-        if matches!(s.kind, LineKind::Measured | LineKind::MeasuredDashed) {
+        let (dash, width) = style::line_style(s.kind);
+        let stroke = color.stroke_width(width);
+        match dash {
+            None => chart.draw_series(LineSeries::new(points.clone(), stroke))?,
+            Some((len, gap)) => chart.draw_series(DashedLineSeries::new(points.clone(), len, gap, stroke))?,
+        };
+        if s.kind.has_markers() {
             let shape = marker_vertices(marker_of(s.color));
             chart.draw_series(
                 points.iter().map(|p| EmptyElement::at(*p) + Polygon::new(shape.clone(), color.filled())),

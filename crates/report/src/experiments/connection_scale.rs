@@ -2,7 +2,7 @@
 //! per delivered message, p99 latency, errors and 503s. Claims tested: one server holds 10,000 open
 //! connections (C10k) without errors, and push costs the server less CPU per delivered message than polling.
 
-use super::{Section, Table, cell, cell_opt, ms, of, step_name, transports};
+use super::{Column, Section, cell, ms, of, push, step_table, streaming, transports};
 use crate::chart::{Axis, Chart, Color, LineChart, LineKind, Series};
 use crate::data::{ExperimentData, Step, Transport};
 use crate::style::format_number;
@@ -14,19 +14,19 @@ pub const C10K: u64 = 10_000;
 /// Server memory growth over the step per 1,000 clients, MiB.
 pub(crate) fn mib_per_1000(s: &Step) -> Option<f64> {
     let srv = s.server?;
-    ratio((srv.rss_mib_peak - srv.rss_mib_start) * 1000.0, s.clients() as f64)
+    ratio((srv.rss_mib_peak - srv.rss_mib_start) * 1000.0, s.params.clients as f64)
 }
 
 /// Server CPU time per delivered message, microseconds.
 pub(crate) fn cpu_us_per_message(s: &Step) -> Option<f64> {
-    ratio(s.server?.cpu_s * 1e6, s.bench.delivered as f64)
+    ratio(s.server?.cpu_s * 1e6, s.bench.integrity.delivered as f64)
 }
 
 fn chart(data: &ExperimentData, name: &str, title: &str, y: &str, f: impl Fn(&Step) -> Option<f64>) -> Chart {
     let series: Vec<Series> = transports(data)
         .into_iter()
         .map(|t| {
-            let mut points: Vec<_> = of(data, t).filter_map(|s| Some((s.clients() as f64, f(s)?))).collect();
+            let mut points: Vec<_> = of(data, t).filter_map(|s| Some((s.params.clients as f64, f(s)?))).collect();
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
             Series { label: t.name().into(), color: Color::Transport(t), kind: LineKind::Measured, points }
         })
@@ -56,46 +56,24 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
         ),
         chart(data, "cpu", "Server CPU time per delivered message", "server CPU per message (µs)", cpu_us_per_message),
         chart(data, "p99", "p99 delivery latency vs clients", "p99 latency (ms)", |s| {
-            Some(ms(s.bench.latency_us.p99)).filter(|_| s.bench.delivered > 0)
+            Some(ms(s.bench.latency_us.p99 as f64)).filter(|_| s.bench.integrity.delivered > 0)
         }),
     ];
-    section.tables = vec![Table {
-        caption: "Per step: server cost, latency and errors.".into(),
-        header: [
-            "step",
-            "transport",
-            "clients",
-            "RSS peak MiB",
-            "MiB per 1,000 clients",
-            "CPU s",
-            "CPU µs/msg",
-            "p99 ms",
-            "503s",
-            "other errors",
-            "lost",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: data
-            .steps
-            .iter()
-            .map(|s| {
-                vec![
-                    step_name(s),
-                    s.transport().map_or("-", Transport::name).into(),
-                    cell(s.clients() as f64),
-                    cell_opt(s.server.map(|v| v.rss_mib_peak)),
-                    cell_opt(mib_per_1000(s)),
-                    cell_opt(s.server.map(|v| v.cpu_s)),
-                    cell_opt(cpu_us_per_message(s)),
-                    cell(ms(s.bench.latency_us.p99)),
-                    cell(s.bench.errors.rejected_503() as f64),
-                    cell(s.bench.errors.other() as f64),
-                    cell(s.bench.lost as f64),
-                ]
-            })
-            .collect(),
-    }];
+    section.tables = vec![step_table(
+        "Per step: server cost, latency and errors.",
+        &data.steps,
+        vec![
+            Column::clients(),
+            Column::optional("RSS peak MiB", |s| s.server.map(|v| v.rss_mib_peak)),
+            Column::optional("MiB per 1,000 clients", mib_per_1000),
+            Column::optional("CPU s", |s| s.server.map(|v| v.cpu_s)),
+            Column::optional("CPU µs/msg", cpu_us_per_message),
+            Column::p99_ms(),
+            Column::rejected(),
+            Column::other_errors(),
+            Column::lost(),
+        ],
+    )];
     section.verdicts = vec![c10k(data), cpu(data)];
     section
 }
@@ -103,12 +81,12 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
 fn c10k(data: &ExperimentData) -> Verdict {
     let mut parts = Vec::new();
     let mut outcomes = Vec::new();
-    for t in [Transport::Longpoll, Transport::Sse, Transport::Ws] {
-        let Some(s) = of(data, t).max_by_key(|s| s.clients()) else { continue };
-        let failures = s.bench.errors.total() + s.bench.lost;
+    for t in push() {
+        let Some(s) = of(data, t).max_by_key(|s| s.params.clients) else { continue };
+        let failures = s.bench.errors_total() + s.bench.integrity.lost;
         let outcome = if failures > 0 {
             Outcome::NotSupported
-        } else if s.clients() >= C10K {
+        } else if s.params.clients >= C10K {
             Outcome::Supported
         } else {
             Outcome::Inconclusive
@@ -117,10 +95,10 @@ fn c10k(data: &ExperimentData) -> Verdict {
         parts.push(format!(
             "{} at {} clients: {} errors ({} of them 503), {} lost, {}",
             t.name(),
-            format_number(s.clients() as f64),
-            s.bench.errors.total(),
-            s.bench.errors.rejected_503(),
-            s.bench.lost,
+            format_number(s.params.clients as f64),
+            s.bench.errors_total(),
+            s.bench.rejected_503(),
+            s.bench.integrity.lost,
             mib_per_1000(s).map_or("memory not measured".into(), |m| format!(
                 "{} KiB of server memory per connection",
                 format_number(m * 1024.0 / 1000.0)
@@ -151,11 +129,11 @@ fn cpu(data: &ExperimentData) -> Verdict {
     // Compare at the largest client count measured for both polling and the push transport.
     let mut parts = Vec::new();
     let mut outcomes = Vec::new();
-    for t in [Transport::Sse, Transport::Ws] {
+    for t in streaming() {
         let common = of(data, t)
             .filter_map(|s| {
-                let p = of(data, Transport::Poll).find(|p| p.clients() == s.clients())?;
-                Some((s.clients(), cpu_us_per_message(p)?, cpu_us_per_message(s)?))
+                let p = of(data, Transport::Poll).find(|p| p.params.clients == s.params.clients)?;
+                Some((s.params.clients, cpu_us_per_message(p)?, cpu_us_per_message(s)?))
             })
             .max_by_key(|c| c.0);
         if let Some((clients, poll, push)) = common {
@@ -193,7 +171,7 @@ mod tests {
         step(t, clients, |s| {
             s.server.as_mut().unwrap().cpu_s = cpu_s;
             if errors > 0 {
-                s.bench.errors.0.insert("http_503".into(), errors);
+                s.bench.errors.insert("http_503".into(), errors);
             }
         })
     }

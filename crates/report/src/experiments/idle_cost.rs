@@ -1,7 +1,7 @@
 //! Experiment 3, `idle-cost`: a quiet feed. Claim tested: polling keeps paying requests and bytes when nothing
 //! happens (nearly every answer empty) while an idle push connection costs almost nothing.
 
-use super::{Section, Table, cell, cell_opt, of, step_name, transports};
+use super::{Column, Section, of, step_table, streaming, transports};
 use crate::chart::{Axis, BarChart, BarSeries, Chart, Color};
 use crate::data::{ExperimentData, Step, Transport};
 use crate::style::format_number;
@@ -24,7 +24,17 @@ struct Idle {
 }
 
 fn per_client_per_s(v: u64, s: &Step) -> Option<f64> {
-    ratio(v as f64, s.bench.duration_s * s.clients() as f64)
+    ratio(v as f64, s.bench.duration_s * s.params.clients as f64)
+}
+
+/// Every byte the clients put on the wire and took from it: headers, bodies, framing, heartbeats, handshakes.
+fn wire_bytes(s: &Step) -> u64 {
+    s.bench.bytes.sent + s.bench.bytes.received
+}
+
+/// Share of poll answers that carried nothing.
+fn empty_share(s: &Step) -> Option<f64> {
+    ratio(s.bench.empty_responses as f64, s.bench.requests as f64)
 }
 
 fn idle(data: &ExperimentData) -> Vec<Idle> {
@@ -32,12 +42,12 @@ fn idle(data: &ExperimentData) -> Vec<Idle> {
         .into_iter()
         .filter_map(|t| {
             // One step per transport is expected; with several, the one with most clients is the measurement.
-            let s = of(data, t).max_by_key(|s| s.clients())?;
+            let s = of(data, t).max_by_key(|s| s.params.clients)?;
             Some(Idle {
                 transport: t,
                 requests_per_s: per_client_per_s(s.bench.requests, s),
-                bytes_per_s: per_client_per_s(s.bench.bytes.total(), s),
-                empty_share: ratio(s.bench.empty_responses as f64, s.bench.requests as f64),
+                bytes_per_s: per_client_per_s(wire_bytes(s), s),
+                empty_share: empty_share(s),
             })
         })
         .collect()
@@ -78,36 +88,19 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
             i.bytes_per_s
         }),
     ];
-    section.tables = vec![Table {
-        caption: "Idle cost per client (all wire bytes: headers, bodies, framing, heartbeats, handshakes).".into(),
-        header: [
-            "step",
-            "transport",
-            "clients",
-            "seconds",
-            "requests/s per client",
-            "bytes/s per client",
-            "empty answers",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: data
-            .steps
-            .iter()
-            .map(|s| {
-                vec![
-                    step_name(s),
-                    s.transport().map_or("-", Transport::name).into(),
-                    cell(s.clients() as f64),
-                    cell(s.bench.duration_s),
-                    cell_opt(per_client_per_s(s.bench.requests, s)),
-                    cell_opt(per_client_per_s(s.bench.bytes.total(), s)),
-                    ratio(s.bench.empty_responses as f64, s.bench.requests as f64)
-                        .map_or("-".into(), |r| format!("{}%", format_number(r * 100.0))),
-                ]
-            })
-            .collect(),
-    }];
+    section.tables = vec![step_table(
+        "Idle cost per client (all wire bytes: headers, bodies, framing, heartbeats, handshakes).",
+        &data.steps,
+        vec![
+            Column::clients(),
+            Column::number("seconds", |s| s.bench.duration_s),
+            Column::optional("requests/s per client", |s| per_client_per_s(s.bench.requests, s)),
+            Column::optional("bytes/s per client", |s| per_client_per_s(wire_bytes(s), s)),
+            Column::text("empty answers", |s| {
+                empty_share(s).map_or("-".into(), |r| format!("{}%", format_number(r * 100.0)))
+            }),
+        ],
+    )];
     section.verdicts = vec![verdict(&idle)];
     section
 }
@@ -116,7 +109,7 @@ fn verdict(idle: &[Idle]) -> Verdict {
     let poll = idle.iter().find(|i| i.transport == Transport::Poll);
     let push_max = idle
         .iter()
-        .filter(|i| matches!(i.transport, Transport::Sse | Transport::Ws))
+        .filter(|i| streaming().any(|t| t == i.transport))
         .filter_map(|i| Some((i.transport, i.bytes_per_s?)))
         .max_by(|a, b| a.1.total_cmp(&b.1));
     let outcome = match (poll.and_then(|p| Some((p.empty_share?, p.bytes_per_s?))), push_max) {
@@ -156,16 +149,18 @@ mod tests {
             "idle-cost",
             vec![
                 step(Transport::Poll, 10, |s| {
-                    s.bench.delivered = 0;
+                    s.bench.integrity.delivered = 0;
                     s.bench.requests = 100;
                     s.bench.empty_responses = poll_empty;
                     s.bench.bytes = Default::default();
                     s.bench.bytes.request_headers = poll_bytes;
+                    s.bench.bytes.sent = poll_bytes;
                 }),
                 step(Transport::Ws, 10, |s| {
-                    s.bench.delivered = 0;
+                    s.bench.integrity.delivered = 0;
                     s.bench.bytes = Default::default();
                     s.bench.bytes.framing = ws_bytes;
+                    s.bench.bytes.received = ws_bytes;
                 }),
             ],
         ))

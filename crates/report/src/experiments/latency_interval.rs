@@ -2,9 +2,9 @@
 //! WebSocket. Claims tested: a poller waits on average half its interval (theory line interval/2), and push
 //! transports deliver faster than polling at any interval.
 
-use super::{Section, Table, cell, median, ms, of, step_name, transports};
+use super::{Column, Section, Table, median, ms, of, push, step_table, transports};
 use crate::chart::{Axis, Chart, Color, LineChart, LineKind, Series};
-use crate::data::{ExperimentData, Transport};
+use crate::data::{ExperimentData, Step, Transport};
 use crate::style::format_number;
 use crate::verdict::{Outcome, Verdict, close_to};
 
@@ -19,7 +19,10 @@ const SOURCE: &str = "the textbook model of polling";
 /// Polling points: (interval ms, p50 ms, p99 ms), sorted by interval.
 fn poll_points(data: &ExperimentData) -> Vec<(f64, f64, f64)> {
     let mut p: Vec<_> = of(data, Transport::Poll)
-        .filter_map(|s| Some((s.poll_interval_ms()?, ms(s.bench.latency_us.p50), ms(s.bench.latency_us.p99))))
+        .filter_map(|s| {
+            let l = &s.bench.latency_us;
+            Some((s.params.poll_interval_ms?, ms(l.p50 as f64), ms(l.p99 as f64)))
+        })
         .collect();
     p.sort_by(|a, b| a.0.total_cmp(&b.0));
     p
@@ -27,7 +30,7 @@ fn poll_points(data: &ExperimentData) -> Vec<(f64, f64, f64)> {
 
 /// Median p50 (ms) of a push transport over its steps.
 fn push_p50(data: &ExperimentData, t: Transport) -> Option<f64> {
-    median(of(data, t).map(|s| ms(s.bench.latency_us.p50)).collect())
+    median(of(data, t).map(|s| ms(s.bench.latency_us.p50 as f64)).collect())
 }
 
 pub(super) fn shape(data: &ExperimentData) -> Section {
@@ -60,7 +63,7 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
             points: vec![(x_lo, x_lo / 2.0), (x_hi, x_hi / 2.0)],
         },
     ];
-    for t in [Transport::Longpoll, Transport::Sse, Transport::Ws] {
+    for t in push() {
         if let Some(p50) = push_p50(data, t) {
             series.push(Series {
                 label: format!("{} p50 (no interval)", t.name()),
@@ -84,30 +87,20 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
 }
 
 fn table(data: &ExperimentData) -> Table {
-    Table {
-        caption: "Latency per step; interval/2 is the theory for polling.".into(),
-        header: ["step", "transport", "poll interval ms", "interval/2 ms", "p50 ms", "p99 ms", "mean ms", "requests"]
-            .map(String::from)
-            .to_vec(),
-        rows: transports(data)
-            .into_iter()
-            .flat_map(|t| of(data, t))
-            .map(|s| {
-                let l = &s.bench.latency_us;
-                let interval = s.poll_interval_ms().filter(|_| s.transport() == Some(Transport::Poll));
-                vec![
-                    step_name(s),
-                    s.transport().map_or("-", Transport::name).into(),
-                    super::cell_opt(interval),
-                    super::cell_opt(interval.map(|i| i / 2.0)),
-                    cell(ms(l.p50)),
-                    cell(ms(l.p99)),
-                    cell(ms(l.mean)),
-                    cell(s.bench.requests as f64),
-                ]
-            })
-            .collect(),
-    }
+    // The interval only means something for polling: other transports' rows leave it out.
+    let interval = |s: &Step| s.params.poll_interval_ms.filter(|_| s.params.transport == Transport::Poll);
+    step_table(
+        "Latency per step; interval/2 is the theory for polling.",
+        transports(data).into_iter().flat_map(|t| of(data, t)),
+        vec![
+            Column::optional("poll interval ms", interval),
+            Column::optional("interval/2 ms", move |s| interval(s).map(|i| i / 2.0)),
+            Column::p50_ms(),
+            Column::p99_ms(),
+            Column::number("mean ms", |s| ms(s.bench.latency_us.mean)),
+            Column::requests(),
+        ],
+    )
 }
 
 /// Polling p50 is interval/2 within tolerance at every measured interval.
@@ -136,18 +129,15 @@ fn half_interval(poll: &[(f64, f64, f64)]) -> Verdict {
 
 /// Every push transport's p50 is below polling's p50 at the shortest measured interval.
 fn push_faster(data: &ExperimentData, poll: &[(f64, f64, f64)]) -> Verdict {
-    let push: Vec<(Transport, f64)> = [Transport::Longpoll, Transport::Sse, Transport::Ws]
-        .into_iter()
-        .filter_map(|t| Some((t, push_p50(data, t)?)))
-        .collect();
+    let p50s: Vec<(Transport, f64)> = push().filter_map(|t| Some((t, push_p50(data, t)?))).collect();
     let fastest_poll = poll.first();
     let outcome = match fastest_poll {
-        Some(p) if !push.is_empty() => Outcome::from_bool(push.iter().all(|(_, v)| *v < p.1)),
+        Some(p) if !p50s.is_empty() => Outcome::from_bool(p50s.iter().all(|(_, v)| *v < p.1)),
         _ => Outcome::Inconclusive,
     };
     let evidence = format!(
         "p50 {}; polling at its shortest interval ({}) {} ms.",
-        push.iter().map(|(t, v)| format!("{} {} ms", t.name(), format_number(*v))).collect::<Vec<_>>().join(", "),
+        p50s.iter().map(|(t, v)| format!("{} {} ms", t.name(), format_number(*v))).collect::<Vec<_>>().join(", "),
         fastest_poll.map_or("-".into(), |p| format!("{} ms", format_number(p.0))),
         fastest_poll.map_or("-".into(), |p| format_number(p.1)),
     );
@@ -167,13 +157,13 @@ mod tests {
     fn poll(interval: f64, p50_ms: f64) -> crate::data::Step {
         step(Transport::Poll, 10, |s| {
             s.params.poll_interval_ms = Some(interval);
-            s.bench.latency_us.p50 = p50_ms * 1000.0;
-            s.bench.latency_us.p99 = interval * 990.0;
+            s.bench.latency_us.p50 = (p50_ms * 1000.0) as u64;
+            s.bench.latency_us.p99 = (interval * 990.0) as u64;
         })
     }
 
     fn ws(p50_ms: f64) -> crate::data::Step {
-        step(Transport::Ws, 10, |s| s.bench.latency_us.p50 = p50_ms * 1000.0)
+        step(Transport::Ws, 10, |s| s.bench.latency_us.p50 = (p50_ms * 1000.0) as u64)
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! high rates: reported as the rate where it first needs less than half a request per message), and SSE and
 //! WebSocket need no request per message.
 
-use super::{Section, Table, cell, cell_opt, ms, of, requests_per_message, step_name, transports};
+use super::{Column, Section, ms, of, requests_per_message, step_table, streaming, transports};
 use crate::chart::{Axis, Chart, Color, LineChart, LineKind, Series};
 use crate::data::{ExperimentData, Step, Transport};
 use crate::style::format_number;
@@ -20,7 +20,7 @@ const SOURCE: &str = "the classic explanation of long-polling and streaming";
 
 /// (msg/s, value) per transport, sorted by rate.
 fn points(data: &ExperimentData, t: Transport, f: impl Fn(&Step) -> Option<f64>) -> Vec<(f64, f64)> {
-    let mut p: Vec<_> = of(data, t).filter_map(|s| Some((s.rate_per_s()?, f(s)?))).collect();
+    let mut p: Vec<_> = of(data, t).filter_map(|s| Some((s.params.rate_per_s, f(s)?))).collect();
     p.sort_by(|a, b| a.0.total_cmp(&b.0));
     p
 }
@@ -54,7 +54,7 @@ fn chart(
 }
 
 fn rate_range(data: &ExperimentData) -> Option<(f64, f64)> {
-    let rates: Vec<f64> = data.steps.iter().filter_map(|s| s.rate_per_s()).filter(|r| *r > 0.0).collect();
+    let rates: Vec<f64> = data.steps.iter().map(|s| s.params.rate_per_s).filter(|r| *r > 0.0).collect();
     Some((rates.iter().copied().reduce(f64::min)?, rates.iter().copied().reduce(f64::max)?))
 }
 
@@ -71,7 +71,7 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
             kind: LineKind::Level,
             points: vec![(lo, 1.0), (hi, 1.0)],
         });
-        let interval = of(data, Transport::Poll).find_map(|s| s.poll_interval_ms());
+        let interval = of(data, Transport::Poll).find_map(|s| s.params.poll_interval_ms);
         if let Some(i) = interval {
             // A poller sends 1000/i requests per second whatever the rate: 1000 / (i x rate) per message.
             theory.push(Series {
@@ -96,7 +96,7 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
             "overhead-per-message",
             "Header + framing bytes per delivered message vs message rate",
             "overhead per message (B)",
-            |s| s.bench.overhead_bytes_per_message.filter(|_| s.bench.delivered > 0),
+            |s| s.bench.overhead_bytes_per_message.filter(|_| s.bench.integrity.delivered > 0),
             Vec::new(),
         ),
         chart(
@@ -104,32 +104,22 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
             "latency",
             "Median delivery latency vs message rate",
             "p50 latency (ms)",
-            |s| Some(ms(s.bench.latency_us.p50)).filter(|_| s.bench.delivered > 0),
+            |s| Some(ms(s.bench.latency_us.p50 as f64)).filter(|_| s.bench.integrity.delivered > 0),
             Vec::new(),
         ),
     ];
-    section.tables = vec![Table {
-        caption: "Per step: cost per delivered message and latency.".into(),
-        header: ["step", "transport", "msg/s", "delivered", "requests/msg", "overhead B/msg", "p50 ms", "p99 ms"]
-            .map(String::from)
-            .to_vec(),
-        rows: data
-            .steps
-            .iter()
-            .map(|s| {
-                vec![
-                    step_name(s),
-                    s.transport().map_or("-", Transport::name).into(),
-                    cell_opt(s.rate_per_s()),
-                    cell(s.bench.delivered as f64),
-                    cell_opt(requests_per_message(s)),
-                    cell_opt(s.bench.overhead_bytes_per_message),
-                    cell(ms(s.bench.latency_us.p50)),
-                    cell(ms(s.bench.latency_us.p99)),
-                ]
-            })
-            .collect(),
-    }];
+    section.tables = vec![step_table(
+        "Per step: cost per delivered message and latency.",
+        &data.steps,
+        vec![
+            Column::rate(),
+            Column::delivered(),
+            Column::optional("requests/msg", requests_per_message),
+            Column::overhead(),
+            Column::p50_ms(),
+            Column::p99_ms(),
+        ],
+    )];
     section.verdicts = vec![longpoll_verdict(data), stream_verdict(data), poll_vs_ws_verdict(data)];
     section
 }
@@ -180,7 +170,7 @@ fn poll_vs_ws_verdict(data: &ExperimentData) -> Verdict {
     let ws = points(data, Transport::Ws, overhead);
     let pairs: Vec<(f64, f64, f64)> =
         poll.iter().filter_map(|&(rate, p)| Some((rate, p, ws.iter().find(|w| w.0 == rate)?.1))).collect();
-    let interval = of(data, Transport::Poll).find_map(Step::poll_interval_ms);
+    let interval = of(data, Transport::Poll).find_map(|s| s.params.poll_interval_ms);
     let cheaper = pairs.iter().find(|(_, p, w)| p <= w);
     let outcome = if pairs.is_empty() { Outcome::Inconclusive } else { Outcome::from_bool(cheaper.is_none()) };
     let listing = pairs
@@ -214,10 +204,8 @@ fn poll_vs_ws_verdict(data: &ExperimentData) -> Verdict {
 }
 
 fn stream_verdict(data: &ExperimentData) -> Verdict {
-    let at_top: Vec<(Transport, f64)> = [Transport::Sse, Transport::Ws]
-        .into_iter()
-        .filter_map(|t| Some((t, points(data, t, requests_per_message).last()?.1)))
-        .collect();
+    let at_top: Vec<(Transport, f64)> =
+        streaming().filter_map(|t| Some((t, points(data, t, requests_per_message).last()?.1))).collect();
     let outcome = all(at_top.iter().map(|(_, rpm)| Outcome::from_bool(*rpm < STREAM_MAX)));
     let evidence = format!(
         "requests per message at the highest rate: {} (threshold < {}).",
@@ -243,9 +231,9 @@ mod tests {
 
     fn at(t: Transport, rate: f64, requests: u64, delivered: u64) -> Step {
         step(t, 10, |s| {
-            s.params.rate_per_s = Some(rate);
+            s.params.rate_per_s = rate;
             s.bench.requests = requests;
-            s.bench.delivered = delivered;
+            s.bench.integrity.delivered = delivered;
         })
     }
 
@@ -268,7 +256,7 @@ mod tests {
 
     fn overhead(t: Transport, rate: f64, bytes: f64) -> Step {
         step(t, 10, |s| {
-            s.params.rate_per_s = Some(rate);
+            s.params.rate_per_s = rate;
             s.params.poll_interval_ms = (t == Transport::Poll).then_some(1000.0);
             s.bench.overhead_bytes_per_message = Some(bytes);
         })

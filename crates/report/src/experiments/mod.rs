@@ -9,13 +9,15 @@ mod latency_interval;
 mod message_rate;
 mod overload;
 mod rtt;
+mod table;
 
-use serde::Serialize;
+use feedlab_contract::bench::ERROR_HTTP_503;
 
 use crate::chart::Chart;
 use crate::data::{ExperimentData, Step, Transport};
-use crate::style::format_table;
 use crate::verdict::Verdict;
+pub use table::Table;
+pub(crate) use table::{Column, cell, step_table};
 
 /// The experiments the report knows, in report order (DESIGN 5). Others are rendered as a plain table.
 pub const KNOWN: [&str; 7] =
@@ -38,17 +40,6 @@ pub struct Section {
     pub verdicts: Vec<Verdict>,
     /// Caveats the reader must see: a quick run, lost or duplicated messages, missing steps.
     pub notes: Vec<String>,
-}
-
-/// A table of strings with a caption; numbers are already formatted.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Table {
-    /// What the table shows.
-    pub caption: String,
-    /// Column headers (with units).
-    pub header: Vec<String>,
-    /// Rows, each as long as `header`.
-    pub rows: Vec<Vec<String>>,
 }
 
 /// Shapes one experiment's data into its section.
@@ -76,7 +67,7 @@ impl Section {
     pub fn empty(data: &ExperimentData) -> Section {
         Section {
             experiment: data.experiment.clone(),
-            title: data.display_title().to_owned(),
+            title: crate::data::display_title(data).to_owned(),
             intro: String::new(),
             charts: Vec::new(),
             tables: Vec::new(),
@@ -101,10 +92,11 @@ fn common_notes(data: &ExperimentData) -> Vec<String> {
     }
     for s in &data.steps {
         let b = &s.bench;
+        let i = &b.integrity;
         if b.cancelled {
             notes.push(format!("Step `{}` was interrupted: its figures cover only part of the run.", step_name(s)));
         }
-        if b.delivered == 0 && s.rate_per_s().is_some_and(|r| r > 0.0) && b.published > 0 {
+        if i.delivered == 0 && s.params.rate_per_s > 0.0 && b.published > 0 {
             notes.push(format!(
                 "Step `{}` delivered no message although {} were published: its per-message figures are missing.",
                 step_name(s),
@@ -114,22 +106,21 @@ fn common_notes(data: &ExperimentData) -> Vec<String> {
         // 503s are the point of the overload experiment; anywhere else, and any other error, is worth a note.
         let shown: Vec<String> = b
             .errors
-            .0
             .iter()
-            .filter(|(k, v)| **v > 0 && !(data.experiment == "overload" && k.contains("503")))
+            .filter(|(k, v)| **v > 0 && !(data.experiment == "overload" && *k == ERROR_HTTP_503))
             .map(|(k, v)| format!("{v} {k}"))
             .collect();
         if !shown.is_empty() {
             notes.push(format!("Step `{}` had client errors: {}.", step_name(s), shown.join(", ")));
         }
-        if b.lost + b.duplicated + b.reordered > 0 {
+        if !i.is_clean() {
             notes.push(format!(
                 "Step `{}`: {} lost, {} duplicated, {} reordered messages. Delivery was not exact, so its other \
                  figures describe a broken run.",
                 step_name(s),
-                b.lost,
-                b.duplicated,
-                b.reordered
+                i.lost,
+                i.duplicated,
+                i.reordered
             ));
         }
     }
@@ -141,8 +132,7 @@ pub(crate) fn step_name(s: &Step) -> String {
     if !s.label.is_empty() {
         return s.label.clone();
     }
-    let t = s.transport().map_or("?", Transport::name);
-    format!("{t} {} clients", s.clients())
+    format!("{} {} clients", s.params.transport, s.params.clients)
 }
 
 /// Microseconds to milliseconds.
@@ -150,19 +140,9 @@ pub(crate) fn ms(us: f64) -> f64 {
     us / 1000.0
 }
 
-/// Formats a number for a table cell.
-pub(crate) fn cell(v: f64) -> String {
-    format_table(v)
-}
-
-/// Formats an optional number; "-" when absent.
-pub(crate) fn cell_opt(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".to_owned(), cell)
-}
-
 /// Steps of one transport, in file order.
 pub(crate) fn of(data: &ExperimentData, t: Transport) -> impl Iterator<Item = &Step> {
-    data.steps.iter().filter(move |s| s.transport() == Some(t))
+    data.steps.iter().filter(move |s| s.params.transport == t)
 }
 
 /// Transports that appear in the data, in display order.
@@ -170,51 +150,43 @@ pub(crate) fn transports(data: &ExperimentData) -> Vec<Transport> {
     Transport::ALL.into_iter().filter(|t| of(data, *t).next().is_some()).collect()
 }
 
+/// The push transports (long-poll, SSE, WebSocket), in display order.
+pub(crate) fn push() -> impl Iterator<Item = Transport> {
+    Transport::ALL.into_iter().filter(|t| t.is_push())
+}
+
+/// The streaming transports (SSE, WebSocket): one request for the whole run, not one per message.
+pub(crate) fn streaming() -> impl Iterator<Item = Transport> {
+    Transport::ALL.into_iter().filter(|t| !t.request_per_answer())
+}
+
+/// Client errors other than 503 answers: these mean something broke rather than shed load.
+pub(crate) fn other_errors(s: &Step) -> u64 {
+    s.bench.errors_total() - s.bench.rejected_503()
+}
+
 /// Requests per delivered message of a step (`None` when nothing was delivered).
 pub(crate) fn requests_per_message(s: &Step) -> Option<f64> {
-    crate::verdict::ratio(s.bench.requests as f64, s.bench.delivered as f64)
+    crate::verdict::ratio(s.bench.requests as f64, s.bench.integrity.delivered as f64)
 }
 
 /// The generic table: one row per step with the figures every experiment has.
 pub(crate) fn steps_table(data: &ExperimentData) -> Table {
-    Table {
-        caption: "Every step as measured.".to_owned(),
-        header: [
-            "step",
-            "transport",
-            "clients",
-            "msg/s",
-            "delivered",
-            "requests",
-            "overhead B/msg",
-            "p50 ms",
-            "p99 ms",
-            "lost",
-            "errors",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: data
-            .steps
-            .iter()
-            .map(|s| {
-                let b = &s.bench;
-                vec![
-                    step_name(s),
-                    s.transport().map_or("-", Transport::name).to_owned(),
-                    cell(s.clients() as f64),
-                    cell_opt(s.rate_per_s()),
-                    cell(b.delivered as f64),
-                    cell(b.requests as f64),
-                    cell_opt(b.overhead_bytes_per_message),
-                    cell(ms(b.latency_us.p50)),
-                    cell(ms(b.latency_us.p99)),
-                    cell(b.lost as f64),
-                    cell(b.errors.total() as f64),
-                ]
-            })
-            .collect(),
-    }
+    step_table(
+        "Every step as measured.",
+        &data.steps,
+        vec![
+            Column::clients(),
+            Column::rate(),
+            Column::delivered(),
+            Column::requests(),
+            Column::overhead(),
+            Column::p50_ms(),
+            Column::p99_ms(),
+            Column::lost(),
+            Column::number("errors", |s| s.bench.errors_total() as f64),
+        ],
+    )
 }
 
 /// Median of some values (`None` when empty); used where several steps measure the same thing.
@@ -248,7 +220,7 @@ mod tests {
         let data = fixture::data(
             "rtt",
             vec![fixture::step(Transport::Ws, 10, |s| {
-                s.bench.lost = 3;
+                s.bench.integrity.lost = 3;
             })],
         );
         let s = shape(&data);
@@ -260,8 +232,8 @@ mod tests {
         let data = fixture::data(
             "header-overhead",
             vec![fixture::step(Transport::Ws, 10, |s| {
-                s.bench.delivered = 0;
-                s.bench.errors.0.insert("ws".into(), 780);
+                s.bench.integrity.delivered = 0;
+                s.bench.errors.insert("ws".into(), 780);
             })],
         );
         let s = shape(&data);
@@ -271,7 +243,7 @@ mod tests {
         let data = fixture::data(
             "overload",
             vec![fixture::step(Transport::Poll, 10, |s| {
-                s.bench.errors.0.insert("http_503".into(), 5);
+                s.bench.errors.insert("http_503".into(), 5);
             })],
         );
         assert!(!shape(&data).notes.iter().any(|n| n.contains("http_503")));

@@ -2,9 +2,9 @@
 //! over capacity the server answers 503 + Retry-After quickly instead of collapsing, and it recovers once
 //! the storm passes.
 
-use super::{Section, Table, cell, ms, step_name};
+use super::{Column, Section, ms, step_name, step_table};
 use crate::chart::{Axis, Chart, Color, LineKind, Panel, Series, TimelineChart};
-use crate::data::{ExperimentData, Sample, Step, Transport};
+use crate::data::{ExperimentData, Sample, Step};
 use crate::style::format_number;
 use crate::verdict::{Outcome, Verdict};
 
@@ -15,29 +15,66 @@ pub const RECOVERY_SAMPLES: usize = 3;
 
 const SOURCE: &str = "feedlab DESIGN 3 (load shedding), after the usual advice to shed load rather than queue";
 
-fn timeline_chart(name: String, s: &Step, samples: &[Sample]) -> Chart {
-    let t = s.transport().unwrap_or(Transport::Poll);
+/// A step's second-by-second figures, and whether they count 503 answers apart.
+#[derive(Debug, Default)]
+struct Seconds {
+    samples: Vec<Sample>,
+    /// True for the suite's own samples (from the server's `/stats`); the harness's timeline, used when the
+    /// suite recorded none, counts errors of every kind together.
+    rejected_known: bool,
+}
+
+impl Seconds {
+    /// The suite's samples of `s` when it recorded them, else the harness's own timeline.
+    fn of(s: &Step) -> Seconds {
+        if !s.timeline.is_empty() {
+            return Seconds { samples: s.timeline.clone(), rejected_known: true };
+        }
+        let samples = s
+            .bench
+            .timeline
+            .iter()
+            .map(|p| Sample {
+                t_s: p.t_s,
+                requests_per_s: p.requests as f64,
+                errors_per_s: p.errors as f64,
+                rejected_503_per_s: 0.0,
+                delivered_per_s: p.delivered as f64,
+                p99_us: None,
+            })
+            .collect();
+        Seconds { samples, rejected_known: false }
+    }
+
+    /// 503 answers in one second, when known.
+    fn rejected(&self, x: &Sample) -> Option<f64> {
+        self.rejected_known.then_some(x.rejected_503_per_s)
+    }
+}
+
+fn timeline_chart(name: String, s: &Step, t: &Seconds) -> Chart {
+    let transport = s.params.transport;
     let pick =
-        |f: &dyn Fn(&Sample) -> Option<f64>| samples.iter().filter_map(|x| Some((x.t_s, f(x)?))).collect::<Vec<_>>();
+        |f: &dyn Fn(&Sample) -> Option<f64>| t.samples.iter().filter_map(|x| Some((x.t_s, f(x)?))).collect::<Vec<_>>();
     let mut top = vec![Series {
-        label: format!("{} requests/s", t.name()),
-        color: Color::Transport(t),
+        label: format!("{transport} requests/s"),
+        color: Color::Transport(transport),
         kind: LineKind::Measured,
         points: pick(&|x| Some(x.requests_per_s)),
     }];
-    if samples.iter().any(|x| x.rejected_503_per_s.is_some()) {
+    if t.rejected_known {
         top.push(Series {
             label: "503 answers/s".into(),
             color: Color::Rejected,
             kind: LineKind::Measured,
-            points: pick(&|x| x.rejected_503_per_s),
+            points: pick(&|x| Some(x.rejected_503_per_s)),
         });
-        if samples.iter().any(|x| x.errors_per_s > x.rejected_503_per_s.unwrap_or(0.0)) {
+        if t.samples.iter().any(|x| x.errors_per_s > x.rejected_503_per_s) {
             top.push(Series {
                 label: "other errors/s".into(),
                 color: Color::Error,
                 kind: LineKind::Measured,
-                points: pick(&|x| Some(x.errors_per_s - x.rejected_503_per_s.unwrap_or(0.0))),
+                points: pick(&|x| Some(x.errors_per_s - x.rejected_503_per_s)),
             });
         }
     } else {
@@ -75,8 +112,8 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
     section.intro = "More pollers than the server admits, then a quieter period; requests, errors and (when \
                      recorded) 503s and latency are sampled every second."
         .into();
-    let with_samples: Vec<(&Step, Vec<Sample>)> =
-        data.steps.iter().map(|s| (s, s.samples())).filter(|(_, v)| !v.is_empty()).collect();
+    let with_samples: Vec<(&Step, Seconds)> =
+        data.steps.iter().map(|s| (s, Seconds::of(s))).filter(|(_, v)| !v.samples.is_empty()).collect();
     section.charts = with_samples
         .iter()
         .enumerate()
@@ -85,90 +122,80 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
     if with_samples.is_empty() {
         section.notes.push("No step has a per-second timeline, so there is no timeline chart.".into());
     }
-    section.tables = vec![Table {
-        caption: "Per step totals.".into(),
-        header: ["step", "transport", "clients", "requests", "503s", "other errors", "p50 ms", "p99 ms", "max ms"]
-            .map(String::from)
-            .to_vec(),
-        rows: data
-            .steps
-            .iter()
-            .map(|s| {
-                let l = &s.bench.latency_us;
-                vec![
-                    step_name(s),
-                    s.transport().map_or("-", Transport::name).into(),
-                    cell(s.clients() as f64),
-                    cell(s.bench.requests as f64),
-                    cell(s.bench.errors.rejected_503() as f64),
-                    cell(s.bench.errors.other() as f64),
-                    cell(ms(l.p50)),
-                    cell(ms(l.p99)),
-                    cell(ms(l.max)),
-                ]
-            })
-            .collect(),
-    }];
+    section.tables = vec![step_table(
+        "Per step totals.",
+        &data.steps,
+        vec![
+            Column::clients(),
+            Column::requests(),
+            Column::rejected(),
+            Column::other_errors(),
+            Column::p50_ms(),
+            Column::p99_ms(),
+            Column::number("max ms", |s| ms(s.bench.latency_us.max as f64)),
+        ],
+    )];
     // Verdicts on the step with the longest timeline (else the first step).
-    let main = with_samples.iter().max_by_key(|(_, v)| v.len()).map(|(s, v)| (*s, v.as_slice()));
-    let main = main.or_else(|| data.steps.first().map(|s| (s, &[][..])));
-    section.verdicts = match main {
-        Some((step, samples)) => vec![shed(step, samples), recover(samples)],
-        None => vec![shed(&Step::default(), &[]), recover(&[])],
-    };
+    let none = Seconds::default();
+    let main = with_samples.iter().max_by_key(|(_, v)| v.samples.len()).map(|(s, v)| (*s, v));
+    let main = main.or_else(|| data.steps.first().map(|s| (s, &none)));
+    let samples = main.map_or(&none, |m| m.1);
+    section.verdicts = vec![shed(main.map(|m| m.0), samples), recover(samples)];
     section
 }
 
 /// Worst p99 latency while shedding, ms, and what it was measured on.
-fn storm_p99(step: &Step, t: &[Sample]) -> (f64, &'static str) {
-    let per_second = t.iter().filter(|x| x.errors_per_s > 0.0).filter_map(|x| x.p99_us).map(ms).reduce(f64::max);
+fn storm_p99(step: &Step, t: &Seconds) -> (f64, &'static str) {
+    let per_second =
+        t.samples.iter().filter(|x| x.errors_per_s > 0.0).filter_map(|x| x.p99_us).map(ms).reduce(f64::max);
     match (per_second, step.bench.request_latency_us) {
         (Some(v), _) => (v, "worst per-second p99 while errors occurred"),
-        (None, Some(r)) => (ms(r.p99), "p99 answer latency over the step"),
-        (None, None) => (ms(step.bench.latency_us.p99), "p99 delivery latency over the step"),
+        (None, Some(r)) => (ms(r.p99 as f64), "p99 answer latency over the step"),
+        (None, None) => (ms(step.bench.latency_us.p99 as f64), "p99 delivery latency over the step"),
     }
 }
 
-fn shed(step: &Step, t: &[Sample]) -> Verdict {
-    let e = &step.bench.errors;
-    let from_samples: f64 = t.iter().filter_map(|x| x.rejected_503_per_s).sum();
-    let rejected = (e.rejected_503() as f64).max(from_samples);
-    let other = if e.total() > 0 {
-        e.other() as f64
-    } else {
-        t.iter().map(|x| x.errors_per_s - x.rejected_503_per_s.unwrap_or(x.errors_per_s)).sum()
+fn shed(step: Option<&Step>, t: &Seconds) -> Verdict {
+    let from_samples: f64 = t.samples.iter().filter_map(|x| t.rejected(x)).sum();
+    let rejected = (step.map_or(0, |s| s.bench.rejected_503()) as f64).max(from_samples);
+    let other = match step.filter(|s| s.bench.errors_total() > 0) {
+        Some(s) => super::other_errors(s) as f64,
+        None => t.samples.iter().map(|x| x.errors_per_s - t.rejected(x).unwrap_or(x.errors_per_s)).sum(),
+    };
+    let claim = "Past capacity the server answers 503 with Retry-After at once instead of queueing until it \
+                 collapses.";
+    let Some(step) = step.filter(|_| rejected > 0.0) else {
+        return Verdict {
+            claim: claim.into(),
+            source: SOURCE.into(),
+            outcome: Outcome::Inconclusive,
+            evidence: "no 503 answers: the storm never went past capacity, so shedding was not exercised.".into(),
+        };
     };
     let (p99, what) = storm_p99(step, t);
-    let outcome =
-        if rejected == 0.0 { Outcome::Inconclusive } else { Outcome::from_bool(other == 0.0 && p99 <= QUICK_MS) };
     Verdict {
-        claim: "Past capacity the server answers 503 with Retry-After at once instead of queueing until it \
-                collapses."
-            .into(),
+        claim: claim.into(),
         source: SOURCE.into(),
-        outcome,
-        evidence: if rejected == 0.0 {
-            "no 503 answers: the storm never went past capacity, so shedding was not exercised.".into()
-        } else {
-            format!(
-                "{} answers were 503 and {} other errors occurred; {}: {} ms (threshold: no other errors, \
-                 p99 ≤ {} ms).",
-                format_number(rejected),
-                format_number(other),
-                what,
-                format_number(p99),
-                format_number(QUICK_MS)
-            )
-        },
+        outcome: Outcome::from_bool(other == 0.0 && p99 <= QUICK_MS),
+        evidence: format!(
+            "{} answers were 503 and {} other errors occurred; {}: {} ms (threshold: no other errors, \
+             p99 ≤ {} ms).",
+            format_number(rejected),
+            format_number(other),
+            what,
+            format_number(p99),
+            format_number(QUICK_MS)
+        ),
     }
 }
 
-fn recover(t: &[Sample]) -> Verdict {
-    let first_error = t.iter().position(|x| x.errors_per_s > 0.0 || x.rejected_503_per_s.is_some_and(|r| r > 0.0));
+fn recover(seconds: &Seconds) -> Verdict {
+    let t = &seconds.samples;
+    let first_error = t.iter().position(|x| x.errors_per_s > 0.0 || seconds.rejected(x).is_some_and(|r| r > 0.0));
     let tail = &t[t.len().saturating_sub(RECOVERY_SAMPLES)..];
     let clean = |x: &Sample| {
         x.errors_per_s == 0.0
-            && x.rejected_503_per_s.is_none_or(|r| r == 0.0)
+            && seconds.rejected(x).is_none_or(|r| r == 0.0)
             && x.requests_per_s > 0.0
             && x.p99_us.is_none_or(|p| ms(p) <= QUICK_MS)
     };
@@ -213,12 +240,13 @@ fn recover(t: &[Sample]) -> Verdict {
 mod tests {
     use super::super::fixture::{data, step};
     use super::*;
+    use crate::data::Transport;
 
     fn sample(t: f64, req: f64, rej: f64, err: f64, p99_ms: f64) -> Sample {
         Sample {
             t_s: t,
             requests_per_s: req,
-            rejected_503_per_s: Some(rej),
+            rejected_503_per_s: rej,
             errors_per_s: err + rej,
             delivered_per_s: 0.0,
             p99_us: Some(p99_ms * 1000.0),
@@ -229,10 +257,9 @@ mod tests {
         shape(&data(
             "overload",
             vec![step(Transport::Poll, 1000, |s| {
-                s.bench.errors.0.insert(
-                    "http_503".into(),
-                    timeline.iter().filter_map(|x| x.rejected_503_per_s).sum::<f64>() as u64,
-                );
+                s.bench
+                    .errors
+                    .insert("http_503".into(), timeline.iter().map(|x| x.rejected_503_per_s).sum::<f64>() as u64);
                 s.timeline = timeline;
             })],
         ))
@@ -267,9 +294,9 @@ mod tests {
 
     #[test]
     fn harness_timeline_without_503_breakdown() {
-        use crate::data::HarnessPoint;
-        let points: Vec<HarnessPoint> = (1..=10)
-            .map(|t| HarnessPoint {
+        use crate::data::TimelinePoint;
+        let points: Vec<TimelinePoint> = (1..=10)
+            .map(|t| TimelinePoint {
                 t_s: t as f64,
                 requests: 1000,
                 errors: if t <= 5 { 400 } else { 0 },
@@ -280,8 +307,8 @@ mod tests {
             "overload",
             vec![step(Transport::Poll, 1000, |s| {
                 s.bench.timeline = points;
-                s.bench.errors.0.insert("http_503".into(), 2000);
-                s.bench.latency_us.p99 = 20_000.0;
+                s.bench.errors.insert("http_503".into(), 2000);
+                s.bench.latency_us.p99 = 20_000;
             })],
         ));
         assert_eq!(s.verdicts[0].outcome, Outcome::Supported, "{}", s.verdicts[0].evidence);

@@ -2,7 +2,7 @@
 //! one-way delay (RTT/2) later, while long-polling pays an extra trip because the client must ask again
 //! after every answer.
 
-use super::{Section, Table, cell, median, ms, of, step_name, transports};
+use super::{Column, Section, median, ms, of, step_table, streaming, transports};
 use crate::chart::{Axis, Chart, Color, LineChart, LineKind, Series};
 use crate::data::{ExperimentData, Transport};
 use crate::style::format_number;
@@ -19,12 +19,13 @@ const SOURCE: &str = "the classic explanation of push vs long-polling";
 
 /// (rtt ms, p50 ms) per transport, sorted by RTT; several steps at one RTT give their median.
 fn p50_by_rtt(data: &ExperimentData, t: Transport) -> Vec<(f64, f64)> {
-    let mut rtts: Vec<f64> = of(data, t).map(|s| s.rtt_ms()).collect();
+    let mut rtts: Vec<f64> = of(data, t).map(|s| s.params.rtt_ms).collect();
     rtts.sort_by(f64::total_cmp);
     rtts.dedup();
     rtts.into_iter()
         .filter_map(|r| {
-            let v = median(of(data, t).filter(|s| s.rtt_ms() == r).map(|s| ms(s.bench.latency_us.p50)).collect())?;
+            let p50s = of(data, t).filter(|s| s.params.rtt_ms == r).map(|s| ms(s.bench.latency_us.p50 as f64));
+            let v = median(p50s.collect())?;
             Some((r, v))
         })
         .collect()
@@ -45,11 +46,10 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
         })
         .collect();
     // Theory: the fastest push transport's latency without delay, plus the one-way delay RTT/2.
-    let base = [Transport::Ws, Transport::Sse]
-        .into_iter()
+    let base = streaming()
         .filter_map(|t| p50_by_rtt(data, t).into_iter().find(|p| p.0 == 0.0).map(|p| (t, p.1)))
         .min_by(|a, b| a.1.total_cmp(&b.1));
-    let mut rtts: Vec<f64> = data.steps.iter().map(|s| s.rtt_ms()).collect();
+    let mut rtts: Vec<f64> = data.steps.iter().map(|s| s.params.rtt_ms).collect();
     rtts.sort_by(f64::total_cmp);
     rtts.dedup();
     if let Some((t, b)) = base.filter(|_| rtts.len() > 1) {
@@ -68,26 +68,17 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
         y: Axis::auto("p50 latency (ms)", ys),
         series,
     })];
-    section.tables = vec![Table {
-        caption: "Latency per step and RTT.".into(),
-        header: ["step", "transport", "RTT ms", "p50 ms", "p90 ms", "p99 ms", "requests"].map(String::from).to_vec(),
-        rows: data
-            .steps
-            .iter()
-            .map(|s| {
-                let l = &s.bench.latency_us;
-                vec![
-                    step_name(s),
-                    s.transport().map_or("-", Transport::name).into(),
-                    cell(s.rtt_ms()),
-                    cell(ms(l.p50)),
-                    cell(ms(l.p90)),
-                    cell(ms(l.p99)),
-                    cell(s.bench.requests as f64),
-                ]
-            })
-            .collect(),
-    }];
+    section.tables = vec![step_table(
+        "Latency per step and RTT.",
+        &data.steps,
+        vec![
+            Column::number("RTT ms", |s| s.params.rtt_ms),
+            Column::p50_ms(),
+            Column::number("p90 ms", |s| ms(s.bench.latency_us.p90 as f64)),
+            Column::p99_ms(),
+            Column::requests(),
+        ],
+    )];
     section.verdicts = vec![one_way(data), extra_trip(data)];
     section
 }
@@ -101,8 +92,7 @@ fn added(data: &ExperimentData, t: Transport) -> Option<(f64, f64)> {
 }
 
 fn one_way(data: &ExperimentData) -> Verdict {
-    let measured: Vec<(Transport, f64, f64)> = [Transport::Sse, Transport::Ws]
-        .into_iter()
+    let measured: Vec<(Transport, f64, f64)> = streaming()
         .filter_map(|t| {
             let (rtt, add) = added(data, t)?;
             Some((t, rtt, add))
@@ -183,37 +173,30 @@ mod tests {
 
     fn at(t: Transport, rtt: f64, p50_ms: f64) -> crate::data::Step {
         step(t, 10, |s| {
-            s.params.rtt_ms = Some(rtt);
-            s.bench.latency_us.p50 = p50_ms * 1000.0;
+            s.params.rtt_ms = rtt;
+            s.bench.latency_us.p50 = (p50_ms * 1000.0) as u64;
         })
+    }
+
+    /// WebSocket and long-poll at 1 ms without delay, and at `ws` and `lp` ms p50 with a 150 ms RTT.
+    fn at_150(ws: f64, lp: f64) -> Section {
+        let steps = [(Transport::Ws, ws), (Transport::Longpoll, lp)]
+            .into_iter()
+            .flat_map(|(t, p50)| [at(t, 0.0, 1.0), at(t, 150.0, p50)])
+            .collect();
+        shape(&data("rtt", steps))
     }
 
     #[test]
     fn supported_both() {
-        let s = shape(&data(
-            "rtt",
-            vec![
-                at(Transport::Ws, 0.0, 1.0),
-                at(Transport::Ws, 150.0, 76.0),
-                at(Transport::Longpoll, 0.0, 1.0),
-                at(Transport::Longpoll, 150.0, 200.0),
-            ],
-        ));
+        let s = at_150(76.0, 200.0);
         assert_eq!(s.verdicts[0].outcome, Outcome::Supported, "{}", s.verdicts[0].evidence);
         assert_eq!(s.verdicts[1].outcome, Outcome::Supported, "{}", s.verdicts[1].evidence);
     }
 
     #[test]
     fn not_supported_both() {
-        let s = shape(&data(
-            "rtt",
-            vec![
-                at(Transport::Ws, 0.0, 1.0),
-                at(Transport::Ws, 150.0, 160.0),
-                at(Transport::Longpoll, 0.0, 1.0),
-                at(Transport::Longpoll, 150.0, 165.0),
-            ],
-        ));
+        let s = at_150(160.0, 165.0);
         assert_eq!(s.verdicts[0].outcome, Outcome::NotSupported);
         assert_eq!(s.verdicts[1].outcome, Outcome::NotSupported);
         assert!(s.verdicts[1].evidence.contains("does not show"));

@@ -7,13 +7,8 @@ use super::{PROVENANCE, machine_line, mark, runs};
 use crate::RenderedExperiment;
 use crate::experiments::Table;
 use crate::paths::ResultFile;
+use crate::style;
 use crate::verdict::{Outcome, Verdict};
-
-const CSS: &str = "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45;color:#111}\
-table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}\
-th:first-child,td:first-child{text-align:left}th{background:#f3f3f3;text-align:left}td.text{text-align:left}figure{margin:1em 0}\
-figure svg{max-width:100%;height:auto;border:1px solid #eee}.note{background:#fff7e0;border-left:4px solid #e69f00;padding:.5em 1em}\
-.supported{color:#006e4f}.not-supported{color:#b3003b}.inconclusive{color:#555}caption{text-align:left;font-style:italic;padding:.3em 0}";
 
 /// The whole page. `svgs[i][j]` is the SVG text of chart `j` of experiment `i`.
 pub fn page(experiments: &[RenderedExperiment], svgs: &[Vec<String>]) -> String {
@@ -22,7 +17,7 @@ pub fn page(experiments: &[RenderedExperiment], svgs: &[Vec<String>]) -> String 
     let w = &mut h;
     writeln!(w, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">").unwrap();
     writeln!(w, "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">").unwrap();
-    writeln!(w, "<title>feedlab results</title><style>{CSS}</style></head><body>").unwrap();
+    writeln!(w, "<title>feedlab results</title><style>{}</style></head><body>", style::PAGE_CSS).unwrap();
     writeln!(w, "<h1>feedlab results</h1>\n<p>{}</p>", inline_md(PROVENANCE)).unwrap();
     writeln!(w, "<p>Runs: {}.</p>", esc(&runs(experiments).join("; "))).unwrap();
 

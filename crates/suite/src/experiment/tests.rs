@@ -2,6 +2,7 @@
 //! the key and what it allows.
 
 use super::*;
+use feedlab_contract::Transport;
 
 fn parse(text: &str, quick: bool) -> Result<Experiment, Error> {
     Experiment::parse(Path::new("experiments/demo.toml"), text, quick)
