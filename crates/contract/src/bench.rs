@@ -297,6 +297,20 @@ impl WireBytes {
     }
 }
 
+/// Sums per-client figures into the run's.
+impl std::ops::AddAssign for WireBytes {
+    fn add_assign(&mut self, o: WireBytes) {
+        self.request_headers += o.request_headers;
+        self.response_headers += o.response_headers;
+        self.body += o.body;
+        self.framing += o.framing;
+        self.handshake += o.handshake;
+        self.control += o.control;
+        self.sent += o.sent;
+        self.received += o.received;
+    }
+}
+
 impl crate::read::Versioned for BenchResult {
     const SCHEMA_VERSION: u32 = SCHEMA_VERSION;
     const WHAT: &'static str = "bench result";

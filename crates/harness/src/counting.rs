@@ -26,6 +26,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::task::{Context, Poll};
 
+use feedlab_contract::bench::WireBytes;
+use feedlab_contract::rfc6455;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
@@ -75,6 +77,32 @@ impl WireCounters {
     /// Reads one counter.
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Relaxed)
+    }
+
+    /// The result's byte categories (the contract's [`WireBytes`]) of these counters, given what the
+    /// client parsed out of them: `messages`, the message JSON bytes, and `comments`, the SSE comment
+    /// bytes. A counter a transport does not use stays 0 (no frames over HTTP, no HTTP body after an
+    /// upgrade), so one rule serves every transport:
+    /// - framing: data-frame headers both ways, plus every body or data-frame payload byte that is neither
+    ///   a message nor a comment (poll envelopes, chunk lines, SSE fields; a contract server sends no
+    ///   other WebSocket payload, but any would be transport cost too);
+    /// - control: WebSocket control frames both ways, and SSE comments.
+    pub fn categorize(&self, messages: u64, comments: u64) -> WireBytes {
+        let get = |c: &AtomicU64| c.load(Relaxed);
+        let payload = get(&self.response_body) + get(&self.request_body) + get(&self.ws_in_payload);
+        WireBytes {
+            request_headers: get(&self.request_head),
+            response_headers: get(&self.response_head),
+            body: messages,
+            framing: get(&self.ws_in_header)
+                + get(&self.ws_out_header)
+                + get(&self.ws_out_payload)
+                + payload.saturating_sub(messages + comments),
+            handshake: get(&self.handshake_request) + get(&self.handshake_response),
+            control: get(&self.ws_in_control) + get(&self.ws_out_control) + comments,
+            sent: get(&self.sent),
+            received: get(&self.received),
+        }
     }
 }
 
@@ -228,12 +256,15 @@ fn scan_head(buf: &[u8], mut matched: u8) -> (usize, bool, u8) {
     (buf.len(), false, matched)
 }
 
+/// The longest frame header: 2 bytes, a 64-bit length, a masking key.
+const MAX_FRAME_HEADER: usize = 2 + 8 + rfc6455::MASK_KEY_BYTES;
+
 /// Follows RFC 6455 frames in one direction, knowing only the bytes: header (2..14 bytes: opcode, mask
-/// bit, 7/16/64-bit length, optional 4-byte mask key), then `length` payload bytes.
+/// bit, 7/16/64-bit length, optional 4-byte mask key; sizes from [`rfc6455`]), then `length` payload bytes.
 #[derive(Debug, Default)]
 struct FrameScanner {
     /// Header bytes gathered so far (a header can be split across reads).
-    header: [u8; 14],
+    header: [u8; MAX_FRAME_HEADER],
     have: usize,
     /// Payload bytes of the current frame still to come.
     payload_left: u64,
@@ -271,12 +302,8 @@ impl FrameScanner {
         }
         let masked = self.header[1] & 0x80 != 0;
         let len7 = self.header[1] & 0x7f;
-        let ext = match len7 {
-            126 => 2,
-            127 => 8,
-            _ => 0,
-        };
-        let total = 2 + ext + if masked { 4 } else { 0 };
+        let ext = rfc6455::extended_len_bytes(len7);
+        let total = 2 + ext + if masked { rfc6455::MASK_KEY_BYTES } else { 0 };
         if self.have < total {
             return None;
         }

@@ -39,6 +39,7 @@ pub mod config;
 pub mod counting;
 mod error;
 pub mod headers;
+pub mod merge;
 pub mod net;
 pub mod publisher;
 pub mod record;
@@ -47,6 +48,7 @@ pub mod result;
 pub mod run;
 pub mod soak;
 pub mod summary;
+pub mod tracker;
 
 pub use config::{BenchConfig, Target, Transport};
 pub use error::Error;

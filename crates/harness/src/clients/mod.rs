@@ -34,7 +34,8 @@ use crate::chaos::Chaos;
 use crate::config::{BenchConfig, Transport};
 use crate::counting::LiveBytes;
 use crate::net::Connector;
-use crate::record::{ClientRecord, Delivery, Lost, Position, Tracker, now_us};
+use crate::record::{ClientRecord, Delivery, Lost, now_us};
+use crate::tracker::{Position, Tracker};
 
 /// Wait after an error before trying again, when the server gave no `Retry-After`: long enough not to
 /// hammer a struggling server, short enough that a 30 s run still measures recovery.
