@@ -2,7 +2,7 @@
 //! files as it is, and what the report reads.
 //!
 //! This is a contract. The committed JSON schema (`crates/contract/schema/bench.schema.json`) describes
-//! exactly these structs, and a test checks it against them. Readers are strict ([`crate::read`]): a
+//! exactly these structs, and `tests/schema.rs` checks it against them. Readers are strict ([`crate::read`]): a
 //! document of another [`SCHEMA_VERSION`] or with a field missing is refused with the field's name.
 //!
 //! # What the byte categories mean
