@@ -9,28 +9,21 @@
 use std::io::IsTerminal;
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio_util::sync::CancellationToken;
 
+use clap::builder::TypedValueParser;
+use feedlab_contract::HeaderProfile;
+
 use crate::Error;
 use crate::chaos::parse_chaos;
-use clap::builder::TypedValueParser;
-
 use crate::config::{BenchConfig, Target, Transport, parse_duration, parse_rate};
 use crate::headers::{BrowserFixture, RequestHeaders};
 use crate::soak::SoakConfig;
-
-/// Which request header profile clients send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum HeadersArg {
-    /// Only what the protocol requires (`Host`, and the SSE/WebSocket essentials).
-    Minimal,
-    /// The exact headers Chromium sends for a same-origin fetch() (from the captured fixture).
-    Browser,
-}
 
 /// On or off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -41,10 +34,15 @@ pub enum Toggle {
     Off,
 }
 
-/// `--transport`'s values: the contract's list, so `--help` names every transport.
-fn transport_parser() -> impl clap::builder::TypedValueParser<Value = Transport> {
+/// A flag whose values are one of the contract's lists (`--transport`, `--headers`), so `--help` names
+/// every value and the list is declared once.
+fn names_parser<T>(names: &'static [&'static str]) -> impl TypedValueParser<Value = T>
+where
+    T: FromStr + Clone + Send + Sync + 'static,
+    T::Err: std::fmt::Debug,
+{
     // unwrap: PossibleValuesParser lets only the names through, and each of them parses.
-    clap::builder::PossibleValuesParser::new(Transport::NAMES).map(|s| s.parse::<Transport>().unwrap())
+    clap::builder::PossibleValuesParser::new(names).map(|s| s.parse::<T>().unwrap())
 }
 
 /// Simulate N clients of one transport against a server that speaks the feedlab contract, and measure
@@ -55,7 +53,7 @@ pub struct BenchArgs {
     #[arg(long, default_value = "http://127.0.0.1:8470")]
     pub target: String,
     /// Transport every client uses (not with --soak, which runs all four).
-    #[arg(long, value_parser = transport_parser(), required_unless_present = "soak", conflicts_with = "soak")]
+    #[arg(long, value_parser = names_parser::<Transport>(&Transport::NAMES), required_unless_present = "soak", conflicts_with = "soak")]
     pub transport: Option<Transport>,
     /// Number of simulated clients (one socket each; past ~28,000 several loopback source addresses).
     /// With --soak, the total: a quarter per transport.
@@ -76,9 +74,11 @@ pub struct BenchArgs {
     /// `limit=` for poll and long-poll requests (default: the server's).
     #[arg(long)]
     pub limit: Option<u32>,
-    /// Request header profile.
-    #[arg(long, value_enum, default_value_t = HeadersArg::Minimal)]
-    pub headers: HeadersArg,
+    /// Request header profile: minimal (only what the protocol requires: `Host`, and the SSE/WebSocket
+    /// essentials) or browser (the exact headers Chromium sends for a same-origin fetch(), from the
+    /// captured fixture).
+    #[arg(long, value_parser = names_parser::<HeaderProfile>(&HeaderProfile::NAMES), default_value = "minimal")]
+    pub headers: HeaderProfile,
     /// Browser header fixture to replay (default: the capture compiled in, crates/harness/fixtures/chromium-fetch.json).
     #[arg(long)]
     pub browser_fixture: Option<PathBuf>,
@@ -135,8 +135,8 @@ impl BenchArgs {
         cfg.longpoll_timeout = self.longpoll_timeout;
         cfg.limit = self.limit;
         cfg.headers = match self.headers {
-            HeadersArg::Minimal => RequestHeaders::Minimal,
-            HeadersArg::Browser => {
+            HeaderProfile::Minimal => RequestHeaders::Minimal,
+            HeaderProfile::Browser => {
                 let fixture = match &self.browser_fixture {
                     Some(path) => BrowserFixture::load(path)?,
                     None => BrowserFixture::embedded(),

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::Error;
 use crate::headers::RequestHeaders;
+use crate::net;
 
 pub use feedlab_contract::Transport;
 pub use feedlab_contract::units::{parse_duration, parse_rate};
@@ -130,7 +131,7 @@ impl BenchConfig {
     }
 
     /// Checks the settings make sense together and that this process can open that many sockets
-    /// (see [`crate::net::plan_sockets`]); fills `source_addrs` when more than one address is needed.
+    /// (see [`net::plan_sockets`]); fills `source_addrs` when more than one address is needed.
     pub fn validate(&mut self) -> Result<(), Error> {
         if self.clients == 0 {
             return Err(Error::Config("--clients must be at least 1".into()));
@@ -159,7 +160,8 @@ impl BenchConfig {
                 self.payload
             )));
         }
-        crate::net::plan_sockets(self)?;
+        self.source_addrs =
+            net::plan_sockets(self.clients, !self.rtt.is_zero(), self.target.addr.ip(), &self.source_addrs)?;
         Ok(())
     }
 }

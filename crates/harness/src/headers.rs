@@ -22,10 +22,10 @@
 
 use std::path::{Path, PathBuf};
 
+use feedlab_contract::{HeaderProfile, Transport};
 use serde::Deserialize;
 
 use crate::Error;
-use crate::config::Transport;
 
 /// The fixture captured with this source tree, compiled in so `--headers browser` works wherever the binary
 /// runs; `--browser-fixture FILE` replays another capture.
@@ -122,10 +122,10 @@ impl BrowserFixture {
 
 impl RequestHeaders {
     /// The profile's name in results.
-    pub fn profile(&self) -> feedlab_contract::HeaderProfile {
+    pub fn profile(&self) -> HeaderProfile {
         match self {
-            RequestHeaders::Minimal => feedlab_contract::HeaderProfile::Minimal,
-            RequestHeaders::Browser(_) => feedlab_contract::HeaderProfile::Browser,
+            RequestHeaders::Minimal => HeaderProfile::Minimal,
+            RequestHeaders::Browser(_) => HeaderProfile::Browser,
         }
     }
 
@@ -241,6 +241,14 @@ pub(crate) mod tests {
         let sse = p.request_headers(Transport::Sse, "h:1", true);
         assert!(sse.contains(&("Accept".into(), "text/event-stream".into())));
         assert!(sse.contains(&("Cache-Control".into(), "no-cache".into())));
+    }
+
+    #[test]
+    fn embedded_fixture_is_valid() {
+        let fixture = BrowserFixture::from_json(EMBEDDED_FIXTURE).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(BrowserFixture::embedded(), fixture);
+        // The file in the source tree is the one compiled in.
+        assert_eq!(BrowserFixture::load(&default_fixture_path()).unwrap(), fixture);
     }
 
     #[test]
