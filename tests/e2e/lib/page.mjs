@@ -30,6 +30,23 @@ export async function counter(page, pane, name) {
   return Number(v);
 }
 
+/**
+ * Waits until each listed pane's counters (fetched from /stats every second) count every message the pane
+ * lists: what it shows is settled, e.g. for a screenshot.
+ */
+export async function waitCountersCaughtUp(page, panes = ['poll', 'longpoll', 'sse', 'ws']) {
+  await page.waitForFunction(
+    (panes) =>
+      panes.every((p) => {
+        const shown = document.querySelectorAll(`[data-pane="${p}"] .messages .msg`).length;
+        const counted = document.querySelector(`[data-pane="${p}"] [data-counter="messages_delivered"]`).dataset.value;
+        return shown > 0 && Number(counted) >= shown;
+      }),
+    panes,
+    { timeout: 15_000 },
+  );
+}
+
 /** Waits until every listed pane reports itself connected. */
 export async function waitConnected(page, panes = ['poll', 'longpoll', 'sse', 'ws']) {
   for (const p of panes) {
