@@ -2,6 +2,7 @@
 // (quiet feed: --ticker 0/s). Each test is one promise the page makes to a teacher (issue 5).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchChromium } from './lib/browser.mjs';
@@ -10,6 +11,8 @@ import { openPage, waitConnected, waitCountersCaughtUp, screenshot } from './lib
 
 const PANES = ['poll', 'longpoll', 'sse', 'ws'];
 const XSS = '<img src=x onerror=alert(1)>';
+/** RFC 6455's GUID, which the server appends to the key (written out here, not imported from the page). */
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /** Type a chat line in the page's chat box and send it (it goes over the WebSocket). */
 async function sendChat(page, text) {
@@ -123,6 +126,43 @@ describe('classroom page (real server, quiet feed)', () => {
     const response = await page.textContent('.exchange[data-channel="ws"] .head-response');
     assert.match(response, /^HTTP\/1\.1 101/);
     assert.match(response, /sec-websocket-accept: /i);
+    await page.click('[data-tab="live"]');
+  });
+
+  test("the inspector works the accept key through: the documents' key gives their value, this connection's the server's", async () => {
+    const sha1 = (text) => crypto.createHash('sha1').update(text).digest();
+    const steps = (section) =>
+      page.$$eval(`${section} [data-step]`, (items) => Object.fromEntries(items.map((li) => [li.dataset.step, li.querySelector('code').textContent])));
+    await page.click('[data-tab="inspector"]');
+    await page.selectOption('#tab-inspector select', await page.getAttribute('[data-pane="ws"]', 'data-client'));
+
+    const example = '.accept[data-accept="example"]';
+    await page.waitForSelector(`${example} [data-step="accept"]`);
+    const documents = await steps(example);
+    assert.equal(documents.key, 'dGhlIHNhbXBsZSBub25jZQ==');
+    assert.equal(documents.joined, `dGhlIHNhbXBsZSBub25jZQ==${GUID}`);
+    assert.equal(documents.sha1, sha1(documents.joined).toString('hex').match(/../g).join(' '));
+    assert.equal(documents.accept, 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=', "the documents' accept value, computed in the page");
+    assert.equal(await page.getAttribute(`${example} .check`, 'data-check'), 'same');
+
+    const own = '.exchange[data-channel="ws"] .accept[data-accept="connection"]';
+    await page.waitForSelector(`${own} [data-step="accept"]`);
+    const connection = await steps(own);
+    const request = await page.textContent('.exchange[data-channel="ws"] .head-request');
+    const response = await page.textContent('.exchange[data-channel="ws"] .head-response');
+    assert.equal(connection.key, /^sec-websocket-key: (.+)$/im.exec(request)[1], "the key this page's WebSocket sent");
+    const header = /^sec-websocket-accept: (.+)$/im.exec(response)[1];
+    assert.equal(connection.accept, sha1(connection.key + GUID).toString('base64'));
+    assert.equal(connection.accept, header, "the page's own computation equals the server's Sec-WebSocket-Accept");
+    assert.equal(connection.given, header);
+    assert.equal(await page.getAttribute(`${own} .check`, 'data-check'), 'same');
+
+    await page.click('#lang');
+    await page.waitForFunction(() => /文档给出的值/.test(document.querySelector('.accept[data-accept="example"]')?.textContent));
+    assert.match(await page.textContent(own), /服务器实际发送的值.*握手校验通过/);
+    await screenshot(page, 'inspector-zh-1920x1080.png');
+    await page.click('#lang');
+    await page.waitForFunction(() => /what the documents give/.test(document.querySelector('.accept[data-accept="example"]')?.textContent));
     await page.click('[data-tab="live"]');
   });
 
