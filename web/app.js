@@ -64,7 +64,8 @@ async function main() {
 
   // Every pane starts at the same cursor, the feed's head now, so all four show the same messages, and
   // in the feed's epoch, which every client sends back so a restarted server refuses the old cursor.
-  // (/stats names both; without it each client starts at the head it sees, learning the epoch as it goes.)
+  // (/stats names both; without it each client starts at the head it sees, and only the pollers learn the
+  // epoch, from their answers.)
   const at = await getJson('/stats').catch(() => null);
   const start = {
     after: Number.isSafeInteger(at?.head) ? at.head : undefined,

@@ -148,13 +148,13 @@ export class FeedClient {
   }
 
   /**
-   * 409: the server restarted and its ids began again. Ours belong to another epoch (`field` "epoch"), or,
-   * when we knew no epoch, our cursor is ahead of its feed ("after"). Start again at the new feed's head,
-   * and say so (the narration and the pane tell it: messages from here on are the new feed's).
+   * 409: the server restarted and its ids began again. Ours belong to another epoch (the refusal's field
+   * "epoch"), or, when we knew no epoch, our cursor is ahead of its feed ("after"). Start again at the new
+   * feed's head, and say so (the narration and the pane tell it: messages from here on are the new feed's).
    */
-  restartAtHead({ head, epoch, field }) {
+  restartAtHead({ head, epoch }) {
     this.cursor.restart(head, epoch);
-    this.on.onExchange?.({ type: 'restart', head: this.cursor.value, field });
+    this.on.onExchange?.({ type: 'restart', head: this.cursor.value });
   }
 }
 

@@ -15,8 +15,8 @@ import { FeedClient, refusal, backoffMs } from './cursor.js';
 /**
  * The loop polling and long-polling share (clients/longpoll.js): ask, read the answer, keep the new
  * messages, rest, ask again. A 404 gives up, a 409 (the server restarted) starts again at the new feed's
- * head at once, any other failure backs off. A subclass says how to ask (ask), how the answer is told (answered) and how long to rest
- * after an answer (restMs: null asks again at once).
+ * head at once, any other failure backs off. A subclass says how to ask (ask), how the answer is told
+ * (answered) and how long to rest after an answer (restMs: null asks again at once).
  */
 export class AskingClient extends FeedClient {
   /** Polling keeps a fixed schedule: a rest counts from when the question started, not from its answer. */
