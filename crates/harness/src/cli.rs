@@ -105,6 +105,10 @@ pub struct BenchArgs {
     /// lost: 10%/s, 10%, 0.1.
     #[arg(long, value_name = "RATE", default_value = "0", value_parser = parse_chaos)]
     pub chaos: f64,
+    /// socketio-ws: open the WebSocket directly (Socket.IO's `transports: ["websocket"]`) instead of
+    /// starting on polling and upgrading, as browsers do by default.
+    #[arg(long)]
+    pub socketio_direct: bool,
     /// Soak: run poll, long-poll, SSE and WebSocket clients at once (--clients split four ways) for this
     /// long (10m, 1h) and report errors, loss per transport and, with --server-pid, the server's memory.
     /// Targets: RSS growth under 5%, no errors, nothing lost.
@@ -130,6 +134,7 @@ impl BenchArgs {
         cfg.clients = self.clients;
         cfg.duration = self.soak.unwrap_or(self.duration);
         cfg.chaos = self.chaos;
+        cfg.socketio_direct = self.socketio_direct;
         cfg.rate = self.rate;
         cfg.poll_interval = self.poll_interval;
         cfg.longpoll_timeout = self.longpoll_timeout;

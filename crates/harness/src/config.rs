@@ -104,6 +104,9 @@ pub struct BenchConfig {
     /// `--chaos`: share of the clients whose connection is dropped abruptly every second of the window
     /// (0 = none, 1 = all); they reconnect with their cursor ([`crate::chaos`]).
     pub chaos: f64,
+    /// `socketio-ws`: open the WebSocket directly instead of upgrading a polling session (as browsers do
+    /// by default).
+    pub socketio_direct: bool,
 }
 
 impl BenchConfig {
@@ -127,6 +130,7 @@ impl BenchConfig {
             ramp_timeout: DEFAULT_RAMP_TIMEOUT,
             seed: None,
             chaos: 0.0,
+            socketio_direct: false,
         }
     }
 
@@ -150,6 +154,14 @@ impl BenchConfig {
         }
         if self.transport == Transport::Poll && self.poll_interval.is_zero() {
             return Err(Error::Config("--poll-interval must be longer than 0".into()));
+        }
+        if self.socketio_direct && self.transport != Transport::SocketioWs {
+            return Err(Error::Config("--socketio-direct is for --transport socketio-ws".into()));
+        }
+        if self.transport == Transport::SocketioPolling && !self.keep_alive {
+            return Err(Error::Config(
+                "--keep-alive off: Socket.IO's polling keeps its connections alive, as browsers do".into(),
+            ));
         }
         if self.transport == Transport::Longpoll && self.longpoll_timeout.is_zero() {
             return Err(Error::Config("--longpoll-timeout must be longer than 0".into()));

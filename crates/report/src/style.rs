@@ -100,9 +100,16 @@ pub const REJECTED: RGBColor = RGBColor(204, 121, 167);
 /// Other errors in the overload timeline.
 pub const ERROR: RGBColor = RGBColor(213, 94, 0);
 
-/// The colour of each transport, in [`Transport::ALL`] order: orange, sky blue, bluish green, blue.
-const TRANSPORT_COLORS: [RGBColor; Transport::ALL.len()] =
-    [RGBColor(230, 159, 0), RGBColor(86, 180, 233), RGBColor(0, 158, 115), RGBColor(0, 114, 178)];
+/// The colour of each transport, in [`Transport::ALL`] order: orange, sky blue, bluish green, blue; then
+/// Socket.IO's two, away from all of those: brown (polling) and purple (WebSocket).
+const TRANSPORT_COLORS: [RGBColor; Transport::ALL.len()] = [
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(0, 158, 115),
+    RGBColor(0, 114, 178),
+    RGBColor(153, 102, 51),
+    RGBColor(102, 51, 153),
+];
 
 /// The colour of a transport, identical in every chart.
 pub fn transport_color(t: Transport) -> RGBColor {
@@ -121,11 +128,15 @@ pub enum Marker {
     Triangle,
     /// WebSocket.
     Diamond,
+    /// Socket.IO polling.
+    TriangleDown,
+    /// Socket.IO WebSocket.
+    Plus,
 }
 
 /// The marker of each transport, in [`Transport::ALL`] order.
 const TRANSPORT_MARKERS: [Marker; Transport::ALL.len()] =
-    [Marker::Circle, Marker::Square, Marker::Triangle, Marker::Diamond];
+    [Marker::Circle, Marker::Square, Marker::Triangle, Marker::Diamond, Marker::TriangleDown, Marker::Plus];
 
 /// The marker of a transport, identical in every chart.
 pub fn transport_marker(t: Transport) -> Marker {

@@ -84,26 +84,32 @@ impl WireCounters {
     }
 
     /// The result's byte categories (the contract's [`WireBytes`]) of these counters, given what the
-    /// client parsed out of them: `messages`, the message JSON bytes, and `comments`, the SSE comment
-    /// bytes. A counter a transport does not use stays 0 (no frames over HTTP, no HTTP body after an
-    /// upgrade), so one rule serves every transport:
-    /// - framing: data-frame headers both ways, plus every body or data-frame payload byte that is neither
-    ///   a message nor a comment (poll envelopes, chunk lines, SSE fields; a contract server sends no
-    ///   other WebSocket payload, but any would be transport cost too);
-    /// - control: WebSocket control frames both ways, and SSE comments.
-    pub fn categorize(&self, messages: u64, comments: u64) -> WireBytes {
+    /// client parsed out of them: `messages`, the message JSON bytes; `control` and `handshake`, the
+    /// bytes of bodies and data frames (headers included) that carry control (SSE comments, Engine.IO
+    /// ping/pong) or connection setup (Engine.IO's open and upgrade, Socket.IO's connect). A counter a
+    /// transport does not use stays 0 (no frames over HTTP, no HTTP body after an upgrade), so one rule
+    /// serves every transport:
+    /// - framing: data-frame headers both ways, plus every body or data-frame payload byte that is none of
+    ///   those (poll envelopes, chunk lines, SSE fields, Engine.IO packet types and separators, Socket.IO's
+    ///   `["event",` and `]`; a contract server sends no other WebSocket payload, but any would be transport
+    ///   cost too);
+    /// - control: WebSocket control frames both ways, plus `control`;
+    /// - handshake: the upgrade request and its `101` head, plus `handshake`.
+    pub fn categorize(&self, messages: u64, control: u64, handshake: u64) -> WireBytes {
         let get = |c: &AtomicU64| c.load(Relaxed);
-        let payload = get(&self.response_body) + get(&self.request_body) + get(&self.ws_in_payload);
+        let data = get(&self.response_body)
+            + get(&self.request_body)
+            + get(&self.ws_in_payload)
+            + get(&self.ws_out_payload)
+            + get(&self.ws_in_header)
+            + get(&self.ws_out_header);
         WireBytes {
             request_headers: get(&self.request_head),
             response_headers: get(&self.response_head),
             body: messages,
-            framing: get(&self.ws_in_header)
-                + get(&self.ws_out_header)
-                + get(&self.ws_out_payload)
-                + payload.saturating_sub(messages + comments),
-            handshake: get(&self.handshake_request) + get(&self.handshake_response),
-            control: get(&self.ws_in_control) + get(&self.ws_out_control) + comments,
+            framing: data.saturating_sub(messages + control + handshake),
+            handshake: get(&self.handshake_request) + get(&self.handshake_response) + handshake,
+            control: get(&self.ws_in_control) + get(&self.ws_out_control) + control,
             sent: get(&self.sent),
             received: get(&self.received),
         }

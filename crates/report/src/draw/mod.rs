@@ -97,6 +97,24 @@ fn marker_vertices(marker: style::Marker) -> Vec<(i32, i32)> {
         style::Marker::Square => vec![(-r + 1, -r + 1), (r - 1, -r + 1), (r - 1, r - 1), (-r + 1, r - 1)],
         style::Marker::Triangle => vec![(0, -r - 1), (r + 1, r), (-r - 1, r)],
         style::Marker::Diamond => vec![(0, -r - 1), (r + 1, 0), (0, r + 1), (-r - 1, 0)],
+        style::Marker::TriangleDown => vec![(0, r + 1), (r + 1, -r), (-r - 1, -r)],
+        style::Marker::Plus => {
+            let (a, b) = (r / 3 + 1, r + 1);
+            vec![
+                (-a, -b),
+                (a, -b),
+                (a, -a),
+                (b, -a),
+                (b, a),
+                (a, a),
+                (a, b),
+                (-a, b),
+                (-a, a),
+                (-b, a),
+                (-b, -a),
+                (-a, -a),
+            ]
+        }
     }
 }
 
