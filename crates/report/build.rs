@@ -48,7 +48,7 @@ fn collect(table: &toml::Table, path: &mut Vec<String>, entries: &mut Vec<(Vec<S
         for (i, lang) in LANGS.iter().enumerate() {
             match table.get(*lang) {
                 Some(toml::Value::String(s)) => texts[i] = s.clone(),
-                Some(_) => panic!("{}: `{lang}` is not a string", here),
+                Some(_) => panic!("{}: `{lang}` is not a string (a section cannot be named `en` or `zh`)", here),
                 None => panic!("{}: no `{lang}` text (every entry has both languages)", here),
             }
         }

@@ -59,9 +59,17 @@ impl Lang {
         }
     }
 
-    /// The language's own name (`English`, `中文`), for the links between the languages' pages.
-    pub fn name(self) -> String {
-        tr!(LANG_NAME)[self].to_owned()
+    /// The language's name in every language (`Chinese`, `中文`), for the links between the languages' pages.
+    pub fn name(self) -> Text {
+        match self {
+            Lang::En => tr!(LANGUAGE_ENGLISH),
+            Lang::Zh => tr!(LANGUAGE_CHINESE),
+        }
+    }
+
+    /// The language's name in itself (`中文`).
+    pub fn own_name(self) -> String {
+        self.name()[self].to_owned()
     }
 }
 

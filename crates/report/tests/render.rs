@@ -141,7 +141,8 @@ fn pages_reference_every_chart_and_verdict() {
         for other in Lang::ALL.into_iter().filter(|l| *l != lang) {
             let (md, page) =
                 if other == Lang::En { ("README.md", "index.html") } else { ("README.zh.md", "index.zh.html") };
-            assert!(readme.contains(&format!("[{}]({md})", other.name())), "{lang:?} README lacks a link to {md}");
+            let link = format!("[{}", other.own_name());
+            assert!(readme.contains(&link) && readme.contains(&format!("]({md})")), "{lang:?} README lacks {md}");
             assert!(html.contains(&format!("<a href=\"{page}\" hreflang=\"{}\"", other.html())), "{lang:?}: {page}");
         }
         // Rendering again gives the same pages.

@@ -25,7 +25,7 @@ pub fn page(experiments: &[RenderedExperiment], svgs: &[Vec<String>], lang: Lang
     writeln!(w, "<title>{title}</title><style>{}{}</style></head><body>", style::PAGE_CSS, style::page_css(lang))
         .unwrap();
     let link = |l: Lang, name: &str, href: &str| {
-        format!("<a href=\"{}\" hreflang=\"{h}\" lang=\"{h}\">{}</a>", esc(href), esc(name), h = l.html())
+        format!("<a href=\"{}\" hreflang=\"{}\">{}</a>", esc(href), l.html(), esc(name))
     };
     writeln!(w, "<h1>{title}</h1>\n<p>{}</p>", languages(lang, ResultFile::Html, link)).unwrap();
     writeln!(w, "<p>{}</p>", inline_md(&tr!(PAGE_PROVENANCE)[lang])).unwrap();

@@ -44,13 +44,21 @@ pub(crate) fn mark(o: Outcome) -> Text {
     }
 }
 
-/// The line naming every language of a page, each by its own name: the page's own plain, the others as
-/// links (`link(language, its name, href)`) to the same page in that language.
+/// The line naming every language of a page by its own name: the page's own plain, the others as links
+/// (`link(language, label, href)`) to the same page in that language, labelled with this page's name for it
+/// too ("中文 (Chinese)"), which a reader without fonts for it can still read.
 pub(crate) fn languages(
     current: Lang,
     page: fn(Lang) -> ResultFile<'static>,
     link: impl Fn(Lang, &str, &str) -> String,
 ) -> String {
-    let name = |l: Lang| if l == current { l.name() } else { link(l, &l.name(), &page(l).relative()) };
+    let name = |l: Lang| {
+        if l == current {
+            l.own_name()
+        } else {
+            let label = tr!(LANGUAGE_LINK, own = l.own_name(), name = l.name());
+            link(l, &label[current], &page(l).relative())
+        }
+    };
     Lang::ALL.map(name).join(&tr!(LIST_LANGUAGES)[current])
 }
