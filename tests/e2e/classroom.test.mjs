@@ -2,11 +2,12 @@
 // (quiet feed: --ticker 0/s). Each test is one promise the page makes to a teacher (issue 5).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchChromium } from './lib/browser.mjs';
-import { startServer, serverCounter, until } from './lib/server.mjs';
+import { startServer, serverCounter, until, FEEDLAB_BIN, REPO } from './lib/server.mjs';
 import { openPage, waitConnected, waitCountersCaughtUp, renderedFonts, screenshot } from './lib/page.mjs';
 
 const PANES = ['poll', 'longpoll', 'sse', 'ws'];
@@ -305,6 +306,58 @@ describe('classroom page (real server, quiet feed)', () => {
     assert.equal(await page.locator('.verdict b').count(), 0);
     assert.equal(await page.textContent('.verdict code'), '868 B');
     await screenshot(page, 'charts-1920x1080.png');
+    await page.click('[data-tab="live"]');
+  });
+
+  test('in 中文 the charts tab shows the Chinese report: its charts, titles and verdicts, with the same numbers', async () => {
+    // The committed measurements, rendered by the real `feedlab report` into the server's results directory.
+    for (const name of fs.readdirSync(path.join(REPO, 'results'))) {
+      const data = path.join(REPO, 'results', name, 'data.json');
+      if (!fs.existsSync(data)) continue;
+      fs.mkdirSync(path.join(server.resultsDir, name), { recursive: true });
+      fs.copyFileSync(data, path.join(server.resultsDir, name, 'data.json'));
+    }
+    const report = spawnSync(FEEDLAB_BIN, ['report', '--out', server.resultsDir], { encoding: 'utf8' });
+    assert.equal(report.status, 0, report.stderr);
+    const zhIndex = JSON.parse(fs.readFileSync(path.join(server.resultsDir, 'index.zh.json'), 'utf8'));
+    const rtt = zhIndex.experiments.find((x) => x.experiment === 'rtt');
+
+    const chart = '.experiment[data-experiment="rtt"] .chart[data-chart="latency"]';
+    const paragraphs = () => page.$$eval('.experiment[data-experiment="rtt"] .verdict p', (ps) => ps.map((p) => p.textContent));
+    const numbers = (texts) => texts.map((t) => (t.match(/\d[\d.,]*/g) || []).map((n) => n.replace(/[.,]$/, '')).sort());
+    await page.click('[data-tab="charts"]');
+    await page.waitForSelector(`${chart} img[src="/results/rtt/latency.svg"]`);
+    const english = await paragraphs();
+    assert.match(english[0], /^Claim \(/);
+
+    await page.click('#lang');
+    const img = await page.waitForSelector(`${chart} img[src="/results/rtt/latency.zh.png"]`);
+    // The first experiment's charts, at the top of the tab: the picture of the Chinese report in docs/.
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.experiment[data-experiment="header-overhead"] img')].every(
+        (i) => /\.zh\.png$/.test(i.src) && i.complete && i.naturalWidth > 0,
+      ),
+    );
+    await screenshot(page, 'charts-zh-1920x1080.png', { docs: 'screenshot-charts-zh.png' });
+    // PNGs, drawn by the report with its own Chinese font, so no machine font is needed.
+    await img.scrollIntoViewIfNeeded();
+    await page.waitForFunction((i) => i.complete && i.naturalWidth === 1000, img);
+    assert.equal(await page.textContent(`${chart} figcaption`), rtt.charts[0].title);
+    assert.match(rtt.charts[0].title, /送达延迟/);
+    assert.equal(await page.textContent('.experiment[data-experiment="rtt"] h3'), rtt.title);
+    const chinese = await paragraphs();
+    assert.equal(chinese.length, english.length);
+    assert.match(chinese[0], /^论断（/);
+    // The page's word for the outcome (web/i18n.js) is the report's (crates/report/texts.toml).
+    const outcome = await page.textContent('.experiment[data-experiment="rtt"] .verdict .outcome');
+    assert.equal(chinese[0].match(/结论：(\S+)。$/)?.[1], outcome);
+    assert.deepEqual(numbers(chinese), numbers(english), 'one measurement, two wordings');
+    const full = await page.getAttribute('#tab-charts .charts-output > p:last-child a', 'href');
+    assert.equal(full, '/results/index.zh.html');
+    assert.equal((await fetch(`${server.url}${full}`)).status, 200);
+
+    await page.click('#lang');
+    await page.waitForSelector(`${chart} img[src="/results/rtt/latency.svg"]`);
     await page.click('[data-tab="live"]');
   });
 

@@ -2,7 +2,8 @@
 // "Feedlab CJK" (written by scripts/subset-cjk-font.py) must have a glyph for every character of the page
 // in that rule's unicode-range, read from the committed font's own character map: a string added without
 // re-running the script fails here. Read as the script reads them: the rule from style.css, the page's
-// characters from web/'s .html, .js and .css files.
+// characters from web/'s .html, .js and .css files and from the report's text catalogue
+// (crates/report/texts.toml), whose titles and verdicts the charts tab shows in the page's language.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -11,6 +12,7 @@ import { REPO } from './lib/server.mjs';
 import { woff2Tables, cmapCodePoints, glyphCount } from './lib/woff2.mjs';
 
 const WEB = path.join(REPO, 'web');
+const CATALOGUE = path.join(REPO, 'crates/report/texts.toml');
 const RERUN = 're-run scripts/subset-cjk-font.py (see its --help) and commit web/fonts/';
 
 /** The @font-face rule of the page's CJK font: its file and the code point ranges it draws. */
@@ -29,18 +31,22 @@ function fontFace() {
   return { file: path.join(WEB, src), ranges };
 }
 
-/** Every character of the page's text files within `ranges` -> the first file using it. */
+/** Every character of `file` within `ranges` -> the first file using it, added to `found`. */
+function fileCharacters(file, ranges, found) {
+  for (const char of fs.readFileSync(file, 'utf8')) {
+    const c = char.codePointAt(0);
+    if (ranges.some(([low, high]) => low <= c && c <= high) && !found.has(char)) found.set(char, path.relative(REPO, file));
+  }
+}
+
+/** Every character of the page's text files (web/, then the report's catalogue) within `ranges`. */
 function pageCharacters(ranges, dir = WEB, found = new Map()) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) pageCharacters(ranges, file, found);
-    else if (/\.(html|js|css)$/.test(entry.name)) {
-      for (const char of fs.readFileSync(file, 'utf8')) {
-        const c = char.codePointAt(0);
-        if (ranges.some(([low, high]) => low <= c && c <= high) && !found.has(char)) found.set(char, path.relative(REPO, file));
-      }
-    }
+    else if (/\.(html|js|css)$/.test(entry.name)) fileCharacters(file, ranges, found);
   }
+  if (dir === WEB) fileCharacters(CATALOGUE, ranges, found);
   return found;
 }
 
@@ -51,6 +57,7 @@ test("every character of the page's strings has a glyph in the committed CJK fon
   const inFont = cmapCodePoints(tables);
   const chars = pageCharacters(ranges);
   assert.ok(chars.has('中') && chars.has('轮'), 'the page has Chinese text to check');
+  assert.equal(chars.get('涓'), 'crates/report/texts.toml', "the report's Chinese is checked too");
   const missing = [...chars]
     .filter(([char]) => !inFont.has(char.codePointAt(0)))
     .map(([char, file]) => `${char} U+${char.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')} (${file})`);

@@ -1,7 +1,8 @@
 //! `feedlab run --quick` through the real binary: every experiment of DESIGN 5 runs against a real server
 //! child, and everything it writes is checked — data files that the report reads and whose embedded bench
 //! results match the harness's committed schema, delivery integrity, server usage from /proc, the overload
-//! timeline, CSV, every chart as a valid SVG and PNG of the report's sizes, and pages that reference them.
+//! timeline, CSV, every chart as a valid SVG and PNG of the report's sizes in every language, and pages that
+//! reference them.
 //! Plus the usage errors of `feedlab run` (exit code 2).
 //!
 //! The quick run takes about a minute and a half; set `FEEDLAB_KEEP_TEST_OUTPUT=1` to keep its directory.
@@ -9,8 +10,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use feedlab_report::Lang;
 use feedlab_report::data::load;
 use feedlab_report::experiments::KNOWN;
+use feedlab_report::paths::{ImageFormat, ResultFile};
 use feedlab_report::style::{SIZE, TWO_PANEL_HEIGHT};
 
 /// The repository root: experiments/ lives there, and `git rev-parse` works there.
@@ -82,7 +85,8 @@ fn svg_size(text: &str) -> (u32, u32) {
 }
 
 /// Chart stems (`<stem>.png`) in an experiment directory.
-fn charts_in(dir: &Path) -> Vec<String> {
+/// The PNG file stems in `dir`: `latency` and its Chinese `latency.zh`.
+fn pngs_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .flatten()
@@ -92,6 +96,12 @@ fn charts_in(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// The charts in `dir`: the English PNGs' stems, which name the charts.
+fn charts_in(dir: &Path) -> Vec<String> {
+    let other = |stem: &String| Lang::ALL.iter().any(|l| !l.suffix().is_empty() && stem.ends_with(l.suffix()));
+    pngs_in(dir).into_iter().filter(|stem| !other(stem)).collect()
 }
 
 #[test]
@@ -106,9 +116,12 @@ fn quick_run_writes_data_charts_and_report_for_every_experiment() {
     assert!(stdout.contains("7 experiment(s)"), "{stdout}");
 
     let schema = schema_validator();
-    let readme = std::fs::read_to_string(out.0.join("README.md")).unwrap();
-    let html = std::fs::read_to_string(out.0.join("index.html")).unwrap();
-    assert!(out.0.join("index.json").is_file());
+    let read = |f: ResultFile| std::fs::read_to_string(f.path(&out.0)).unwrap();
+    let pages: Vec<(Lang, String, String)> =
+        Lang::ALL.iter().map(|l| (*l, read(ResultFile::Readme(*l)), read(ResultFile::Html(*l)))).collect();
+    for l in Lang::ALL {
+        assert!(ResultFile::Index(l).path(&out.0).is_file());
+    }
     assert_eq!(KNOWN.map(|k| k.to_owned()), CHARTS.map(|c| c.0.to_owned()), "the test knows every experiment");
 
     for (exp, expected_charts) in CHARTS {
@@ -150,23 +163,29 @@ fn quick_run_writes_data_charts_and_report_for_every_experiment() {
         let csv = std::fs::read_to_string(dir.join("data.csv")).unwrap();
         assert_eq!(csv.lines().count(), data.steps.len() + 1, "{exp}: data.csv rows");
 
-        // Charts: the expected ones at least, each an SVG and a PNG of the report's size, referenced by
-        // both pages.
+        // Charts: the expected ones at least, each an SVG and a PNG of the report's size in every language,
+        // referenced by both pages of that language.
         let charts = charts_in(&dir);
         for name in expected_charts {
             assert!(charts.iter().any(|c| c == name), "{exp}: chart {name} missing from {charts:?}");
         }
+        assert_eq!(pngs_in(&dir).len(), charts.len() * Lang::ALL.len(), "{exp}: every chart in every language");
         for chart in &charts {
-            let png = std::fs::read(dir.join(format!("{chart}.png"))).unwrap();
-            let svg = std::fs::read_to_string(dir.join(format!("{chart}.svg"))).unwrap();
-            let size = png_size(&png);
-            assert!(size == SIZE || size == (SIZE.0, TWO_PANEL_HEIGHT), "{exp}/{chart}.png is {size:?}");
-            assert_eq!(svg_size(&svg), size, "{exp}/{chart}: SVG and PNG of one size");
-            assert!(png.len() > 10_000, "{exp}/{chart}.png suspiciously small for a drawn chart");
-            for ext in ["png", "svg"] {
-                assert!(readme.contains(&format!("]({exp}/{chart}.{ext})")), "README.md lacks {exp}/{chart}.{ext}");
+            for (lang, readme, html) in &pages {
+                let file = |format| ResultFile::Chart { experiment: exp, chart, lang: *lang, format };
+                let (png_file, svg_file) = (file(ImageFormat::Png), file(ImageFormat::Svg));
+                let png = std::fs::read(png_file.path(&out.0)).unwrap();
+                let svg = std::fs::read_to_string(svg_file.path(&out.0)).unwrap();
+                let (png_rel, svg_rel) = (png_file.relative(), svg_file.relative());
+                let size = png_size(&png);
+                assert!(size == SIZE || size == (SIZE.0, TWO_PANEL_HEIGHT), "{png_rel} is {size:?}");
+                assert_eq!(svg_size(&svg), size, "{svg_rel}: SVG and PNG of one size");
+                assert!(png.len() > 10_000, "{png_rel} suspiciously small for a drawn chart");
+                for rel in [&png_rel, &svg_rel] {
+                    assert!(readme.contains(&format!("]({rel})")), "{lang:?} README lacks {rel}");
+                }
+                assert!(html.contains(&format!("href=\"{svg_rel}\"")), "{lang:?} index.html lacks {svg_rel}");
             }
-            assert!(html.contains(&format!("href=\"{exp}/{chart}.svg\"")), "index.html lacks {exp}/{chart}.svg");
         }
     }
 

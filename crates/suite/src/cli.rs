@@ -86,14 +86,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let steps: usize = outcome.recorded.iter().map(|r| r.1).sum();
     if steps > 0 {
         let rendered = feedlab_report::render_all(&args.out).context("rendering the report")?;
-        let charts: usize = rendered.experiments.iter().map(|e| e.charts.len()).sum();
+        let charts: usize = rendered.experiments.iter().map(|e| e.section.charts.len()).sum();
+        let pages: Vec<String> = rendered
+            .pages
+            .iter()
+            .flat_map(|p| [p.readme.display().to_string(), p.html.display().to_string()])
+            .collect();
         println!(
-            "feedlab run: {} experiment(s), {steps} steps in {}; report of {} experiment(s), {charts} charts: {}, {}",
+            "feedlab run: {} experiment(s), {steps} steps in {}; report of {} experiment(s), {charts} charts: {}",
             outcome.recorded.len(),
             minutes(took),
             rendered.experiments.len(),
-            rendered.readme.display(),
-            rendered.html.display()
+            pages.join(", ")
         );
     }
     if outcome.interrupted {
