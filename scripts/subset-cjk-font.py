@@ -42,6 +42,8 @@ CSS = WEB / "style.css"
 FAMILY = "Feedlab CJK"
 REPORT = REPO / "crates" / "report"
 CATALOGUE = REPORT / "texts.toml"
+# The transports' Chinese labels (`label_zh`), which the report's pages and charts show.
+TRANSPORTS = REPO / "crates" / "contract" / "src" / "transport.rs"
 REPORT_FONT = REPORT / "fonts" / "noto-sans-sc-report.otf"
 # What a chart draws besides the catalogue's words: numbers, units, step labels and names from the data.
 PRINTABLE_ASCII = "".join(chr(c) for c in range(0x20, 0x7F))
@@ -82,12 +84,12 @@ def characters(paths, ranges=None, where=None):
 def page_characters(ranges):
     """What the page shows in the CJK range: its own text files, and the report's texts (the charts tab)."""
     web = [path for path in sorted(WEB.rglob("*")) if path.suffix in TEXT_SUFFIXES]
-    return characters(web + [CATALOGUE], ranges)
+    return characters(web + [CATALOGUE, TRANSPORTS], ranges)
 
 
 def report_characters():
     """What a Chinese chart shows: printable ASCII and every character of the report's text catalogue."""
-    return characters([CATALOGUE], where=dict.fromkeys(PRINTABLE_ASCII, "printable ASCII"))
+    return characters([CATALOGUE, TRANSPORTS], where=dict.fromkeys(PRINTABLE_ASCII, "printable ASCII"))
 
 
 @dataclass

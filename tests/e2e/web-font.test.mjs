@@ -13,6 +13,8 @@ import { woff2Tables, cmapCodePoints, glyphCount } from './lib/woff2.mjs';
 
 const WEB = path.join(REPO, 'web');
 const CATALOGUE = path.join(REPO, 'crates/report/texts.toml');
+// The transports' Chinese labels, which the charts tab shows with the report's verdicts.
+const TRANSPORTS = path.join(REPO, 'crates/contract/src/transport.rs');
 const RERUN = 're-run scripts/subset-cjk-font.py (see its --help) and commit web/fonts/';
 
 /** The @font-face rule of the page's CJK font: its file and the code point ranges it draws. */
@@ -39,14 +41,17 @@ function fileCharacters(file, ranges, found) {
   }
 }
 
-/** Every character of the page's text files (web/, then the report's catalogue) within `ranges`. */
+/** Every character of the page's text files (web/, then the report's catalogue and the transports' labels) within `ranges`. */
 function pageCharacters(ranges, dir = WEB, found = new Map()) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) pageCharacters(ranges, file, found);
     else if (/\.(html|js|css)$/.test(entry.name)) fileCharacters(file, ranges, found);
   }
-  if (dir === WEB) fileCharacters(CATALOGUE, ranges, found);
+  if (dir === WEB) {
+    fileCharacters(CATALOGUE, ranges, found);
+    fileCharacters(TRANSPORTS, ranges, found);
+  }
   return found;
 }
 

@@ -62,6 +62,9 @@ pub struct TransportInfo {
     pub name: &'static str,
     /// What tables, charts and the page call it.
     pub label: &'static str,
+    /// The same in Chinese, for the report's Chinese pages and charts (the page's own words are in
+    /// web/i18n.js; scripts/subset-cjk-font.py reads this file so the fonts hold these characters).
+    pub label_zh: &'static str,
     /// The server endpoint it reads the feed from.
     pub path: &'static str,
     /// Pull (asks on a schedule) or push (the server answers when there is news).
@@ -76,6 +79,7 @@ const INFO: [TransportInfo; 6] = [
     TransportInfo {
         name: "poll",
         label: "ajax polling",
+        label_zh: "轮询",
         path: "/poll",
         delivery: Delivery::Pull,
         request_per_answer: true,
@@ -84,6 +88,7 @@ const INFO: [TransportInfo; 6] = [
     TransportInfo {
         name: "longpoll",
         label: "long-poll",
+        label_zh: "长轮询",
         path: "/longpoll",
         delivery: Delivery::Push,
         request_per_answer: true,
@@ -92,6 +97,7 @@ const INFO: [TransportInfo; 6] = [
     TransportInfo {
         name: "sse",
         label: "SSE",
+        label_zh: "SSE",
         path: "/sse",
         delivery: Delivery::Push,
         request_per_answer: false,
@@ -100,6 +106,7 @@ const INFO: [TransportInfo; 6] = [
     TransportInfo {
         name: "ws",
         label: "WebSocket",
+        label_zh: "WebSocket",
         path: "/ws",
         delivery: Delivery::Push,
         request_per_answer: false,
@@ -109,6 +116,7 @@ const INFO: [TransportInfo; 6] = [
     TransportInfo {
         name: "socketio-polling",
         label: "Socket.IO polling",
+        label_zh: "Socket.IO 轮询",
         path: "/socket.io/",
         delivery: Delivery::Push,
         request_per_answer: true,
@@ -117,6 +125,7 @@ const INFO: [TransportInfo; 6] = [
     TransportInfo {
         name: "socketio-ws",
         label: "Socket.IO WebSocket",
+        label_zh: "Socket.IO WebSocket",
         path: "/socket.io/",
         delivery: Delivery::Push,
         request_per_answer: false,
@@ -159,6 +168,11 @@ impl Transport {
     /// See [`TransportInfo::label`].
     pub const fn label(self) -> &'static str {
         self.info().label
+    }
+
+    /// See [`TransportInfo::label_zh`].
+    pub const fn label_zh(self) -> &'static str {
+        self.info().label_zh
     }
 
     /// See [`TransportInfo::path`].

@@ -218,12 +218,10 @@ const fn same(text: &[u8], start: usize, end: usize, name: &[u8]) -> bool {
 /// A transport's name: the contract's (`poll`, `ws`) in English, as the CLI and data spell it; the page's
 /// words in Chinese.
 pub fn transport(t: Transport) -> Text {
-    match t {
-        Transport::Poll => tr!(TRANSPORT_POLL),
-        Transport::Longpoll => tr!(TRANSPORT_LONGPOLL),
-        Transport::Sse => tr!(TRANSPORT_SSE),
-        Transport::Ws => tr!(TRANSPORT_WS),
-    }
+    Text::by_lang(|lang| match lang {
+        Lang::En => t.name().to_owned(),
+        Lang::Zh => t.label_zh().to_owned(),
+    })
 }
 
 /// A header profile's name, like [`transport`].
@@ -317,6 +315,9 @@ mod tests {
                 assert_eq!(missing(text), BTreeSet::new(), "[{}] of texts.toml: {rerun}", t.key);
             }
         }
+        for t in Transport::ALL {
+            assert_eq!(missing(t.label_zh()), BTreeSet::new(), "{t}'s label_zh in the contract: {rerun}");
+        }
         for s in committed() {
             for t in s.texts() {
                 assert_eq!(missing(&t[Lang::Zh]), BTreeSet::new(), "{}: {:?}: {rerun}", s.experiment, &t[Lang::Zh]);
@@ -329,7 +330,7 @@ mod tests {
         let t = tr!(STEP_NAME, transport = transport(Transport::Ws), clients = "10");
         assert_eq!(&t[Lang::En], "ws 10 clients");
         assert_eq!(&t[Lang::Zh], "WebSocket 10 个客户端");
-        let list = Text::join([Text::same("a"), tr!(TRANSPORT_POLL)], &tr!(LIST_SEMICOLON));
+        let list = Text::join([Text::same("a"), transport(Transport::Poll)], &tr!(LIST_SEMICOLON));
         assert_eq!((&list[Lang::En], &list[Lang::Zh]), ("a; poll", "a；轮询"));
     }
 
