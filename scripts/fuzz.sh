@@ -35,6 +35,7 @@ cargo fuzz build "${flags[@]}"
 logs="target/fuzz-logs"
 mkdir -p "$logs"
 summary=()
+passed=0
 failed=0
 for target in $(cargo fuzz list --fuzz-dir crates/fuzz); do
   corpus="target/fuzz-corpus/$target"
@@ -49,8 +50,9 @@ for target in $(cargo fuzz list --fuzz-dir crates/fuzz); do
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$logs/$target.log" | tail -1)
   if [ "$status" -eq 0 ]; then
     verdict="nothing found"
+    passed=$((passed + 1))
   else
-    failed=1
+    failed=$((failed + 1))
     verdict="FOUND (exit $status): $(grep -m1 -E '^(thread .* panicked|==[0-9]+== ERROR)' "$logs/$target.log" || echo 'see log')"
     tail -n 40 "$logs/$target.log"
   fi
@@ -60,4 +62,6 @@ done
 
 echo "== fuzz summary (${seconds}s per target; logs in $logs/)"
 printf '%s\n' "${summary[@]}"
-exit "$failed"
+# A target passes when its run found nothing; the line is the plain form CI logs are read by.
+echo "fuzz: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
