@@ -148,9 +148,12 @@ impl HttpSide {
 }
 
 /// A `TcpStream` that counts and sorts every byte crossing it. See the module documentation.
+///
+/// Generic over the socket only so the fuzz targets (`crates/fuzz`) can drive it with scripted reads and
+/// writes; the harness always wraps a `TcpStream`.
 #[derive(Debug)]
-pub struct CountingStream {
-    inner: TcpStream,
+pub struct CountingStream<S = TcpStream> {
+    inner: S,
     counters: Arc<WireCounters>,
     live: Arc<LiveBytes>,
     /// True until the upgrade response head ends (WebSocket streams only).
@@ -161,9 +164,9 @@ pub struct CountingStream {
     frames: Option<(FrameScanner, FrameScanner)>,
 }
 
-impl CountingStream {
+impl<S> CountingStream<S> {
     /// Wraps a connected socket for plain HTTP.
-    pub fn new(inner: TcpStream, counters: Arc<WireCounters>, live: Arc<LiveBytes>) -> Self {
+    pub fn new(inner: S, counters: Arc<WireCounters>, live: Arc<LiveBytes>) -> Self {
         live.open.fetch_add(1, Relaxed);
         CountingStream {
             inner,
@@ -177,7 +180,7 @@ impl CountingStream {
     }
 
     /// Wraps a socket that will carry one WebSocket upgrade and then frames.
-    pub fn for_upgrade(inner: TcpStream, counters: Arc<WireCounters>, live: Arc<LiveBytes>) -> Self {
+    pub fn for_upgrade(inner: S, counters: Arc<WireCounters>, live: Arc<LiveBytes>) -> Self {
         let mut stream = Self::new(inner, counters, live);
         stream.upgrading = true;
         stream
@@ -235,7 +238,7 @@ fn add(counter: &AtomicU64, n: usize) {
     }
 }
 
-impl Drop for CountingStream {
+impl<S> Drop for CountingStream<S> {
     fn drop(&mut self) {
         self.live.open.fetch_sub(1, Relaxed);
     }
@@ -260,7 +263,7 @@ fn scan_head(buf: &[u8], mut matched: u8) -> (usize, bool, u8) {
     (buf.len(), false, matched)
 }
 
-impl AsyncRead for CountingStream {
+impl<S: AsyncRead + Unpin> AsyncRead for CountingStream<S> {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let before = buf.filled().len();
@@ -272,7 +275,7 @@ impl AsyncRead for CountingStream {
     }
 }
 
-impl AsyncWrite for CountingStream {
+impl<S: AsyncWrite + Unpin> AsyncWrite for CountingStream<S> {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let res = Pin::new(&mut this.inner).poll_write(cx, buf);
