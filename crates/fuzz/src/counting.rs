@@ -93,12 +93,14 @@ pub fn check(data: &[u8]) {
     assert_eq!(req_head + req_body + hs_req + out_h + out_p + out_c, sent, "every written byte counted once");
     assert_eq!(resp_head + resp_body + hs_resp + in_h + in_p + in_c, received, "every read byte counted once");
 
-    // The result's categories, for any split of the payload into messages, comments and framing.
+    // The result's categories, for any split of the payload into messages, in-band control (SSE comments,
+    // Engine.IO pings), in-band handshake (Engine.IO's open packets) and framing.
     let wire = counters_of(&reference);
     let payload = resp_body + req_body + in_p;
     let messages = rng.random_range(0..=payload);
     let comments = rng.random_range(0..=payload - messages);
-    let bytes = wire.categorize(messages, comments);
+    let handshake = rng.random_range(0..=payload - messages - comments);
+    let bytes = wire.categorize(messages, comments, handshake);
     let categories =
         [bytes.request_headers, bytes.response_headers, bytes.body, bytes.framing, bytes.handshake, bytes.control];
     assert_eq!(categories.iter().sum::<u64>(), sent + received, "categories add up: {bytes:?}");
