@@ -26,6 +26,7 @@ pub mod progress;
 pub mod record;
 pub mod runner;
 pub mod server;
+pub mod summary;
 pub mod timeline;
 
 pub use error::Error;
