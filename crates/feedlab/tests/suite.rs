@@ -3,12 +3,19 @@
 //! results match the harness's committed schema, delivery integrity, server usage from /proc, the overload
 //! timeline, CSV, every chart as a valid SVG and PNG of the report's sizes in every language, and pages that
 //! reference them.
-//! Plus the usage errors of `feedlab run` (exit code 2).
+//! Its output, piped, is what a log file gets: plain lines (no escape codes, no module paths), one per
+//! step, then the verdicts of the report and where it is.
+//! Plus the usage errors of `feedlab run` (exit code 2), and SIGTERM mid-experiment keeping the finished
+//! steps and the running one, and stopping the server, as Ctrl-C does.
 //!
 //! The quick run takes about a minute and a half; set `FEEDLAB_KEEP_TEST_OUTPUT=1` to keep its directory.
 
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use feedlab_report::Lang;
 use feedlab_report::data::load;
@@ -198,6 +205,158 @@ fn quick_run_writes_data_charts_and_report_for_every_experiment() {
     assert!(steady.timeline.iter().all(|s| s.p99_us.is_some_and(|p| p > 0.0)), "probe answer times every second");
     let storm = overload.steps.iter().find(|s| s.label.starts_with("storm:")).expect("the storm's own step");
     assert!(storm.bench.rejected_503() > 0);
+
+    // What a user reads when the output is piped: plain text, no terminal escape codes, no module paths.
+    for (name, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+        assert!(!text.contains('\x1b'), "{name} holds escape codes:\n{text}");
+        assert!(!text.contains("feedlab_"), "{name} names a module:\n{text}");
+    }
+    // One line per planned step (a storm runs within its step), numbered through the run.
+    let planned: usize = CHARTS
+        .iter()
+        .map(|(exp, _)| load(&out.0.join(exp).join("data.json")).unwrap())
+        .map(|d| d.steps.iter().filter(|s| s.params.role.is_none()).count())
+        .sum();
+    let numbers: Vec<String> = stderr.lines().filter_map(step_number).collect();
+    let width = planned.to_string().len();
+    let expected: Vec<String> = (1..=planned).map(|n| format!("{n:>width$}/{planned}")).collect();
+    assert_eq!(numbers, expected, "one line per step:\n{stderr}");
+    // The summary: every verdict of the report, in its order, then where the report is.
+    let index: serde_json::Value =
+        serde_json::from_str(&read(ResultFile::Index(Lang::En))).expect("index.json is JSON");
+    let verdicts: Vec<(String, String)> = index["experiments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["verdicts"].as_array().unwrap().iter())
+        .map(|v| (v["claim"].as_str().unwrap().to_owned(), v["outcome"].as_str().unwrap().replace('-', " ")))
+        .collect();
+    assert!(!verdicts.is_empty(), "the experiments test claims");
+    let rows: Vec<&str> =
+        stdout.lines().filter(|l| verdicts.iter().any(|(claim, _)| l.ends_with(claim.as_str()))).collect();
+    assert_eq!(rows.len(), verdicts.len(), "a row per verdict:\n{stdout}");
+    for (row, (claim, outcome)) in rows.iter().zip(&verdicts) {
+        assert!(row.ends_with(claim.as_str()) && row.to_lowercase().contains(outcome), "{row} vs {outcome}: {claim}");
+    }
+    assert!(stdout.contains(&format!("{} claims: ", verdicts.len())), "{stdout}");
+    let at = |f: ResultFile| f.path(&out.0).display().to_string();
+    let report = format!("Report: {} and {}", at(ResultFile::Readme(Lang::En)), at(ResultFile::Html(Lang::En)));
+    let zh = format!("In Chinese: {} and {}", at(ResultFile::Readme(Lang::Zh)), at(ResultFile::Html(Lang::Zh)));
+    let tail: Vec<&str> = stdout.lines().rev().take(2).collect();
+    assert_eq!(tail, [zh.as_str(), report.as_str()], "the summary ends with where the report is:\n{stdout}");
+}
+
+/// `3/27` from a step's line `[ 3/27] idle-cost sse: ...`.
+fn step_number(line: &str) -> Option<String> {
+    let rest = line.strip_prefix('[')?;
+    let (number, _) = rest.split_once("] ")?;
+    let (n, of) = number.trim_start().split_once('/')?;
+    (n.parse::<usize>().is_ok() && of.parse::<usize>().is_ok()).then(|| number.to_owned())
+}
+
+/// A child process killed if the test ends early, so no `feedlab run` outlives a failed test.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The `feedlab serve` children of `parent` now, from /proc.
+fn server_children(parent: u32) -> BTreeSet<u32> {
+    let mut found = BTreeSet::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        // `pid (comm) state ppid ...`: comm may hold spaces, so the fields after its closing parenthesis.
+        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        if ppid == Some(parent) && cmdline.split(|b| *b == 0).any(|arg| arg == b"serve") {
+            found.insert(pid);
+        }
+    }
+    found
+}
+
+/// Waits for `what` to become true, checking every 20 ms; fails the test after `within`.
+fn wait_for<T>(within: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sigterm_keeps_the_running_step_and_stops_the_server() {
+    // A short step, then a long one, each with its own server: once a second server exists, the second step
+    // has begun (the suite checks for a cancellation before it starts a step's server).
+    let dir = TempDir::new("sigterm");
+    let experiments = dir.0.join("experiments");
+    std::fs::create_dir_all(&experiments).unwrap();
+    std::fs::write(
+        experiments.join("sigterm.toml"),
+        "[server]\nfresh_per_step = true\n\n[steps]\ntransport = \"ws\"\nclients = 2\n\
+         rate_per_s = [10, 0.05]  # 1 s, then 60 s for its 3 messages\nmin_messages = 3\nduration_s = 1\n",
+    )
+    .unwrap();
+    let out = dir.0.join("results");
+    let child = Command::new(env!("CARGO_BIN_EXE_feedlab"))
+        .args(["run", "--experiments-dir", experiments.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut run = Running(child);
+    let pid = run.0.id();
+    let (tx, lines) = mpsc::channel();
+    let stderr = BufReader::new(run.0.stderr.take().unwrap());
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in stderr.lines().map_while(Result::ok) {
+            all += &line;
+            all.push('\n');
+            let _ = tx.send(line);
+        }
+        all
+    });
+
+    // Every server seen until the first step's line, then a new one: the second step's.
+    let mut first = BTreeSet::new();
+    wait_for(Duration::from_secs(60), "the first step's line", || {
+        first.extend(server_children(pid));
+        lines.try_iter().any(|l| l.starts_with("[1/2] ")).then_some(())
+    });
+    assert!(!first.is_empty(), "the first step had a server");
+    let second = wait_for(Duration::from_secs(30), "the second step's server", || {
+        server_children(pid).difference(&first).next().copied()
+    });
+
+    let killed = Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    assert!(killed.success());
+    let exited = wait_for(Duration::from_secs(60), "feedlab run to exit", || run.0.try_wait().unwrap());
+    let stderr = reader.join().unwrap();
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut run.0.stdout.take().unwrap(), &mut stdout).unwrap();
+
+    // It ended on its own, as after Ctrl-C: an error exit naming the interruption, not death by the signal.
+    assert_eq!(exited.code(), Some(1), "{exited}\n{stderr}");
+    assert!(stderr.contains("SIGTERM") && stderr.contains("interrupted: the 2 step(s)"), "{stderr}");
+    // The finished step and the running one (marked as cut short) are in the data file, and the report says
+    // where it is.
+    let data = load(&out.join("sigterm/data.json")).unwrap();
+    let cancelled: Vec<(&str, bool)> = data.steps.iter().map(|s| (s.label.as_str(), s.bench.cancelled)).collect();
+    assert_eq!(cancelled, [("ws 10 msg/s", false), ("ws 0.05 msg/s", true)]);
+    assert!(stdout.contains(&format!("Report: {}", out.join("README.md").display())), "{stdout}");
+    // No server outlives the run: the suite stopped and reaped each one.
+    for server in first.iter().chain([&second]) {
+        assert!(!Path::new(&format!("/proc/{server}")).exists(), "server {server} is still there");
+    }
 }
 
 #[test]
