@@ -2,7 +2,7 @@
 //! files as it is, and what the report reads.
 //!
 //! This is a contract. The committed JSON schema (`crates/contract/schema/bench.schema.json`) describes
-//! exactly these structs, and a test checks it against them. Readers are strict ([`crate::read`]): a
+//! exactly these structs, and `tests/schema.rs` checks it against them. Readers are strict ([`crate::read`]): a
 //! document of another [`SCHEMA_VERSION`] or with a field missing is refused with the field's name.
 //!
 //! # What the byte categories mean
@@ -294,6 +294,20 @@ impl WireBytes {
     /// Header and framing bytes only: what the Kaazing comparison counts.
     pub fn overhead(&self) -> u64 {
         self.request_headers + self.response_headers + self.framing
+    }
+}
+
+/// Sums per-client figures into the run's.
+impl std::ops::AddAssign for WireBytes {
+    fn add_assign(&mut self, o: WireBytes) {
+        self.request_headers += o.request_headers;
+        self.response_headers += o.response_headers;
+        self.body += o.body;
+        self.framing += o.framing;
+        self.handshake += o.handshake;
+        self.control += o.control;
+        self.sent += o.sent;
+        self.received += o.received;
     }
 }
 

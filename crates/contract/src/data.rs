@@ -154,6 +154,32 @@ pub struct Sample {
     pub p99_us: Option<f64>,
 }
 
+impl Params {
+    /// The parameters every step has, the optional ones unset.
+    pub fn new(
+        transport: Transport,
+        clients: u64,
+        duration_s: f64,
+        headers: HeaderProfile,
+        rate_per_s: f64,
+        rtt_ms: f64,
+    ) -> Params {
+        Params {
+            transport,
+            clients,
+            duration_s,
+            headers,
+            rate_per_s,
+            rtt_ms,
+            poll_interval_ms: None,
+            payload_bytes: None,
+            limit: None,
+            role: None,
+            start_s: None,
+        }
+    }
+}
+
 impl ExperimentData {
     /// The bench results of every step, with their field paths (for version checks).
     fn benches(&self) -> impl Iterator<Item = (usize, &BenchResult)> {

@@ -101,7 +101,7 @@ pub struct SoakResult {
     pub rss: Option<Rss>,
     /// Targets met or not.
     pub verdict: SoakVerdict,
-    /// One bench result per transport (poll, longpoll, sse, ws), as in `schema.json`; their timelines
+    /// One bench result per transport (poll, longpoll, sse, ws), as in `bench.schema.json`; their timelines
     /// are empty, the run's is `timeline`.
     pub transports: Vec<BenchResult>,
     /// Per-second deltas of the whole run.

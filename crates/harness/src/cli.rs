@@ -1,36 +1,34 @@
 //! `feedlab bench`: the command line in front of [`crate::run_bench`].
 //!
 //! Parses and validates the flags (bad values come back as `clap` errors so the binary exits 2 with a
-//! usage message), builds a tokio runtime, shows a progress bar on a terminal, turns Ctrl-C into a
-//! cancellation that still prints and writes the partial result, then prints the summary table and
-//! writes `--json FILE`. `--soak` turns the same command into a soak ([`crate::soak`]): every transport at
-//! once, the same flags, its own table and JSON.
+//! usage message), builds a tokio runtime, shows a progress bar with the time left on a terminal, turns
+//! Ctrl-C or SIGTERM into a cancellation that still prints and writes the partial result, then prints the
+//! summary table and writes `--json FILE`. `--soak` turns the same command into a soak ([`crate::soak`]):
+//! every transport at once, the same flags, its own table and JSON.
+//!
+//! It also holds the terminal conventions `feedlab run` (feedlab-suite) and the binary's logging share
+//! ([`Console`], [`live_bar`], [`LogWriter`], [`interrupted`]): a live bar and colours only on a terminal,
+//! plain lines without escape codes in a file or a pipe, log lines printed above the bar instead of
+//! through it.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, WeakProgressBar};
 use tokio_util::sync::CancellationToken;
+
+use clap::builder::TypedValueParser;
+use feedlab_contract::HeaderProfile;
 
 use crate::Error;
 use crate::chaos::parse_chaos;
-use clap::builder::TypedValueParser;
-
 use crate::config::{BenchConfig, Target, Transport, parse_duration, parse_rate};
 use crate::headers::{BrowserFixture, RequestHeaders};
 use crate::soak::SoakConfig;
-
-/// Which request header profile clients send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum HeadersArg {
-    /// Only what the protocol requires (`Host`, and the SSE/WebSocket essentials).
-    Minimal,
-    /// The exact headers Chromium sends for a same-origin fetch() (from the captured fixture).
-    Browser,
-}
 
 /// On or off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -41,10 +39,15 @@ pub enum Toggle {
     Off,
 }
 
-/// `--transport`'s values: the contract's list, so `--help` names every transport.
-fn transport_parser() -> impl clap::builder::TypedValueParser<Value = Transport> {
+/// A flag whose values are one of the contract's lists (`--transport`, `--headers`), so `--help` names
+/// every value and the list is declared once.
+fn names_parser<T>(names: &'static [&'static str]) -> impl TypedValueParser<Value = T>
+where
+    T: FromStr + Clone + Send + Sync + 'static,
+    T::Err: std::fmt::Debug,
+{
     // unwrap: PossibleValuesParser lets only the names through, and each of them parses.
-    clap::builder::PossibleValuesParser::new(Transport::NAMES).map(|s| s.parse::<Transport>().unwrap())
+    clap::builder::PossibleValuesParser::new(names).map(|s| s.parse::<T>().unwrap())
 }
 
 /// Simulate N clients of one transport against a server that speaks the feedlab contract, and measure
@@ -55,7 +58,7 @@ pub struct BenchArgs {
     #[arg(long, default_value = "http://127.0.0.1:8470")]
     pub target: String,
     /// Transport every client uses (not with --soak, which runs all four).
-    #[arg(long, value_parser = transport_parser(), required_unless_present = "soak", conflicts_with = "soak")]
+    #[arg(long, value_parser = names_parser::<Transport>(&Transport::NAMES), required_unless_present = "soak", conflicts_with = "soak")]
     pub transport: Option<Transport>,
     /// Number of simulated clients (one socket each; past ~28,000 several loopback source addresses).
     /// With --soak, the total: a quarter per transport.
@@ -76,9 +79,11 @@ pub struct BenchArgs {
     /// `limit=` for poll and long-poll requests (default: the server's).
     #[arg(long)]
     pub limit: Option<u32>,
-    /// Request header profile.
-    #[arg(long, value_enum, default_value_t = HeadersArg::Minimal)]
-    pub headers: HeadersArg,
+    /// Request header profile: minimal (only what the protocol requires: `Host`, and the SSE/WebSocket
+    /// essentials) or browser (the exact headers Chromium sends for a same-origin fetch(), from the
+    /// captured fixture).
+    #[arg(long, value_parser = names_parser::<HeaderProfile>(&HeaderProfile::NAMES), default_value = "minimal")]
+    pub headers: HeaderProfile,
     /// Browser header fixture to replay (default: the capture compiled in, crates/harness/fixtures/chromium-fetch.json).
     #[arg(long)]
     pub browser_fixture: Option<PathBuf>,
@@ -105,6 +110,10 @@ pub struct BenchArgs {
     /// lost: 10%/s, 10%, 0.1.
     #[arg(long, value_name = "RATE", default_value = "0", value_parser = parse_chaos)]
     pub chaos: f64,
+    /// socketio-ws: open the WebSocket directly (Socket.IO's `transports: ["websocket"]`) instead of
+    /// starting on polling and upgrading, as browsers do by default.
+    #[arg(long)]
+    pub socketio_direct: bool,
     /// Soak: run poll, long-poll, SSE and WebSocket clients at once (--clients split four ways) for this
     /// long (10m, 1h) and report errors, loss per transport and, with --server-pid, the server's memory.
     /// Targets: RSS growth under 5%, no errors, nothing lost.
@@ -130,13 +139,14 @@ impl BenchArgs {
         cfg.clients = self.clients;
         cfg.duration = self.soak.unwrap_or(self.duration);
         cfg.chaos = self.chaos;
+        cfg.socketio_direct = self.socketio_direct;
         cfg.rate = self.rate;
         cfg.poll_interval = self.poll_interval;
         cfg.longpoll_timeout = self.longpoll_timeout;
         cfg.limit = self.limit;
         cfg.headers = match self.headers {
-            HeadersArg::Minimal => RequestHeaders::Minimal,
-            HeadersArg::Browser => {
+            HeaderProfile::Minimal => RequestHeaders::Minimal,
+            HeaderProfile::Browser => {
                 let fixture = match &self.browser_fixture {
                     Some(path) => BrowserFixture::load(path)?,
                     None => BrowserFixture::embedded(),
@@ -191,8 +201,8 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs `run` on a new tokio runtime with a token that Ctrl-C cancels (the run then returns what it
-/// measured so far).
+/// Runs `run` on a new tokio runtime with a token that Ctrl-C or SIGTERM cancels (the run then returns
+/// what it measured so far).
 fn with_ctrl_c<T, F>(run: impl FnOnce(CancellationToken) -> F) -> anyhow::Result<T>
 where
     F: std::future::Future<Output = Result<T, Error>>,
@@ -200,28 +210,119 @@ where
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
     Ok(runtime.block_on(async {
         let cancel = CancellationToken::new();
-        let on_ctrl_c = cancel.clone();
+        let on_signal = cancel.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("feedlab bench: interrupted, finishing with what was measured");
-                on_ctrl_c.cancel();
-            }
+            let signal = interrupted().await;
+            say(&format!("feedlab bench: {signal}: finishing with what was measured"));
+            on_signal.cancel();
         });
         run(cancel).await
     })?)
 }
 
-/// A progress bar on stderr, hidden when stderr is not a terminal (CI logs, pipes).
+/// The bench's progress bar: clients connected while connecting, then seconds of the measured window, with
+/// the time left at the current pace; hidden when stderr is not a terminal.
 fn progress_bar() -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
+    // A template error only loses the styling (and a test checks this one).
+    live_bar(None, ProgressStyle::with_template(BAR).unwrap_or_else(|_| ProgressStyle::default_bar()))
+}
+
+/// The bench bar's template: `{eta}` is indicatif's estimate from the pace so far, which in the window
+/// (one step a second) is the window's time left.
+const BAR: &str = "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len}, {eta} left  {wide_msg}";
+
+/// Resolves on the first Ctrl-C (SIGINT) or SIGTERM, naming it. `feedlab bench` and `feedlab run` treat
+/// both alike: a service manager or `timeout` sends SIGTERM where a person presses Ctrl-C, and both should
+/// keep what was measured. Call it again to wait for the next one.
+pub async fn interrupted() -> &'static str {
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => s.recv().await,
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<Option<()>>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "interrupted (Ctrl-C)",
+        _ = terminate => "terminated (SIGTERM)",
+    }
+}
+
+/// How one output stream is shown: a terminal gets live bars and colours, a file or a pipe plain lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Console {
+    /// A terminal that can redraw a line: progress bars are drawn.
+    pub live: bool,
+    /// ANSI colours may be used: a terminal, and `NO_COLOR` unset (<https://no-color.org>).
+    pub color: bool,
+}
+
+impl Console {
+    /// Standard error: the progress bar and log lines.
+    pub fn stderr() -> Console {
+        Console::detect(std::io::stderr().is_terminal())
+    }
+
+    /// Standard output: tables and summaries.
+    pub fn stdout() -> Console {
+        Console::detect(std::io::stdout().is_terminal())
+    }
+
+    fn detect(terminal: bool) -> Console {
+        let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+        Console::new(terminal, var("TERM").is_some_and(|t| t == "dumb"), var("NO_COLOR").is_some())
+    }
+
+    /// The rule itself: a `dumb` terminal cannot move the cursor or colour; `NO_COLOR` keeps the bar.
+    fn new(terminal: bool, dumb: bool, no_color: bool) -> Console {
+        Console { live: terminal && !dumb, color: terminal && !dumb && !no_color }
+    }
+}
+
+/// The bar on screen, so that [`LogWriter`] can print above it.
+static ON_SCREEN: std::sync::Mutex<Option<WeakProgressBar>> = std::sync::Mutex::new(None);
+
+/// A progress bar on stderr in `style`, or a hidden one when stderr is not a live terminal. [`LogWriter`]
+/// prints log lines above it.
+pub fn live_bar(len: Option<u64>, style: ProgressStyle) -> ProgressBar {
+    if !Console::stderr().live {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    // unwrap-free: a template error only loses the styling.
-    if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}") {
-        bar.set_style(style);
-    }
+    let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr()).with_style(style);
+    // unwrap: poisoned only if a thread panicked while swapping the handle, which cannot panic.
+    *ON_SCREEN.lock().unwrap() = Some(bar.downgrade());
     bar
+}
+
+/// A line for the user on stderr, above the bar if one is drawn.
+pub fn say(line: &str) {
+    // One write, so the bar is hidden and redrawn once.
+    let _ = LogWriter.write_all(format!("{line}\n").as_bytes());
+}
+
+/// Standard error with the bar on screen hidden while a line is written, then drawn again below it:
+/// `tracing_subscriber::fmt().with_writer(|| LogWriter)`, and [`say`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // unwrap: see ON_SCREEN.
+        let bar = ON_SCREEN.lock().unwrap().as_ref().and_then(WeakProgressBar::upgrade);
+        let write = || std::io::stderr().lock().write_all(buf);
+        match bar {
+            Some(bar) if !bar.is_finished() => bar.suspend(write)?,
+            _ => write()?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 #[cfg(test)]
@@ -303,5 +404,19 @@ mod tests {
         let err = bench(cli.bench).unwrap_err();
         assert!(err.downcast_ref::<clap::Error>().is_some(), "{err:#}");
         assert!(Cli::try_parse_from(["bench", "--transport", "smoke-signals"]).is_err());
+    }
+
+    #[test]
+    fn the_bar_template_parses() {
+        assert!(ProgressStyle::with_template(BAR).is_ok());
+    }
+
+    #[test]
+    fn bars_and_colours_only_on_a_capable_terminal() {
+        let c = Console::new;
+        assert_eq!(c(true, false, false), Console { live: true, color: true });
+        assert_eq!(c(true, false, true), Console { live: true, color: false }, "NO_COLOR keeps the bar");
+        assert_eq!(c(true, true, false), Console { live: false, color: false }, "TERM=dumb");
+        assert_eq!(c(false, false, false), Console { live: false, color: false }, "a file or a pipe");
     }
 }

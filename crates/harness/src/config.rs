@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::Error;
 use crate::headers::RequestHeaders;
+use crate::net;
 
 pub use feedlab_contract::Transport;
 pub use feedlab_contract::units::{parse_duration, parse_rate};
@@ -103,6 +104,9 @@ pub struct BenchConfig {
     /// `--chaos`: share of the clients whose connection is dropped abruptly every second of the window
     /// (0 = none, 1 = all); they reconnect with their cursor ([`crate::chaos`]).
     pub chaos: f64,
+    /// `socketio-ws`: open the WebSocket directly instead of upgrading a polling session (as browsers do
+    /// by default).
+    pub socketio_direct: bool,
 }
 
 impl BenchConfig {
@@ -126,11 +130,12 @@ impl BenchConfig {
             ramp_timeout: DEFAULT_RAMP_TIMEOUT,
             seed: None,
             chaos: 0.0,
+            socketio_direct: false,
         }
     }
 
     /// Checks the settings make sense together and that this process can open that many sockets
-    /// (see [`crate::net::plan_sockets`]); fills `source_addrs` when more than one address is needed.
+    /// (see [`net::plan_sockets`]); fills `source_addrs` when more than one address is needed.
     pub fn validate(&mut self) -> Result<(), Error> {
         if self.clients == 0 {
             return Err(Error::Config("--clients must be at least 1".into()));
@@ -150,6 +155,14 @@ impl BenchConfig {
         if self.transport == Transport::Poll && self.poll_interval.is_zero() {
             return Err(Error::Config("--poll-interval must be longer than 0".into()));
         }
+        if self.socketio_direct && self.transport != Transport::SocketioWs {
+            return Err(Error::Config("--socketio-direct is for --transport socketio-ws".into()));
+        }
+        if self.transport == Transport::SocketioPolling && !self.keep_alive {
+            return Err(Error::Config(
+                "--keep-alive off: Socket.IO's polling keeps its connections alive, as browsers do".into(),
+            ));
+        }
         if self.transport == Transport::Longpoll && self.longpoll_timeout.is_zero() {
             return Err(Error::Config("--longpoll-timeout must be longer than 0".into()));
         }
@@ -159,7 +172,8 @@ impl BenchConfig {
                 self.payload
             )));
         }
-        crate::net::plan_sockets(self)?;
+        self.source_addrs =
+            net::plan_sockets(self.clients, !self.rtt.is_zero(), self.target.addr.ip(), &self.source_addrs)?;
         Ok(())
     }
 }

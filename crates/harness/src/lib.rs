@@ -3,19 +3,46 @@
 //! Simulates N clients of one transport (ajax polling, long-poll, Server-Sent Events or WebSocket) against
 //! any server that speaks the feedlab contract (DESIGN.md sections 1-2), publishes through the server's
 //! own `POST /messages`, and measures on the wire what each transport costs: requests, header bytes,
-//! framing, latency and loss.
+//! framing, latency and loss. Socket.IO's polling and WebSocket transports are measured the same way,
+//! against the Socket.IO peer in `peers/socketio/` ([`clients::socketio`]).
 //!
 //! How the pieces fit:
-//! - [`config`]: the validated [`BenchConfig`]; [`cli`] builds it from the command line.
+//! - [`config`]: the validated [`BenchConfig`]; [`cli`] builds it from the command line; [`headers`]: what
+//!   each request header profile sends.
 //! - [`counting`]: the one [`counting::CountingStream`] every socket is wrapped in; all byte figures
 //!   come from it.
-//! - [`clients`]: one file per transport, mirroring the server's routes.
+//! - [`clients`]: one file per transport, mirroring the server's routes, on two shared loops (one for
+//!   poll and long-poll, one for SSE and WebSocket).
 //! - [`publisher`]: the harness's own publisher and the initial probe.
-//! - [`record`]: what one client observed; [`run`] merges the records into a [`BenchResult`]
-//!   ([`result`]: the JSON contract, schema in `crates/contract/schema/bench.schema.json`).
+//! - [`record`]: what one client observed; [`tracker`]: its loss, duplicates and order; [`run`] drives a
+//!   run and [`merge`] folds the records into a [`BenchResult`] ([`result`]: the contract's JSON
+//!   document, schema in `crates/contract/schema/bench.schema.json`).
 //! - [`net`] and [`relay`]: socket limits, source addresses, and the `--rtt` delaying relay.
 //! - [`chaos`]: `--chaos`, dropping a share of the client connections every second.
-//! - [`soak`]: `--soak`, all four transports at once for a long time, with the server's memory watched.
+//! - [`soak`]: `--soak`, all four transports at once for a long time, with the server's memory watched;
+//!   [`summary`]: the tables printed after a run.
+//!
+//! Module map: who uses whom. Each module uses only modules listed below it, so there are no cycles;
+//! `error` (the run-level [`Error`]) is used throughout and uses nothing.
+//!
+//! ```text
+//! cli        -> summary, soak, run, config, headers, chaos
+//! summary    -> soak, result
+//! soak       -> run, config, result
+//! run        -> publisher, merge, clients, relay, chaos, net, record, config, result
+//! publisher  -> clients (http, Live), net, counting, record, config, result
+//! merge      -> record, config, result
+//! clients    -> poll, longpoll, sse, ws, socketio (dispatch), and through them:
+//!   poll, longpoll -> poller -> http, message, ctx
+//!   sse, ws        -> stream -> ctx       (sse -> http, message; ws -> message, counting)
+//!   socketio       -> stream, http, ws, message (its polling and ws on the shapes above)
+//!   ctx            -> message -> error (ClientError); chaos, net, record, tracker, counting, config
+//!   http           -> error, counting, net
+//! config     -> headers, net
+//! relay      -> net
+//! record     -> tracker, counting
+//! tracker, counting, headers, net, chaos, result: none
+//! ```
 //!
 //! Library use (the experiment suite):
 //!
@@ -39,6 +66,7 @@ pub mod config;
 pub mod counting;
 mod error;
 pub mod headers;
+pub mod merge;
 pub mod net;
 pub mod publisher;
 pub mod record;
@@ -47,6 +75,7 @@ pub mod result;
 pub mod run;
 pub mod soak;
 pub mod summary;
+pub mod tracker;
 
 pub use config::{BenchConfig, Target, Transport};
 pub use error::Error;

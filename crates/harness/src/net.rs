@@ -14,7 +14,6 @@ use std::sync::Arc;
 use tokio::net::{TcpSocket, TcpStream};
 
 use crate::Error;
-use crate::config::BenchConfig;
 
 /// File descriptors kept free for everything that is not a client socket (publisher, relay listener,
 /// stdio, the runtime's own), so a run at the limit does not fail on its last few connections.
@@ -48,11 +47,13 @@ pub fn ephemeral_ports() -> u64 {
         .unwrap_or(DEFAULT_PORT_RANGE)
 }
 
-/// Checks the run fits this process's socket limits and picks source addresses when one is not enough.
-pub fn plan_sockets(cfg: &mut BenchConfig) -> Result<(), Error> {
-    let relay = !cfg.rtt.is_zero();
+/// Checks that `clients` client sockets fit this process's limits and returns the source addresses they
+/// bind to: `given` (`--source-addr`) when it is enough, loopback addresses picked here when one address's
+/// ports are not enough and `target` is on loopback, none (the kernel picks) when one address will do.
+/// `relay`: the `--rtt` relay is in the way (two more sockets and one more port per client).
+pub fn plan_sockets(clients: usize, relay: bool, target: IpAddr, given: &[IpAddr]) -> Result<Vec<IpAddr>, Error> {
     let fds_per_client: u64 = if relay { 3 } else { 1 };
-    let clients = cfg.clients as u64;
+    let clients = clients as u64;
     if let Some(limit) = open_file_limit() {
         let needed = clients * fds_per_client + FD_RESERVE;
         if needed > limit {
@@ -69,20 +70,20 @@ pub fn plan_sockets(cfg: &mut BenchConfig) -> Result<(), Error> {
     let ports_needed = clients * if relay { 2 } else { 1 };
     let per_addr = ((ephemeral_ports() as f64) * PORT_SHARE) as u64;
     let addrs_needed = ports_needed.div_ceil(per_addr.max(1));
-    if !cfg.source_addrs.is_empty() {
-        if (cfg.source_addrs.len() as u64) < addrs_needed {
+    if !given.is_empty() {
+        if (given.len() as u64) < addrs_needed {
             return Err(Error::Config(format!(
                 "{clients} clients need {addrs_needed} source addresses (about {per_addr} ports each) but \
                  --source-addr gives {}",
-                cfg.source_addrs.len()
+                given.len()
             )));
         }
-        return Ok(());
+        return Ok(given.to_vec());
     }
     if addrs_needed <= 1 {
-        return Ok(());
+        return Ok(Vec::new());
     }
-    if !cfg.target.addr.ip().is_loopback() {
+    if !target.is_loopback() {
         return Err(Error::Config(format!(
             "{clients} clients need {addrs_needed} source addresses (about {per_addr} ephemeral ports each) and \
              the target is not on loopback, so the harness cannot pick them itself: pass --source-addr once per \
@@ -92,8 +93,7 @@ pub fn plan_sockets(cfg: &mut BenchConfig) -> Result<(), Error> {
     if addrs_needed > 254 {
         return Err(Error::Config(format!("{clients} clients would need {addrs_needed} loopback source addresses")));
     }
-    cfg.source_addrs = (1..=addrs_needed as u8).map(|i| IpAddr::V4(Ipv4Addr::new(127, 0, 0, i))).collect();
-    Ok(())
+    Ok((1..=addrs_needed as u8).map(|i| IpAddr::V4(Ipv4Addr::new(127, 0, 0, i))).collect())
 }
 
 /// Opens client sockets towards one address (the server, or the relay in front of it).
@@ -122,29 +122,23 @@ impl Connector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Target, Transport};
+
+    const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
     #[test]
     fn refuses_past_the_open_file_limit_with_the_reason() {
         let Some(limit) = open_file_limit() else { return };
-        let target = Target::parse("http://127.0.0.1:9").unwrap();
-        let mut cfg = BenchConfig::new(target, Transport::Ws);
-        cfg.clients = limit as usize;
-        let err = plan_sockets(&mut cfg).unwrap_err().to_string();
+        let err = plan_sockets(limit as usize, false, LOOPBACK, &[]).unwrap_err().to_string();
         assert!(err.contains("ulimit -n"), "{err}");
-        cfg.clients = 10;
-        plan_sockets(&mut cfg).unwrap();
-        assert!(cfg.source_addrs.is_empty());
+        let sources = plan_sockets(10, false, LOOPBACK, &[]).unwrap();
+        assert!(sources.is_empty());
     }
 
     #[test]
     fn spreads_over_loopback_addresses_past_the_port_range() {
-        let target = Target::parse("http://127.0.0.1:9").unwrap();
-        let mut cfg = BenchConfig::new(target, Transport::Ws);
-        cfg.clients = (ephemeral_ports() + 10) as usize;
-        match plan_sockets(&mut cfg) {
+        match plan_sockets((ephemeral_ports() + 10) as usize, false, LOOPBACK, &[]) {
             // A machine whose open-file limit allows this many sockets gets two or more source addresses.
-            Ok(()) => assert!(cfg.source_addrs.len() >= 2),
+            Ok(sources) => assert!(sources.len() >= 2),
             Err(e) => assert!(e.to_string().contains("open files"), "{e}"),
         }
     }

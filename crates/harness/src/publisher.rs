@@ -2,7 +2,7 @@
 //!
 //! Before clients start, [`Publisher::probe`] asks the server for its clock (`GET /time`) and the feed
 //! head (`GET /poll` with no cursor answers `next` = the newest id), which also checks it speaks the contract at all.
-//! During the measured window [`publish`] sends `POST /messages` at `--rate` on a fixed schedule, one
+//! During the measured window [`Publisher::publish`] sends `POST /messages` at `--rate` on a fixed schedule, one
 //! keep-alive connection straight to the server (not through the `--rtt` relay: the relay simulates the
 //! clients' network), and remembers the ids it got back: the last one is what every client must reach.
 //! Its bytes are counted on its own [`WireCounters`], apart from delivery traffic.
@@ -35,7 +35,7 @@ use crate::result::Publish;
 /// The `from` the harness publishes as, so its messages are recognisable on the page and in logs.
 pub const PUBLISHER_NAME: &str = "feedlab-bench";
 
-/// What [`probe`] learned.
+/// What [`Publisher::probe`] learned.
 #[derive(Debug, Clone, Copy)]
 pub struct Probe {
     /// The feed head: clients start after it.

@@ -3,13 +3,8 @@
 //! Each client owns its record (its own histograms, its own loss tracker), so clients never contend on a
 //! shared lock while measuring; [`crate::run`] merges the records once the run is over.
 //!
-//! Loss is checked per client by [`Tracker`]: the client must receive every id after its start cursor
-//! exactly once and in order. Ids skipped over are kept as "holes" (ranges, so a healthy run costs a few
-//! bytes per client however long it runs); a later arrival filling a hole is *reordered*, a second
-//! arrival of an id is *duplicated*, and whatever is still missing at the end is *lost*.
-//!
-//! A tracker belongs to one run of the server's feed (its *epoch*, DESIGN.md section 2: `GET /time` and
-//! poll answers name it). Ids start again at 1 when the server restarts, so comparing ids across epochs
+//! Loss is checked per client by its [`Tracker`] ([`crate::tracker`]). A tracker belongs to one run of
+//! the server's feed (its *epoch*, DESIGN.md section 2: `GET /time` and poll answers name it). Ids start again at 1 when the server restarts, so comparing ids across epochs
 //! would report nonsense losses and duplicates. When the server says a cursor belongs to an older epoch
 //! (409 `{"field":"epoch"}`), the client closes its tracker ([`ClientRecord::restart`]: its figures are kept
 //! in [`Closed`]) and starts a new one at the new feed's head. What the old feed still held for the client
@@ -26,9 +21,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use feedlab_contract::bench::{Integrity, Publish, WireBytes};
 use hdrhistogram::Histogram;
 
 use crate::counting::WireCounters;
+use crate::tracker::Tracker;
 
 /// Latency histogram range: 1 us .. 60 s at 3 significant figures (DESIGN.md section 4).
 pub const LATENCY_MAX_US: u64 = 60_000_000;
@@ -98,18 +95,9 @@ pub enum Lost {
 pub struct Closed {
     /// Trackers closed (epoch changes this client went through).
     pub epochs: u64,
-    /// Distinct ids received in closed epochs.
-    pub delivered: u64,
-    /// Ids expected in closed epochs: up to the last id each one reached (its tail is unknowable).
-    pub expected: u64,
-    /// Holes left below the last id received in a closed epoch.
-    pub lost: u64,
-    /// Duplicates in closed epochs.
-    pub duplicated: u64,
-    /// Reordered receipts in closed epochs.
-    pub reordered: u64,
-    /// Gap ids announced in closed epochs.
-    pub gap_ids: u64,
+    /// Their figures, each up to the last id its epoch reached (the tail is unknowable): `lost` counts
+    /// only the holes below it.
+    pub integrity: Integrity,
 }
 
 /// What the client's transport reports, before the byte categories are derived from the wire counters.
@@ -139,8 +127,13 @@ pub struct ClientRecord {
     pub unanswered_request_headers: u64,
     /// Message JSON bytes received.
     pub body: u64,
-    /// SSE comment bytes received (heartbeats).
-    pub sse_comments: u64,
+    /// Control bytes found inside HTTP bodies and WebSocket frames, which the stream alone cannot tell from
+    /// framing: SSE comments (heartbeats), Engine.IO pings and pongs (with their frames) and Socket.IO's
+    /// disconnect.
+    pub in_band_control: u64,
+    /// Connection-setup bytes found inside HTTP bodies and WebSocket frames: Engine.IO's open packet and
+    /// upgrade probe, Socket.IO's namespace connect (with their frames).
+    pub in_band_handshake: u64,
     /// In-order/loss bookkeeping.
     pub tracker: Tracker,
     /// Delivery latency (receive - ts - clock offset) of messages published during the window.
@@ -167,7 +160,8 @@ impl ClientRecord {
             unanswered_requests: 0,
             unanswered_request_headers: 0,
             body: 0,
-            sse_comments: 0,
+            in_band_control: 0,
+            in_band_handshake: 0,
             tracker: Tracker::new(start_cursor),
             latency: new_histogram(),
             request_latency: new_histogram(),
@@ -206,17 +200,30 @@ impl ClientRecord {
     /// follows the new one from its head.
     pub fn restart(&mut self, epoch: Option<u64>, head: u64) {
         let old = std::mem::replace(&mut self.tracker, Tracker::in_epoch(epoch, head));
-        let c = &mut self.closed;
-        c.epochs += 1;
-        c.delivered += old.delivered;
-        c.expected += old.expected(old.cursor());
-        c.lost += old.lost(old.cursor(), false);
-        c.duplicated += old.duplicated;
-        c.reordered += old.reordered;
-        c.gap_ids += old.gap_ids;
+        self.closed.epochs += 1;
+        self.closed.integrity += old.integrity(old.cursor(), false);
     }
 
-    /// Counts an error of `kind` (see [`crate::clients::ClientError::kind`]).
+    /// The client's figures at the end of the run, whose publisher left the feed as `publish` says;
+    /// `cancelled`: the run was cut short, so ids after the last one received are not counted as lost.
+    pub fn integrity(&self, publish: &Publish, cancelled: bool) -> Integrity {
+        let t = &self.tracker;
+        let mut total = self.closed.integrity;
+        if t.epoch() == publish.epoch {
+            total += t.integrity(publish.last_id.unwrap_or(t.cursor()), !cancelled);
+        } else {
+            // Still on a feed the publisher left (the server restarted and this client never heard of
+            // it): what it got of the old feed counts like a closed tracker, and everything published
+            // into the new one was missed.
+            total += t.integrity(t.cursor(), false);
+            if let (Some(first), Some(last), false) = (publish.first_id, publish.last_id, cancelled) {
+                total += Integrity { expected: last + 1 - first, lost: last + 1 - first, ..Integrity::default() };
+            }
+        }
+        total
+    }
+
+    /// Counts an error of `kind` (`http_503`, `io`, ...: the clients' error kinds).
     pub fn error(&mut self, kind: impl Into<String>, live: &AtomicU64) {
         *self.errors.entry(kind.into()).or_default() += 1;
         live.fetch_add(1, Relaxed);
@@ -242,6 +249,11 @@ impl ClientRecord {
         self.unanswered_request_headers += WireCounters::get(&self.wire.request_head) - head_before;
     }
 
+    /// This client's bytes by category ([`WireCounters::categorize`]).
+    pub fn bytes(&self) -> WireBytes {
+        self.wire.categorize(self.body, self.in_band_control, self.in_band_handshake)
+    }
+
     /// Records one poll/long-poll exchange.
     pub fn exchange(&mut self, e: &Exchange) {
         if e.messages == 0 {
@@ -252,136 +264,10 @@ impl ClientRecord {
     }
 }
 
-/// Where a client is in the feed: which run of it (epoch, when the server names one) and the highest id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Position {
-    /// The feed's epoch the cursor belongs to.
-    pub epoch: Option<u64>,
-    /// Highest id received (or the start cursor).
-    pub cursor: u64,
-}
-
-/// Checks that ids after the start cursor arrive exactly once and in order. See the module docs.
-#[derive(Debug, Clone)]
-pub struct Tracker {
-    /// The feed epoch these ids belong to (None: the server does not say).
-    epoch: Option<u64>,
-    /// The start cursor: ids after it are expected.
-    start: u64,
-    /// Highest id received (or `start`).
-    max_seen: u64,
-    /// Missing ids below `max_seen`: range start -> range end (inclusive).
-    holes: BTreeMap<u64, u64>,
-    /// Distinct ids received.
-    pub delivered: u64,
-    /// Repeated receipts (and ids at or before the start cursor, which were never asked for).
-    pub duplicated: u64,
-    /// Receipts that filled a hole.
-    pub reordered: u64,
-    /// Ids the server declared undeliverable in a `gap`.
-    pub gap_ids: u64,
-}
-
-impl Tracker {
-    /// A tracker expecting every id after `start`.
-    pub fn new(start: u64) -> Self {
-        Self::in_epoch(None, start)
-    }
-
-    /// A tracker expecting every id after `start` of the feed run `epoch`.
-    pub fn in_epoch(epoch: Option<u64>, start: u64) -> Self {
-        Tracker {
-            epoch,
-            start,
-            max_seen: start,
-            holes: BTreeMap::new(),
-            delivered: 0,
-            duplicated: 0,
-            reordered: 0,
-            gap_ids: 0,
-        }
-    }
-
-    /// The client's cursor: the highest id received so far (what to ask `after=` next).
-    pub fn cursor(&self) -> u64 {
-        self.max_seen
-    }
-
-    /// The start cursor.
-    pub fn start(&self) -> u64 {
-        self.start
-    }
-
-    /// The feed epoch the ids belong to.
-    pub fn epoch(&self) -> Option<u64> {
-        self.epoch
-    }
-
-    /// Epoch and cursor.
-    pub fn position(&self) -> Position {
-        Position { epoch: self.epoch, cursor: self.max_seen }
-    }
-
-    /// Records a receipt of `id`; true if it was new.
-    pub fn receive(&mut self, id: u64) -> bool {
-        if id > self.max_seen {
-            if id > self.max_seen + 1 {
-                self.holes.insert(self.max_seen + 1, id - 1);
-            }
-            self.max_seen = id;
-            self.delivered += 1;
-            return true;
-        }
-        if id <= self.start {
-            self.duplicated += 1;
-            return false;
-        }
-        // Below the highest id: either it fills a hole (reordered) or it was already received.
-        match self.holes.range(..=id).next_back().map(|(&s, &e)| (s, e)) {
-            Some((s, e)) if id <= e => {
-                self.holes.remove(&s);
-                if s < id {
-                    self.holes.insert(s, id - 1);
-                }
-                if id < e {
-                    self.holes.insert(id + 1, e);
-                }
-                self.reordered += 1;
-                self.delivered += 1;
-                true
-            }
-            _ => {
-                self.duplicated += 1;
-                false
-            }
-        }
-    }
-
-    /// The server declared ids `from..=to` undeliverable; they stay missing (lost) but are counted apart.
-    pub fn gap(&mut self, from: u64, to: u64) {
-        let from = from.max(self.start + 1);
-        if to >= from {
-            self.gap_ids += to - from + 1;
-        }
-    }
-
-    /// Ids expected up to `upto`: every id after the start cursor.
-    pub fn expected(&self, upto: u64) -> u64 {
-        upto.saturating_sub(self.start)
-    }
-
-    /// Ids after the start cursor up to `upto` that never arrived. With `tail` false, ids after the highest
-    /// received one are not counted (a cancelled run did not give them time to arrive).
-    pub fn lost(&self, upto: u64, tail: bool) -> u64 {
-        let holes: u64 = self.holes.iter().filter(|&(&s, _)| s <= upto).map(|(&s, &e)| e.min(upto) - s + 1).sum();
-        let missing_tail = if tail { upto.saturating_sub(self.max_seen) } else { 0 };
-        holes + missing_tail
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tracker::Position;
 
     #[test]
     fn histograms_grow_to_the_largest_latency_and_cap_at_60_s() {
@@ -400,43 +286,6 @@ mod tests {
     }
 
     #[test]
-    fn in_order_delivery_is_clean() {
-        let mut t = Tracker::new(10);
-        for id in 11..=20 {
-            assert!(t.receive(id));
-        }
-        assert_eq!((t.delivered, t.duplicated, t.reordered, t.lost(20, true)), (10, 0, 0, 0));
-        assert_eq!(t.expected(20), 10);
-        assert_eq!(t.cursor(), 20);
-    }
-
-    #[test]
-    fn counts_loss_duplicates_and_reordering() {
-        let mut t = Tracker::new(0);
-        for id in [1, 2, 5, 3, 3, 2, 7] {
-            t.receive(id);
-        }
-        // 4 and 6 never came; 3 came late; 3 and 2 came twice.
-        assert_eq!(t.delivered, 5);
-        assert_eq!(t.reordered, 1);
-        assert_eq!(t.duplicated, 2);
-        assert_eq!(t.lost(7, true), 2);
-        // 8..=9 were published but not received: lost unless the run was cancelled.
-        assert_eq!(t.lost(9, true), 4);
-        assert_eq!(t.lost(9, false), 2);
-        // Only holes up to `upto` count.
-        assert_eq!(t.lost(5, true), 1);
-    }
-
-    #[test]
-    fn ids_before_the_start_were_never_asked_for() {
-        let mut t = Tracker::new(5);
-        assert!(!t.receive(5));
-        assert_eq!(t.duplicated, 1);
-        assert_eq!(t.delivered, 0);
-    }
-
-    #[test]
     fn an_epoch_change_closes_the_old_tracker() {
         let mut r = ClientRecord::new(0);
         r.tracker = Tracker::in_epoch(Some(1), 10);
@@ -447,9 +296,10 @@ mod tests {
         r.restart(Some(2), 3);
         assert_eq!(r.tracker.position(), Position { epoch: Some(2), cursor: 3 });
         assert!(r.tracker.receive(4));
-        assert_eq!((r.tracker.duplicated, r.tracker.delivered), (0, 1));
+        assert_eq!((r.tracker.receipts.duplicated, r.tracker.receipts.delivered), (0, 1));
         // The old feed's hole (13) is lost; its unknowable tail is not counted.
-        assert_eq!(r.closed, Closed { epochs: 1, delivered: 3, expected: 4, lost: 1, ..Closed::default() });
+        let closed = Integrity { delivered: 3, expected: 4, lost: 1, ..Integrity::default() };
+        assert_eq!(r.closed, Closed { epochs: 1, integrity: closed });
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! 3. **Window**: the publisher publishes at `--rate` for `--duration`; pollers poll on their schedule.
 //! 4. **Drain**: publishing stops; each client stops as soon as it has the last published id, or at the
 //!    drain deadline. Then nothing more can arrive and what is missing is lost.
-//! 5. **Merge** the per-client records into one [`BenchResult`].
+//! 5. **Merge** the per-client records into one [`BenchResult`] ([`crate::merge`]).
 //!
 //! Cancelling the token at any point ends the phase in progress and returns what was measured, marked
 //! `cancelled` (the suite writes partial results on Ctrl-C).
@@ -18,7 +18,7 @@
 //! implementation, [`run_bench`] runs it with one group.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use indicatif::ProgressBar;
@@ -33,10 +33,11 @@ use crate::Error;
 use crate::chaos::Chaos;
 use crate::clients::{CONCURRENT_CONNECTS, Ctx, End, Live, Window, run_client};
 use crate::config::{BenchConfig, Transport};
+use crate::merge::{Summary, merge};
 use crate::net::Connector;
 use crate::publisher::Publisher;
-use crate::record::{ClientRecord, new_histogram, now_us};
-use crate::result::{BenchResult, ChaosStats, Integrity, Latency, Publish, SCHEMA_VERSION, TimelinePoint, WireBytes};
+use crate::record::{ClientRecord, now_us};
+use crate::result::{BenchResult, TimelinePoint};
 
 /// Extra time clients get after the drain deadline to wind down (close frames, in-flight answers) before
 /// they are cancelled outright.
@@ -204,16 +205,6 @@ pub async fn run_groups(
     Ok(GroupsRun { results, timeline, window_start: start, window_end })
 }
 
-/// Run-level facts that are not in the client records.
-struct Summary {
-    duration_s: f64,
-    drain_s: f64,
-    started_unix_ms: u64,
-    cancelled: bool,
-    clock_offset_us: i64,
-    published: u64,
-}
-
 /// Every second: a timeline point, and the progress bar. Returns the timeline when `stop` is cancelled.
 async fn sample(
     live: Arc<Live>,
@@ -267,140 +258,5 @@ async fn sample(
                 last = now;
             }
         }
-    }
-}
-
-/// Folds the client records into the result.
-fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s: &Summary) -> BenchResult {
-    let mut bytes = WireBytes::default();
-    let mut latency = new_histogram();
-    let mut request_latency = new_histogram();
-    let mut errors = std::collections::BTreeMap::new();
-    let (mut delivered, mut expected, mut lost, mut duplicated, mut reordered, mut gap_ids) = (0, 0, 0, 0, 0, 0);
-    let (mut requests, mut empty_responses, mut connections, mut reconnects) = (0, 0, 0, 0);
-    let mut chaos = ChaosStats { rate_per_s: cfg.chaos, ..ChaosStats::default() };
-    let (mut unanswered_requests, mut unanswered_request_headers) = (0, 0);
-    let get = |c: &AtomicU64| c.load(Relaxed);
-    for rec in records {
-        let w = &*rec.wire;
-        bytes.request_headers += get(&w.request_head);
-        bytes.response_headers += get(&w.response_head);
-        bytes.handshake += get(&w.handshake_request) + get(&w.handshake_response);
-        bytes.body += rec.body;
-        bytes.sent += get(&w.sent);
-        bytes.received += get(&w.received);
-        if cfg.transport == Transport::Ws {
-            // Data-frame payload that was not a message (none from a contract server) is transport cost too.
-            bytes.framing += get(&w.ws_in_header)
-                + get(&w.ws_out_header)
-                + get(&w.ws_in_payload).saturating_sub(rec.body)
-                + get(&w.ws_out_payload);
-            bytes.control += get(&w.ws_in_control) + get(&w.ws_out_control);
-        } else {
-            // Body bytes on the wire = messages + everything around them (envelope, chunking, SSE fields,
-            // comments): what is not a message and not a comment is framing.
-            bytes.framing += (get(&w.response_body) + get(&w.request_body)).saturating_sub(rec.body + rec.sse_comments);
-            bytes.control += rec.sse_comments;
-        }
-        let t = &rec.tracker;
-        if t.epoch() == publish.epoch {
-            let upto = publish.last_id.unwrap_or(t.cursor());
-            expected += t.expected(upto);
-            lost += t.lost(upto, !s.cancelled);
-        } else {
-            // Still on a feed the publisher left (the server restarted and this client never heard of
-            // it): what it got of the old feed counts like a closed tracker, and everything published
-            // into the new one was missed.
-            expected += t.expected(t.cursor());
-            lost += t.lost(t.cursor(), false);
-            if let (Some(first), Some(last), false) = (publish.first_id, publish.last_id, s.cancelled) {
-                expected += last + 1 - first;
-                lost += last + 1 - first;
-            }
-        }
-        delivered += t.delivered;
-        duplicated += t.duplicated;
-        reordered += t.reordered;
-        gap_ids += t.gap_ids;
-        let c = &rec.closed;
-        delivered += c.delivered;
-        expected += c.expected;
-        lost += c.lost;
-        duplicated += c.duplicated;
-        reordered += c.reordered;
-        gap_ids += c.gap_ids;
-        reconnects += rec.reconnects;
-        chaos.drops += rec.chaos_drops;
-        chaos.reconnects += rec.chaos_reconnects;
-        requests += rec.requests;
-        empty_responses += rec.empty_responses;
-        unanswered_requests += rec.unanswered_requests;
-        unanswered_request_headers += rec.unanswered_request_headers;
-        connections += rec.connections;
-        for (kind, n) in rec.errors {
-            *errors.entry(kind).or_insert(0) += n;
-        }
-        // unwrap-free: histograms of identical bounds always add; a failure would only drop samples.
-        let _ = latency.add(&rec.latency);
-        let _ = request_latency.add(&rec.request_latency);
-    }
-    let per_message = |b: u64| (delivered > 0).then(|| b as f64 / delivered as f64);
-    let (overhead, setup) = match cfg.transport {
-        Transport::Poll | Transport::Longpoll => (bytes.request_headers + bytes.response_headers + bytes.framing, 0),
-        Transport::Sse => (bytes.framing, bytes.request_headers + bytes.response_headers),
-        Transport::Ws => (bytes.framing + bytes.request_headers + bytes.response_headers, bytes.handshake),
-    };
-    BenchResult {
-        schema_version: SCHEMA_VERSION,
-        harness_version: env!("CARGO_PKG_VERSION").to_string(),
-        target: cfg.target.url.clone(),
-        transport: cfg.transport,
-        headers: cfg.headers.profile(),
-        browser_fixture: cfg.headers.fixture_label(),
-        clients: cfg.clients as u64,
-        duration_s: s.duration_s,
-        drain_s: s.drain_s,
-        rate_per_s: cfg.rate,
-        poll_interval_ms: (cfg.transport == Transport::Poll).then_some(cfg.poll_interval.as_millis() as u64),
-        payload_bytes: cfg.payload as u64,
-        keep_alive: cfg.keep_alive || !cfg.transport.request_per_answer(),
-        rtt_ms: cfg.rtt.as_secs_f64() * 1000.0,
-        source_addrs: cfg.source_addrs.len().max(1) as u64,
-        started_unix_ms: s.started_unix_ms,
-        cancelled: s.cancelled,
-        published: s.published,
-        integrity: Integrity { delivered, expected, lost, duplicated, reordered, gap_ids },
-        requests,
-        empty_responses,
-        unanswered_requests,
-        unanswered_request_headers,
-        connections,
-        reconnects,
-        chaos,
-        bytes,
-        overhead_bytes_per_message: per_message(overhead),
-        setup_bytes_per_message: per_message(setup),
-        latency_us: summarize(&latency),
-        request_latency_us: cfg.transport.request_per_answer().then(|| summarize(&request_latency)),
-        clock_offset_us: s.clock_offset_us,
-        errors,
-        publish,
-        timeline: Vec::new(),
-    }
-}
-
-fn summarize(h: &crate::record::LatencyHistogram) -> Latency {
-    if h.is_empty() {
-        return Latency::default();
-    }
-    Latency {
-        count: h.len(),
-        mean: h.mean(),
-        min: h.min(),
-        p50: h.value_at_quantile(0.50),
-        p90: h.value_at_quantile(0.90),
-        p99: h.value_at_quantile(0.99),
-        p999: h.value_at_quantile(0.999),
-        max: h.max(),
     }
 }

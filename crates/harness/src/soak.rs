@@ -8,7 +8,8 @@
 //! loss exactly as in a bench run, per transport.
 //!
 //! Memory: with `--server-pid PID` (a server on this machine; the harness cannot see a remote process) the
-//! harness reads `VmRSS` from `/proc/PID/status` every [`RSS_SAMPLE_PERIOD`]. Growth is measured from the
+//! harness reads `VmRSS` from `/proc/PID/status` every [`RSS_SAMPLE_PERIOD`] (the contract's
+//! [`procfs::memory`]). Growth is measured from the
 //! end of a warm-up (the first [`RSS_WARMUP_SHARE`] of the window: every client connected and traffic
 //! flowing, so per-connection buffers are paid) to the end of the window (clients still connected): what
 //! grows in between is what a long-running server would keep growing by. The peak is the largest sample
@@ -22,8 +23,9 @@
 //! Verdict ([`SoakVerdict`]): RSS growth under [`RSS_GROWTH_TARGET_PCT`], no client errors, nothing lost,
 //! duplicated or reordered, on every transport.
 //!
-//! The result ([`SoakResult`], `--json FILE`) is documented here and in `crates/contract/schema/soak.schema.json`;
-//! each entry of `transports` is a bench result as in `schema.json`.
+//! The result ([`SoakResult`], `--json FILE`) is documented in the contract and in
+//! `crates/contract/schema/soak.schema.json`; each entry of `transports` is a bench result as in
+//! `bench.schema.json`.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -33,9 +35,11 @@ use indicatif::ProgressBar;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use feedlab_contract::procfs;
+
 use crate::Error;
 use crate::config::{BenchConfig, Transport};
-use crate::result::BenchResult;
+use crate::result::{BenchResult, Integrity};
 use crate::run::run_groups;
 pub use feedlab_contract::soak::{Rss, RssSample, SOAK_SCHEMA_VERSION, SoakResult, SoakVerdict};
 
@@ -52,8 +56,8 @@ pub const RSS_WARMUP_SHARE: f64 = 0.1;
 /// How often the server's RSS is read: often enough to catch a peak, rarely enough to cost nothing.
 pub const RSS_SAMPLE_PERIOD: Duration = Duration::from_secs(1);
 
-/// The four transports a soak runs, in this order.
-pub const SOAK_TRANSPORTS: [Transport; 4] = [Transport::Poll, Transport::Longpoll, Transport::Sse, Transport::Ws];
+/// The transports a soak runs, in this order: all of feedlab's own (a soak watches one server).
+pub const SOAK_TRANSPORTS: [Transport; 4] = Transport::FEEDLAB;
 
 /// A soak's settings: the bench settings every group shares, plus where to read the server's memory.
 #[derive(Debug, Clone)]
@@ -82,7 +86,7 @@ impl SoakConfig {
         base.transport = Transport::Poll;
         base.validate()?;
         if let Some(pid) = self.server_pid {
-            read_rss_kib(pid).map_err(|e| Error::Config(format!("--server-pid {pid}: {e}")))?;
+            read_rss_kib(pid).map_err(|e| Error::Config(format!("--server-pid {pid}: cannot read its memory: {e}")))?;
         }
         Ok(SOAK_TRANSPORTS
             .iter()
@@ -130,13 +134,15 @@ pub async fn run_soak(
         }
     }
     let sum = |f: fn(&BenchResult) -> u64| run.results.iter().map(f).sum::<u64>();
-    let (lost, duplicated, reordered) =
-        (sum(|r| r.integrity.lost), sum(|r| r.integrity.duplicated), sum(|r| r.integrity.reordered));
+    let mut integrity = Integrity::default();
+    for r in &run.results {
+        integrity += r.integrity;
+    }
     let first = run.results.first();
     let cancelled = first.is_some_and(|r| r.cancelled);
     let rss_ok = rss.as_ref().map(|r| r.growth_pct < RSS_GROWTH_TARGET_PCT);
     let errors_ok = errors.is_empty();
-    let integrity_ok = lost == 0 && duplicated == 0 && reordered == 0;
+    let integrity_ok = integrity.is_clean();
     Ok(SoakResult {
         schema_version: SOAK_SCHEMA_VERSION,
         kind: "soak".into(),
@@ -150,9 +156,9 @@ pub async fn run_soak(
         chaos_rate_per_s: base.chaos,
         published: first.map_or(0, |r| r.published),
         errors,
-        lost,
-        duplicated,
-        reordered,
+        lost: integrity.lost,
+        duplicated: integrity.duplicated,
+        reordered: integrity.reordered,
         reconnects: sum(|r| r.reconnects),
         chaos_drops: sum(|r| r.chaos.drops),
         rss,
@@ -213,30 +219,15 @@ fn growth_pct(start: u64, end: u64) -> f64 {
     if start == 0 { 0.0 } else { (end as f64 - start as f64) / start as f64 * 100.0 }
 }
 
-/// `VmRSS` of `pid` in KiB, from `/proc/PID/status`.
-pub fn read_rss_kib(pid: u32) -> Result<u64, String> {
-    let path = format!("/proc/{pid}/status");
-    let status = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    parse_vm_rss(&status).ok_or_else(|| format!("{path} has no VmRSS line"))
-}
-
-/// The `VmRSS:   12345 kB` line of a `/proc/PID/status` text.
-fn parse_vm_rss(status: &str) -> Option<u64> {
-    let line = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
-    line.trim().strip_suffix("kB")?.trim().parse().ok()
+/// `VmRSS` of `pid` in KiB.
+fn read_rss_kib(pid: u32) -> std::io::Result<u64> {
+    procfs::memory(pid).map(|m| m.rss_kib)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Target;
-
-    #[test]
-    fn reads_vm_rss() {
-        assert_eq!(parse_vm_rss("Name:\tfeedlab\nVmPeak:\t  900 kB\nVmRSS:\t   12345 kB\nThreads: 4\n"), Some(12345));
-        assert_eq!(parse_vm_rss("Name:\tkthreadd\n"), None);
-        assert!(read_rss_kib(std::process::id()).unwrap() > 0);
-    }
 
     #[test]
     fn clients_are_split_over_the_four_transports() {

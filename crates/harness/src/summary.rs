@@ -1,5 +1,6 @@
 //! The human summary tables printed on stdout after a run ([`render`]) or a soak ([`render_soak`]).
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::result::{BenchResult, Latency};
@@ -87,12 +88,7 @@ pub fn render(r: &BenchResult) -> String {
         latency_row(w, "request", l);
     }
     let _ = writeln!(w);
-    if r.errors.is_empty() {
-        let _ = writeln!(w, "  errors: none");
-    } else {
-        let list: Vec<String> = r.errors.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        let _ = writeln!(w, "  errors: {}", list.join(", "));
-    }
+    errors_line(w, &r.errors);
     let p = &r.publish;
     let _ = writeln!(
         w,
@@ -108,6 +104,15 @@ fn latency_row(w: &mut String, name: &str, l: &Latency) {
         "  {name:<12} {:>10} {:>10.0} {:>10} {:>10} {:>10} {:>10} {:>10}",
         l.count, l.mean, l.p50, l.p90, l.p99, l.p999, l.max
     );
+}
+
+fn errors_line(w: &mut String, errors: &BTreeMap<String, u64>) {
+    if errors.is_empty() {
+        let _ = writeln!(w, "  errors: none");
+    } else {
+        let list: Vec<String> = errors.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let _ = writeln!(w, "  errors: {}", list.join(", "));
+    }
 }
 
 /// Renders a soak: one line per transport, the server's memory, and the verdict.
@@ -141,7 +146,7 @@ pub fn render_soak(r: &SoakResult) -> String {
             t.integrity.reordered,
             t.reconnects,
             t.chaos.drops,
-            t.errors.values().sum::<u64>(),
+            t.errors_total(),
             t.latency_us.p99
         );
     }
@@ -165,12 +170,7 @@ pub fn render_soak(r: &SoakResult) -> String {
             let _ = writeln!(w, "  server memory: not sampled (give --server-pid for a server on this machine)");
         }
     }
-    if r.errors.is_empty() {
-        let _ = writeln!(w, "  errors: none");
-    } else {
-        let list: Vec<String> = r.errors.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        let _ = writeln!(w, "  errors: {}", list.join(", "));
-    }
+    errors_line(w, &r.errors);
     let v = &r.verdict;
     let check = |ok: bool| if ok { "ok" } else { "FAILED" };
     let _ = writeln!(

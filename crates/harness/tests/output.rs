@@ -18,7 +18,7 @@ fn assert_valid(r: &BenchResult) {
     let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
     let v = validator();
     let errors: Vec<String> = v.iter_errors(&json).map(|e| format!("{} at {}", e, e.instance_path)).collect();
-    assert!(errors.is_empty(), "output does not match schema.json: {errors:#?}");
+    assert!(errors.is_empty(), "output does not match bench.schema.json: {errors:#?}");
     // And the JSON reads back into the same struct (what the suite and report do).
     let back: BenchResult = serde_json::from_value(json.clone()).unwrap();
     assert_eq!(serde_json::to_value(&back).unwrap(), json);

@@ -12,14 +12,10 @@ pub enum Error {
         /// The results directory searched.
         dir: PathBuf,
     },
-    /// A data file exists but is not valid experiment data.
-    #[error("{path}: not a valid experiment data file: {source}")]
-    BadData {
-        /// The offending file.
-        path: PathBuf,
-        /// What serde found.
-        source: serde_json::Error,
-    },
+    /// A data file exists but is not valid experiment data: the contract's strict reader says which file,
+    /// which field and why (another schema version, a missing field, a name that is not a transport).
+    #[error("not a valid experiment data file: {0}")]
+    BadData(feedlab_contract::ReadError),
     /// A data file names a different experiment than its directory.
     #[error("{path}: says experiment {found:?} but lives in directory {dir:?}")]
     Mismatch {
@@ -52,8 +48,8 @@ pub enum Error {
         /// What plotters reported.
         message: String,
     },
-    /// The embedded font could not be loaded (only if the committed font file were corrupt).
-    #[error("the embedded chart font could not be loaded")]
+    /// An embedded font could not be loaded (only if a committed font file were corrupt).
+    #[error("an embedded chart font could not be loaded")]
     Font,
 }
 
@@ -61,10 +57,7 @@ impl Error {
     /// `true` when the error is about the input (missing or malformed data), which the CLI reports as a usage
     /// error (exit 2) rather than a failure.
     pub fn is_bad_input(&self) -> bool {
-        matches!(
-            self,
-            Error::NoData { .. } | Error::BadData { .. } | Error::Mismatch { .. } | Error::InvalidName { .. }
-        )
+        matches!(self, Error::NoData { .. } | Error::BadData(_) | Error::Mismatch { .. } | Error::InvalidName { .. })
     }
 }
 

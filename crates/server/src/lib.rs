@@ -14,6 +14,8 @@ pub mod config;
 pub mod error;
 pub mod fanout;
 mod middleware;
+/// The WebSocket frame guard, public so the fuzz targets (`crates/fuzz`) can drive it directly.
+pub use middleware::frame_guard;
 pub mod query;
 pub mod routes;
 pub mod state;

@@ -5,12 +5,16 @@
 //! suite starts a fresh `feedlab serve` child ([`server`]), runs each step with the harness in this process
 //! (`feedlab_harness::run_bench`), reads what the server cost from `/proc` ([`procfs`]) and, for the
 //! overload experiment, the server's own per-second counters and answer times ([`timeline`]). After every
-//! step it rewrites `results/<experiment>/data.json` ([`record`]: the report's `ExperimentData`, the
-//! harness result embedded verbatim); at the end `feedlab_report::render_all` turns the data into CSV,
-//! charts and the README/HTML report.
+//! step it rewrites `results/<experiment>/data.json` ([`record`]: the contract's `ExperimentData`, each
+//! step embedding the harness's result as it is); at the end `feedlab_report::render_all` turns the data
+//! into CSV, charts and the README/HTML report.
+//!
+//! The words every part uses (transports, header profiles, the data file's types, `/proc` readings, the
+//! server's counters) come from `feedlab_contract`: adding a transport there adds it to every sweep.
 //!
 //! How the pieces fit: [`cli`] parses `feedlab run`, [`catalog`] finds and selects experiment files,
-//! [`runner`] runs them with a [`progress`] bar and [`machine`] describes the box for the report.
+//! [`runner`] runs them with a [`progress`] bar (or plain lines when not on a terminal), [`machine`]
+//! describes the box for the report and [`summary`] prints the verdicts and where the report is.
 #![warn(missing_docs)]
 
 pub mod catalog;
@@ -23,6 +27,7 @@ pub mod progress;
 pub mod record;
 pub mod runner;
 pub mod server;
+pub mod summary;
 pub mod timeline;
 
 pub use error::Error;

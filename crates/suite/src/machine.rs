@@ -4,7 +4,8 @@
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use feedlab_report::data::Machine;
+use feedlab_contract::data::Machine;
+use feedlab_contract::procfs::parse_status_kib;
 
 /// Describes this machine now; `date` is the run's start.
 pub fn describe(started: SystemTime) -> Machine {
@@ -19,7 +20,7 @@ pub fn describe(started: SystemTime) -> Machine {
 
 fn mem_gib() -> Option<f64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let kib = crate::procfs::parse_status_kib(&text, "MemTotal")?;
+    let kib = parse_status_kib(&text, "MemTotal")?;
     // Two decimals are plenty for "how big was the box".
     Some((kib as f64 / (1024.0 * 1024.0) * 100.0).round() / 100.0)
 }

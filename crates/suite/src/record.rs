@@ -1,83 +1,48 @@
-//! Writing `results/<experiment>/data.json`: the report's [`ExperimentData`], with each step's harness
-//! result embedded verbatim.
+//! Writing `results/<experiment>/data.json`: the contract's [`ExperimentData`], built step by step.
 //!
-//! The report reads only the harness fields it charts (its `BenchResult` mirror is deliberately partial), so
-//! serializing through that mirror would drop the rest. Instead the document is built from the report's
-//! structs and each step's `bench` is then replaced by the harness's own JSON, exactly as `feedlab bench
-//! --json` writes it: the file stays readable by the report and valid against `crates/contract/schema/bench.schema.json`.
+//! Each step is the contract's [`Step`]: what the experiment file asked for ([`params`], [`storm_params`]),
+//! the harness's `BenchResult` as `run_bench` returned it (the same type the report reads, so the file is
+//! valid against `crates/contract/schema/bench.schema.json` without any copying), what the server process
+//! cost and, for the overload experiment, its per-second timeline.
 //!
 //! The file is rewritten (atomically: temporary file, then rename) after every step, so an interrupted or
 //! failed run keeps every step that finished.
 
 use std::path::{Path, PathBuf};
 
-use feedlab_report::data::{self, ExperimentData, HeaderProfile, Machine, Params, Sample, ServerUsage, Step};
+use feedlab_contract::HeaderProfile;
+use feedlab_contract::data::{DATA_SCHEMA_VERSION, ExperimentData, Machine, Params, Role, Step};
 use feedlab_report::paths::{ResultFile, experiment_dir};
-use serde_json::Value;
 
 use crate::Error;
-use crate::experiment::{Experiment, Headers, StepPlan, Storm};
+use crate::experiment::{Experiment, StepPlan, Storm};
 
-/// One finished step, as measured.
-#[derive(Debug, Clone)]
-pub struct StepRecord {
-    /// Label for tables.
-    pub label: String,
-    /// What the experiment file asked for.
-    pub params: Params,
-    /// The harness's result.
-    pub bench: feedlab_harness::BenchResult,
-    /// What the server process cost during the step.
-    pub server: Option<ServerUsage>,
-    /// The server's per-second timeline (empty unless the experiment records one).
-    pub timeline: Vec<Sample>,
-}
-
-/// The report's transport for the harness's.
-pub fn transport(t: feedlab_harness::Transport) -> data::Transport {
-    match t {
-        feedlab_harness::Transport::Poll => data::Transport::Poll,
-        feedlab_harness::Transport::Longpoll => data::Transport::Longpoll,
-        feedlab_harness::Transport::Sse => data::Transport::Sse,
-        feedlab_harness::Transport::Ws => data::Transport::Ws,
-    }
+/// Milliseconds of a duration, as the data file writes them.
+fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
 /// The parameters of a planned step, for `params`.
 pub fn params(step: &StepPlan) -> Params {
-    let mut p = Params {
-        transport: Some(transport(step.transport)),
-        clients: Some(step.clients),
-        poll_interval_ms: step.poll_interval.map(|i| i.as_secs_f64() * 1000.0),
-        rate_per_s: Some(step.rate_per_s),
-        headers: Some(match step.headers {
-            Headers::Minimal => HeaderProfile::Minimal,
-            Headers::Browser => HeaderProfile::Browser,
-        }),
-        rtt_ms: Some(step.rtt.as_secs_f64() * 1000.0),
+    let duration_s = step.duration.as_secs_f64();
+    Params {
+        poll_interval_ms: step.poll_interval.map(ms),
+        payload_bytes: Some(step.payload_bytes),
         limit: step.limit.map(u64::from),
-        extra: Default::default(),
-    };
-    p.extra.insert("duration_s".into(), step.duration.as_secs_f64().into());
-    p.extra.insert("payload_bytes".into(), step.payload_bytes.into());
-    p
+        ..Params::new(step.transport, step.clients, duration_s, step.headers, step.rate_per_s, ms(step.rtt))
+    }
 }
 
-/// The parameters of the storm's own step.
+/// The parameters of the storm's own step: it publishes nothing, so it has no payload.
 pub fn storm_params(storm: &Storm) -> Params {
-    let mut p = Params {
-        transport: Some(transport(storm.transport)),
-        clients: Some(storm.clients),
-        poll_interval_ms: Some(storm.poll_interval.as_secs_f64() * 1000.0),
-        rate_per_s: Some(0.0),
-        headers: Some(HeaderProfile::Minimal),
-        rtt_ms: Some(0.0),
-        ..Params::default()
-    };
-    p.extra.insert("role".into(), "storm".into());
-    p.extra.insert("start_s".into(), storm.start.as_secs_f64().into());
-    p.extra.insert("duration_s".into(), storm.duration.as_secs_f64().into());
-    p
+    // The storm's clients send the harness's default header set, directly, and publish nothing.
+    let headers = HeaderProfile::default();
+    Params {
+        poll_interval_ms: Some(ms(storm.poll_interval)),
+        role: Some(Role::Storm),
+        start_s: Some(storm.start.as_secs_f64()),
+        ..Params::new(storm.transport, storm.clients, storm.duration.as_secs_f64(), headers, 0.0, 0.0)
+    }
 }
 
 /// The data file of one experiment, filled step by step.
@@ -85,8 +50,6 @@ pub fn storm_params(storm: &Storm) -> Params {
 pub struct Recorder {
     out: PathBuf,
     data: ExperimentData,
-    /// Each step's harness result as the harness serializes it.
-    benches: Vec<Value>,
 }
 
 impl Recorder {
@@ -95,13 +58,13 @@ impl Recorder {
         Recorder {
             out: out.to_owned(),
             data: ExperimentData {
+                schema_version: DATA_SCHEMA_VERSION,
                 experiment: experiment.name.clone(),
                 title: experiment.title.clone(),
                 machine,
                 quick: experiment.quick,
                 steps: Vec::new(),
             },
-            benches: Vec::new(),
         }
     }
 
@@ -116,20 +79,8 @@ impl Recorder {
     }
 
     /// Adds a finished step and rewrites the data file.
-    pub fn push(&mut self, step: StepRecord) -> Result<PathBuf, Error> {
-        // unwrap: the harness result is plain numbers, strings and maps with string keys.
-        let verbatim = serde_json::to_value(&step.bench).unwrap();
-        let bench: data::BenchResult = serde_json::from_value(verbatim.clone()).map_err(|e| {
-            Error::io(self.path(), std::io::Error::other(format!("the report cannot read the harness result: {e}")))
-        })?;
-        self.data.steps.push(Step {
-            label: step.label,
-            params: step.params,
-            bench,
-            server: step.server,
-            timeline: step.timeline,
-        });
-        self.benches.push(verbatim);
+    pub fn push(&mut self, step: Step) -> Result<PathBuf, Error> {
+        self.data.steps.push(step);
         if self.data.steps.len() == 1 {
             self.clear_old_files()?;
         }
@@ -141,16 +92,9 @@ impl Recorder {
         ResultFile::Data(&self.data.experiment).path(&self.out)
     }
 
-    /// The document: the report's structs with the verbatim harness results.
-    pub fn to_json(&self) -> Value {
-        // unwrap: see `push`; the report's structs are plain data too.
-        let mut doc = serde_json::to_value(&self.data).unwrap();
-        if let Some(steps) = doc.get_mut("steps").and_then(Value::as_array_mut) {
-            for (step, bench) in steps.iter_mut().zip(&self.benches) {
-                step["bench"] = bench.clone();
-            }
-        }
-        doc
+    /// The document as recorded so far.
+    pub fn data(&self) -> &ExperimentData {
+        &self.data
     }
 
     fn write(&self) -> Result<PathBuf, Error> {
@@ -158,8 +102,8 @@ impl Recorder {
         let dir = experiment_dir(&self.out, &self.data.experiment);
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let tmp = path.with_extension("json.tmp");
-        // unwrap: a Value always serializes.
-        let text = serde_json::to_string_pretty(&self.to_json()).unwrap() + "\n";
+        // unwrap: plain structs of numbers, strings and maps with string keys always serialize.
+        let text = serde_json::to_string_pretty(&self.data).unwrap() + "\n";
         std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
         Ok(path)
@@ -179,5 +123,51 @@ impl Recorder {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh directory under the system temp dir.
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("feedlab-record-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn the_report_reads_back_what_is_recorded() {
+        // A measured step from the committed results: the harness's result exactly as it was written.
+        let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../results/overload/data.json");
+        let committed = feedlab_report::data::load(&committed).unwrap();
+        let experiment =
+            Experiment::parse(Path::new("experiments/overload.toml"), "[steps]\nduration_s = 5\n", true).unwrap();
+        let out = temp_dir("roundtrip");
+        let mut rec = Recorder::new(&out, &experiment, committed.machine.clone());
+        for step in &committed.steps {
+            rec.push(step.clone()).unwrap();
+        }
+        let back = feedlab_report::data::load(&rec.path()).unwrap();
+        assert_eq!(&back, rec.data());
+        assert_eq!(back.steps, committed.steps);
+        assert!(back.quick && back.experiment == "overload");
+        let _ = std::fs::remove_dir_all(&out);
+    }
+
+    #[test]
+    fn params_say_what_the_file_asked() {
+        let e = Experiment::parse(
+            Path::new("experiments/demo.toml"),
+            "[steps]\ntransport = \"poll\"\npoll_interval_ms = 250\nrtt_ms = 50\nlimit = 7\n[storm]\nclients = 5\nstart_s = 1\nduration_s = 2\n",
+            false,
+        )
+        .unwrap();
+        let p = params(&e.steps[0]);
+        assert_eq!((p.poll_interval_ms, p.rtt_ms, p.limit, p.role), (Some(250.0), 50.0, Some(7), None));
+        assert_eq!(p.payload_bytes, Some(crate::experiment::limits::DEFAULT_PAYLOAD_BYTES));
+        let s = storm_params(&e.storm.unwrap());
+        assert_eq!((s.role, s.start_s, s.rate_per_s, s.payload_bytes), (Some(Role::Storm), Some(1.0), 0.0, None));
     }
 }

@@ -20,10 +20,10 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use tokio::time::Instant;
 
-use super::http::{Poller, take_page};
-use super::{ClientError, Ctx};
-use crate::counting::WireCounters;
-use crate::record::{ClientRecord, Exchange};
+use super::ctx::{Ctx, MAX_RETRY_AFTER};
+use super::error::ClientError;
+use super::poller::{Asked, Poller};
+use crate::record::ClientRecord;
 
 /// Runs one poller until the run ends.
 pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
@@ -32,19 +32,15 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
     // during the ramp-up, so the window measures polling, not 10,000 simultaneous TCP handshakes. Without
     // keep-alive each poll's own connection is the cost being measured, so nothing is opened early.
     if ctx.cfg.keep_alive {
-        let connected = {
-            let _permit = ctx.connect_gate.acquire().await.ok();
-            http.connect(ctx, idx, &mut rec).await
-        };
         // A failed early connect is retried by the first poll, like any broken connection.
-        if let Err(e) = connected {
+        if let Err(e) = http.connect_gated(ctx, idx, &mut rec).await {
             ctx.error(&mut rec, &e);
         }
-        ctx.live.ready.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        ctx.ready();
     }
     let Some(window) = ctx.window().await else { return rec };
     if !ctx.cfg.keep_alive {
-        ctx.live.ready.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        ctx.ready();
     }
     let interval = ctx.cfg.poll_interval;
     let mut rng = SmallRng::seed_from_u64(ctx.seed.wrapping_add(idx as u64));
@@ -63,38 +59,21 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
         }
         let t = &rec.tracker;
         let path = format!("/poll?after={}{}{}", t.cursor(), ctx.epoch_query(t), ctx.limit_query());
-        let head_before = WireCounters::get(&rec.wire.request_head);
-        let answer = tokio::select! {
-            a = http.get(ctx, idx, &mut rec, &path) => Some(a),
-            _ = ctx.cancel.cancelled() => {
-                rec.unanswered(head_before);
-                break;
-            }
+        // A poll in flight is answered at once; only a cancelled run abandons it.
+        match http.ask(ctx, idx, &mut rec, &path, slot.into_std(), ctx.cancel.cancelled()).await {
+            Asked::Stopped => break,
             // Dropped with the request in flight: this slot's answer is lost, the next poll asks again.
-            _ = ctx.chaos.strike(idx) => None,
-        };
-        let Some(answer) = answer else {
-            rec.unanswered(head_before);
-            http.drop_connection();
-            ctx.chaos_drop(&mut rec);
-            slot += interval;
-            continue;
-        };
-        let result = answer.and_then(|body| take_page(ctx, &mut rec, &body));
-        match result {
-            Ok((messages, _next)) => {
-                rec.exchange(&Exchange { intended: slot.into_std(), answered: std::time::Instant::now(), messages })
-            }
+            Asked::Dropped | Asked::Answered(Ok(())) => {}
             // The server restarted: start again at its head, at once (no slot to wait for).
-            Err(e @ (ClientError::EpochChanged { .. } | ClientError::CursorAhead { .. })) => {
+            Asked::Answered(Err(e @ (ClientError::EpochChanged { .. } | ClientError::CursorAhead { .. }))) => {
                 ctx.retry(&mut rec, e).await;
                 continue;
             }
-            Err(e) => {
+            Asked::Answered(Err(e)) => {
                 ctx.error(&mut rec, &e);
                 // A server asking to back off is obeyed: the slots it covers are skipped.
                 if let ClientError::Status { retry_after: Some(wait), .. } = e {
-                    let resume = Instant::now() + wait.min(super::MAX_RETRY_AFTER);
+                    let resume = Instant::now() + wait.min(MAX_RETRY_AFTER);
                     while slot + interval < resume {
                         slot += interval;
                     }

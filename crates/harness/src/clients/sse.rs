@@ -20,112 +20,101 @@
 //! server can no longer deliver), comments; `retry` is ignored.
 //! Lines end with `\n` or `\r\n` (a lone `\r` line end is not supported).
 
-use std::sync::atomic::Ordering::Relaxed;
-
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use hyper::{Method, StatusCode};
+use hyper::Method;
+use hyper::body::Incoming;
+use tokio::net::TcpStream;
 
-use super::Ended;
-use super::http::{HttpConn, request};
-use super::{ClientError, Ctx, parse_message, refusal};
+use super::ctx::Ctx;
+use super::error::ClientError;
+use super::http::{HttpConn, ok, request};
+use super::message::{Gap, parse_message};
+use super::stream::{self, Streaming};
 use crate::record::ClientRecord;
 
 /// Runs one SSE client until the run ends.
-pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
+pub async fn run(ctx: &Ctx, idx: usize, rec: ClientRecord) -> ClientRecord {
     let cfg = &ctx.cfg;
     let headers = cfg.headers.request_headers(cfg.transport, &cfg.target.authority, true);
-    let mut ready = false;
-    let mut last_event_id: Option<String> = None;
-    while !ctx.done(rec.tracker.position()) {
-        let at = rec.tracker.position();
+    stream::run(ctx, idx, rec, Sse { headers, last_event_id: None, parser: EventParser::default() }).await
+}
+
+/// An SSE client: what it sends, and what outlives a connection.
+#[derive(Debug)]
+struct Sse {
+    /// The profile's request headers (`Last-Event-ID` is added when resuming).
+    headers: Vec<(String, String)>,
+    /// The last `id:` received: sent back as `Last-Event-ID` to resume after it.
+    last_event_id: Option<String>,
+    /// The current connection's parser.
+    parser: EventParser,
+}
+
+/// An open event stream: the connection and the response body it is reading.
+struct Open {
+    _conn: HttpConn,
+    body: Incoming,
+}
+
+impl Streaming for Sse {
+    type Conn = Open;
+    type Item = Bytes;
+
+    async fn open(&mut self, ctx: &Ctx, rec: &mut ClientRecord, tcp: TcpStream) -> Result<Open, ClientError> {
         // EventSource keeps the URL it was created with; resuming is the Last-Event-ID header's job. Only
         // after an epoch change does the client start over: a new URL at the new feed's head.
         let t = &rec.tracker;
         let path = format!("/sse?after={}{}", t.start(), ctx.epoch_query(t));
         if t.cursor() == t.start() {
-            last_event_id = None;
+            self.last_event_id = None;
         }
-        let opened = async {
-            let _permit = ctx.connect_gate.acquire().await.ok();
-            let mut conn = HttpConn::open(&ctx.connector, idx, &rec.wire, &ctx.live.bytes).await?;
-            ctx.connected(idx, &mut rec);
-            let mut h = headers.clone();
-            if let Some(id) = &last_event_id {
-                h.push(("Last-Event-ID".to_string(), id.clone()));
-            }
-            rec.requests += 1;
-            ctx.live.requests.fetch_add(1, Relaxed);
-            let resp = conn.send(request(Method::GET, &path, &h, Bytes::new())).await?;
-            if resp.status() != StatusCode::OK {
-                let status = resp.status().as_u16();
-                let (head, body) = resp.into_parts();
-                let body = body.collect().await?.to_bytes();
-                return Err(refusal(status, &head.headers, &body));
-            }
-            Ok((conn, resp.into_body()))
-        };
-        let (_conn, mut body) = match tokio::select! { o = opened => o, _ = ctx.stopped(at) => break } {
-            Ok(ok) => ok,
-            Err(e) => {
-                if ctx.retry(&mut rec, e).await {
-                    continue;
-                }
-                break;
-            }
-        };
-        if !ready {
-            ready = true;
-            ctx.live.ready.fetch_add(1, Relaxed);
+        let mut conn = HttpConn::over(tcp, &rec.wire, &ctx.live.bytes).await?;
+        let mut h = self.headers.clone();
+        if let Some(id) = &self.last_event_id {
+            h.push(("Last-Event-ID".to_string(), id.clone()));
         }
-        let mut parser = EventParser::default();
-        let ended = loop {
-            let frame = tokio::select! {
-                f = body.frame() => f,
-                _ = ctx.stopped(rec.tracker.position()) => break Ended::Done,
-                _ = ctx.chaos.strike(idx) => break Ended::Dropped,
-            };
-            let data = match frame {
-                Some(Ok(frame)) => match frame.into_data() {
-                    Ok(data) => data,
+        let resp = ok(conn.send(request(Method::GET, &path, &h, Bytes::new())).await?).await?;
+        self.parser = EventParser::default();
+        Ok(Open { _conn: conn, body: resp.into_body() })
+    }
+
+    async fn next(open: &mut Open) -> Option<Result<Bytes, ClientError>> {
+        loop {
+            match open.body.frame().await? {
+                // Trailers carry no events.
+                Ok(frame) => match frame.into_data() {
+                    Ok(data) => return Some(Ok(data)),
                     Err(_) => continue,
                 },
-                Some(Err(e)) => break Ended::Failed(ClientError::Http(e)),
-                None => break Ended::Failed(ClientError::StreamEnded),
-            };
-            for event in parser.push(&data) {
-                if let Some(id) = event.id {
-                    last_event_id = Some(id);
-                }
-                if event.event.as_deref() == Some("gap") {
-                    // `event: gap` / `data: {"from":a,"to":b}`: ids the server can no longer deliver.
-                    match serde_json::from_str::<super::http::Gap>(&event.data) {
-                        Ok(gap) => rec.tracker.gap(gap.from, gap.to),
-                        Err(e) => ctx.error(&mut rec, &ClientError::Protocol(format!("bad gap event: {e}"))),
-                    }
-                    continue;
-                }
-                match parse_message(&event.data) {
-                    Ok(head) => ctx.deliver(&mut rec, head, event.data.len()),
-                    Err(e) => ctx.error(&mut rec, &e),
-                }
-            }
-            rec.sse_comments += std::mem::take(&mut parser.comment_bytes);
-        };
-        rec.sse_comments += parser.comment_bytes;
-        match ended {
-            // Done or cancelled: dropping the body and connection closes the socket.
-            Ended::Done => break,
-            // Chaos: the same drop, mid-stream; reconnect at once with Last-Event-ID.
-            Ended::Dropped => ctx.chaos_drop(&mut rec),
-            Ended::Failed(e) => {
-                if !ctx.retry(&mut rec, e).await {
-                    break;
-                }
+                Err(e) => return Some(Err(ClientError::Http(e))),
             }
         }
     }
-    rec
+
+    fn take(&mut self, ctx: &Ctx, rec: &mut ClientRecord, _open: &mut Open, data: Bytes) {
+        for event in self.parser.push(&data) {
+            if let Some(id) = event.id {
+                self.last_event_id = Some(id);
+            }
+            if event.event.as_deref() == Some("gap") {
+                // `event: gap` / `data: {"from":a,"to":b}`: ids the server can no longer deliver.
+                match serde_json::from_str::<Gap>(&event.data) {
+                    Ok(gap) => rec.tracker.gap(gap.from, gap.to),
+                    Err(e) => ctx.error(rec, &ClientError::Protocol(format!("bad gap event: {e}"))),
+                }
+                continue;
+            }
+            match parse_message(&event.data) {
+                Ok(head) => ctx.deliver(rec, head, event.data.len()),
+                Err(e) => ctx.error(rec, &e),
+            }
+        }
+        rec.in_band_control += std::mem::take(&mut self.parser.comment_bytes);
+    }
+
+    /// Dropping the body and the connection closes the socket: an event stream has no goodbye.
+    async fn close(_open: Open) {}
 }
 
 /// One dispatched event.

@@ -10,19 +10,24 @@
 //! overflowed, 1001 when it shuts down), an error or a `--chaos` drop (the socket closed with no close
 //! frame, as when a network vanishes) the client reconnects with `after=<last id>`.
 //!
-//! tokio-tungstenite runs over the same [`CountingStream`](crate::counting::CountingStream) as hyper,
+//! tokio-tungstenite runs over the same [`CountingStream`] as hyper,
 //! created for an upgrade, so the handshake and every frame header are counted where they cross the wire.
 
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use tokio::net::TcpStream;
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::client::generate_key;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message, http};
 
-use super::{ClientError, Ctx, Ended, Item, parse_item, refusal};
-use crate::counting::CountingStream;
+use super::ctx::Ctx;
+use super::error::{ClientError, refusal};
+use super::message::{Item, parse_item};
+use super::stream::{self, Streaming};
+use crate::counting::{CountingStream, WireCounters};
 use crate::record::ClientRecord;
 
 /// How long a client that is done waits for the server to answer its close frame before dropping the
@@ -30,97 +35,90 @@ use crate::record::ClientRecord;
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// Runs one WebSocket client until the run ends.
-pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
+pub async fn run(ctx: &Ctx, idx: usize, rec: ClientRecord) -> ClientRecord {
     let cfg = &ctx.cfg;
     let headers = cfg.headers.request_headers(cfg.transport, &cfg.target.authority, true);
-    let mut ready = false;
-    while !ctx.done(rec.tracker.position()) {
-        let at = rec.tracker.position();
-        let query = format!("after={}{}", at.cursor, ctx.epoch_query(&rec.tracker));
-        let opened = async {
-            let _permit = ctx.connect_gate.acquire().await.ok();
-            let tcp = ctx.connector.connect(idx).await.map_err(ClientError::Connect)?;
-            ctx.connected(idx, &mut rec);
-            rec.requests += 1;
-            ctx.live.requests.fetch_add(1, Relaxed);
-            let stream = CountingStream::for_upgrade(tcp, rec.wire.clone(), ctx.live.bytes.clone());
-            // tungstenite wants an absolute ws:// URI; only its path and query go on the request line.
-            let mut req = http::Request::builder().uri(format!("ws://{}/ws?{query}", cfg.target.authority));
-            for (name, value) in &headers {
-                req = req.header(name, value);
-            }
-            let req = req
-                .header("Sec-WebSocket-Key", generate_key())
-                .body(())
-                .map_err(|e| ClientError::Protocol(format!("cannot build the upgrade request: {e}")))?;
-            match tokio_tungstenite::client_async_with_config(req, stream, Some(WebSocketConfig::default())).await {
-                Ok((ws, _response)) => Ok(ws),
-                Err(tungstenite::Error::Http(resp)) => {
-                    Err(refusal(resp.status().as_u16(), resp.headers(), resp.body().as_deref().unwrap_or_default()))
-                }
-                Err(e) => Err(ClientError::Ws(Box::new(e))),
-            }
-        };
-        let mut ws = match tokio::select! { o = opened => o, _ = ctx.stopped(at) => break } {
-            Ok(ws) => ws,
-            Err(e) => {
-                if ctx.retry(&mut rec, e).await {
-                    continue;
-                }
-                break;
-            }
-        };
-        if !ready {
-            ready = true;
-            ctx.live.ready.fetch_add(1, Relaxed);
-        }
-        let ended = loop {
-            let msg = tokio::select! {
-                m = ws.next() => m,
-                _ = ctx.stopped(rec.tracker.position()) => break Ended::Done,
-                _ = ctx.chaos.strike(idx) => break Ended::Dropped,
-            };
-            match msg {
-                Some(Ok(Message::Text(text))) => match parse_item(text.as_str()) {
-                    Ok(Item::Message(head)) => ctx.deliver(&mut rec, head, text.len()),
-                    // The server announces ids it can no longer deliver; not a message, so its bytes
-                    // stay in framing.
-                    Ok(Item::Gap(gap)) => rec.tracker.gap(gap.from, gap.to),
-                    Err(e) => ctx.error(&mut rec, &e),
-                },
-                Some(Ok(Message::Binary(_))) => {
-                    ctx.error(&mut rec, &ClientError::Protocol("binary frame on /ws".into()))
-                }
-                // Pings are answered by tungstenite itself; pongs and raw frames carry nothing to check.
-                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-                Some(Ok(Message::Close(frame))) => {
-                    break Ended::Failed(ClientError::WsClosed(frame.map_or(1005, |f| u16::from(f.code))));
-                }
-                Some(Err(e)) => break Ended::Failed(ClientError::Ws(Box::new(e))),
-                None => break Ended::Failed(ClientError::StreamEnded),
-            }
-        };
-        match ended {
-            Ended::Done => {
-                // Done: close politely (close frame, wait for the server's), within a grace period.
-                let _ = tokio::time::timeout(CLOSE_GRACE, async {
-                    let _ = ws.close(None).await;
-                    while let Some(Ok(_)) = ws.next().await {}
-                })
-                .await;
-                break;
-            }
-            Ended::Dropped => {
-                // Chaos: no close frame, no waiting; the socket just goes.
-                drop(ws);
-                ctx.chaos_drop(&mut rec);
-            }
-            Ended::Failed(e) => {
-                if !ctx.retry(&mut rec, e).await {
-                    break;
-                }
-            }
+    stream::run(ctx, idx, rec, Ws { headers }).await
+}
+
+/// A WebSocket client: the upgrade headers it sends (`Sec-WebSocket-Key` is added per connection).
+#[derive(Debug)]
+struct Ws {
+    headers: Vec<(String, String)>,
+}
+
+impl Streaming for Ws {
+    type Conn = WebSocketStream<CountingStream>;
+    type Item = Message;
+
+    async fn open(&mut self, ctx: &Ctx, rec: &mut ClientRecord, tcp: TcpStream) -> Result<Self::Conn, ClientError> {
+        let query = format!("after={}{}", rec.tracker.cursor(), ctx.epoch_query(&rec.tracker));
+        upgrade(ctx, rec.wire.clone(), tcp, &format!("/ws?{query}"), &self.headers).await
+    }
+
+    async fn next(ws: &mut Self::Conn) -> Option<Result<Message, ClientError>> {
+        Some(match ws.next().await? {
+            // The server closed (1013 when its queue for this client overflowed, 1001 when it shuts down).
+            Ok(Message::Close(frame)) => Err(ClientError::WsClosed(frame.map_or(1005, |f| u16::from(f.code)))),
+            Ok(msg) => Ok(msg),
+            Err(e) => Err(ClientError::Ws(Box::new(e))),
+        })
+    }
+
+    fn take(&mut self, ctx: &Ctx, rec: &mut ClientRecord, _ws: &mut Self::Conn, msg: Message) {
+        match msg {
+            Message::Text(text) => match parse_item(text.as_str()) {
+                Ok(Item::Message(head)) => ctx.deliver(rec, head, text.len()),
+                // The server announces ids it can no longer deliver; not a message, so its bytes stay
+                // in framing.
+                Ok(Item::Gap(gap)) => rec.tracker.gap(gap.from, gap.to),
+                Err(e) => ctx.error(rec, &e),
+            },
+            Message::Binary(_) => ctx.error(rec, &ClientError::Protocol("binary frame on /ws".into())),
+            // Pings are answered by tungstenite itself; pongs and raw frames carry nothing to check.
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) | Message::Close(_) => {}
         }
     }
-    rec
+
+    async fn close(ws: Self::Conn) {
+        close(ws).await;
+    }
+}
+
+/// Opens a WebSocket on `tcp` (connected, its connection and request counted on `wire`) at `path` (with
+/// its query), sending `headers` and a fresh `Sec-WebSocket-Key`; a refusal is read like any HTTP one.
+/// Shared with Socket.IO's WebSocket transport.
+pub(super) async fn upgrade(
+    ctx: &Ctx,
+    wire: Arc<WireCounters>,
+    tcp: TcpStream,
+    path: &str,
+    headers: &[(String, String)],
+) -> Result<WebSocketStream<CountingStream>, ClientError> {
+    let stream = CountingStream::for_upgrade(tcp, wire, ctx.live.bytes.clone());
+    // tungstenite wants an absolute ws:// URI; only its path and query go on the request line.
+    let mut req = http::Request::builder().uri(format!("ws://{}{path}", ctx.cfg.target.authority));
+    for (name, value) in headers {
+        req = req.header(name, value);
+    }
+    let req = req
+        .header("Sec-WebSocket-Key", generate_key())
+        .body(())
+        .map_err(|e| ClientError::Protocol(format!("cannot build the upgrade request: {e}")))?;
+    match tokio_tungstenite::client_async_with_config(req, stream, Some(WebSocketConfig::default())).await {
+        Ok((ws, _response)) => Ok(ws),
+        Err(tungstenite::Error::Http(resp)) => {
+            Err(refusal(resp.status().as_u16(), resp.headers(), resp.body().as_deref().unwrap_or_default()))
+        }
+        Err(e) => Err(ClientError::Ws(Box::new(e))),
+    }
+}
+
+/// Close frame, then wait for the server's, within [`CLOSE_GRACE`].
+pub(super) async fn close(mut ws: WebSocketStream<CountingStream>) {
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        let _ = ws.close(None).await;
+        while let Some(Ok(_)) = ws.next().await {}
+    })
+    .await;
 }

@@ -1,11 +1,27 @@
 //! SYNTHETIC TEST DATA for unit tests of the shaping and verdict code. Built in memory, never written to
 //! `results/`: these numbers are invented to exercise both sides of each verdict, not measured.
 
-use crate::data::{BenchResult, ExperimentData, Machine, Params, ServerUsage, Step, Transport};
+use std::path::Path;
+
+use feedlab_contract::data::DATA_SCHEMA_VERSION;
+
+use crate::data::{BenchResult, ExperimentData, HeaderProfile, Machine, Params, ServerUsage, Step, Transport};
+
+/// A bench result with every field present and nothing measured (`tests/fixtures/blank-bench.json`, shared
+/// with the integration tests), read by the contract's strict reader.
+pub(crate) fn blank_bench(t: Transport, clients: u64) -> BenchResult {
+    const BLANK: &str = include_str!("../../tests/fixtures/blank-bench.json");
+    // unwrap: the fixture is committed next to the code and checked by every test that uses it.
+    let mut b: BenchResult = feedlab_contract::read::from_json(Path::new("blank-bench.json"), BLANK).unwrap();
+    b.transport = t;
+    b.clients = clients;
+    b
+}
 
 /// An experiment with the given steps, marked as synthetic in its machine description.
 pub(crate) fn data(experiment: &str, steps: Vec<Step>) -> ExperimentData {
     ExperimentData {
+        schema_version: DATA_SCHEMA_VERSION,
         experiment: experiment.to_owned(),
         title: format!("{experiment} (synthetic test data)"),
         machine: Machine {
@@ -20,34 +36,30 @@ pub(crate) fn data(experiment: &str, steps: Vec<Step>) -> ExperimentData {
     }
 }
 
+/// Overhead bytes per message of the synthetic steps, per transport (in [`Transport::ALL`] order).
+const PER_MESSAGE: [f64; Transport::ALL.len()] = [300.0, 300.0, 15.0, 2.0, 400.0, 4.0];
+
 /// A plausible step for `t` with `clients` clients at 1 msg/s for 10 s, then adjusted by `f`.
 pub(crate) fn step(t: Transport, clients: u64, f: impl FnOnce(&mut Step)) -> Step {
     let delivered = clients * 10;
-    let mut bench = BenchResult {
-        transport: Some(t),
-        clients,
-        duration_s: 10.0,
-        published: 10,
-        delivered,
-        connections: clients,
-        ..BenchResult::default()
-    };
-    let per_msg = match t {
-        Transport::Poll => 300.0,
-        Transport::Longpoll => 300.0,
-        Transport::Sse => 15.0,
-        Transport::Ws => 2.0,
-    };
+    let mut bench = blank_bench(t, clients);
+    bench.duration_s = 10.0;
+    bench.rate_per_s = 1.0;
+    bench.published = 10;
+    bench.integrity.delivered = delivered;
+    bench.integrity.expected = delivered;
+    bench.connections = clients;
+    let per_msg = PER_MESSAGE[t.index()];
     bench.overhead_bytes_per_message = Some(per_msg);
     bench.bytes.request_headers = (per_msg * delivered as f64 * 0.5) as u64;
     bench.bytes.response_headers = (per_msg * delivered as f64 * 0.5) as u64;
     bench.bytes.body = delivered * 100;
-    bench.requests = if t.is_push() && t != Transport::Longpoll { clients } else { delivered };
-    bench.latency_us.p50 = 1000.0;
-    bench.latency_us.p99 = 3000.0;
+    bench.requests = if t.request_per_answer() { delivered } else { clients };
+    bench.latency_us.p50 = 1000;
+    bench.latency_us.p99 = 3000;
     let mut s = Step {
         label: String::new(),
-        params: Params { transport: Some(t), clients: Some(clients), rate_per_s: Some(1.0), ..Params::default() },
+        params: Params::new(t, clients, 10.0, HeaderProfile::Minimal, 1.0, 0.0),
         bench,
         server: Some(ServerUsage { cpu_s: 1.0, rss_mib_start: 10.0, rss_mib_peak: 20.0, rss_mib_end: 12.0 }),
         timeline: Vec::new(),

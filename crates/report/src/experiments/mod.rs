@@ -1,6 +1,7 @@
 //! Data shaping: one module per experiment of DESIGN 5 turns its `data.json` into a [`Section`] — the charts
 //! to draw, the tables of measured values and the verdicts — without drawing anything. The drawing lives in
-//! `draw/`, the page writing in `render/`.
+//! `draw/`, the page writing in `render/`. Every number is computed once and every text worded in both
+//! languages from it with `tr!` (`texts.toml`).
 
 mod connection_scale;
 mod header_overhead;
@@ -9,13 +10,16 @@ mod latency_interval;
 mod message_rate;
 mod overload;
 mod rtt;
+mod table;
 
-use serde::Serialize;
+use feedlab_contract::bench::ERROR_HTTP_503;
 
 use crate::chart::Chart;
 use crate::data::{ExperimentData, Step, Transport};
-use crate::style::format_table;
+use crate::text::{Text, tr, transport};
 use crate::verdict::Verdict;
+pub use table::Table;
+pub(crate) use table::{Column, cell, step_table};
 
 /// The experiments the report knows, in report order (DESIGN 5). Others are rendered as a plain table.
 pub const KNOWN: [&str; 7] =
@@ -27,9 +31,9 @@ pub struct Section {
     /// Experiment name (directory).
     pub experiment: String,
     /// Section title.
-    pub title: String,
+    pub title: Text,
     /// One sentence saying what was run.
-    pub intro: String,
+    pub intro: Text,
     /// Charts, drawn to `<experiment>/<name>.svg|png`.
     pub charts: Vec<Chart>,
     /// Tables of measured values.
@@ -37,18 +41,7 @@ pub struct Section {
     /// Claims tested and what the data says.
     pub verdicts: Vec<Verdict>,
     /// Caveats the reader must see: a quick run, lost or duplicated messages, missing steps.
-    pub notes: Vec<String>,
-}
-
-/// A table of strings with a caption; numbers are already formatted.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Table {
-    /// What the table shows.
-    pub caption: String,
-    /// Column headers (with units).
-    pub header: Vec<String>,
-    /// Rows, each as long as `header`.
-    pub rows: Vec<Vec<String>>,
+    pub notes: Vec<Text>,
 }
 
 /// Shapes one experiment's data into its section.
@@ -61,11 +54,7 @@ pub fn shape(data: &ExperimentData) -> Section {
         "connection-scale" => connection_scale::shape(data),
         "rtt" => rtt::shape(data),
         "overload" => overload::shape(data),
-        _ => Section {
-            intro: "An experiment this report has no charts for; its measured values follow.".to_owned(),
-            tables: vec![steps_table(data)],
-            ..Section::empty(data)
-        },
+        _ => Section { intro: tr!(UNKNOWN_INTRO), tables: vec![steps_table(data)], ..Section::empty(data) },
     };
     section.notes.splice(0..0, common_notes(data));
     section
@@ -76,73 +65,76 @@ impl Section {
     pub fn empty(data: &ExperimentData) -> Section {
         Section {
             experiment: data.experiment.clone(),
-            title: data.display_title().to_owned(),
-            intro: String::new(),
+            title: crate::text::title(data),
+            intro: Text::default(),
             charts: Vec::new(),
             tables: Vec::new(),
             verdicts: Vec::new(),
             notes: Vec::new(),
         }
     }
+
+    /// Every text of the section, charts included (for checks that must hold for all of them).
+    pub fn texts(&self) -> Vec<&Text> {
+        let mut out = vec![&self.title, &self.intro];
+        out.extend(&self.notes);
+        out.extend(self.charts.iter().flat_map(Chart::texts));
+        for t in &self.tables {
+            out.push(&t.caption);
+            out.extend(t.header.iter().chain(t.rows.iter().flatten()));
+        }
+        out.extend(self.verdicts.iter().flat_map(|v| [&v.claim, &v.source, &v.evidence]));
+        out
+    }
 }
 
 /// Caveats every experiment shares: quick runs and delivery integrity (lost/duplicated/reordered must be 0).
-fn common_notes(data: &ExperimentData) -> Vec<String> {
+fn common_notes(data: &ExperimentData) -> Vec<Text> {
     let mut notes = Vec::new();
     if data.quick {
-        notes.push(
-            "Quick (CI-sized) run: fewer clients and shorter steps than the full suite; treat the numbers as a \
-             smoke test, not a measurement."
-                .to_owned(),
-        );
+        notes.push(tr!(NOTE_QUICK));
     }
     if data.steps.is_empty() {
-        notes.push("The data file has no steps: nothing was measured.".to_owned());
+        notes.push(tr!(NOTE_NO_STEPS));
     }
     for s in &data.steps {
         let b = &s.bench;
+        let i = &b.integrity;
         if b.cancelled {
-            notes.push(format!("Step `{}` was interrupted: its figures cover only part of the run.", step_name(s)));
+            notes.push(tr!(NOTE_INTERRUPTED, step = step_name(s)));
         }
-        if b.delivered == 0 && s.rate_per_s().is_some_and(|r| r > 0.0) && b.published > 0 {
-            notes.push(format!(
-                "Step `{}` delivered no message although {} were published: its per-message figures are missing.",
-                step_name(s),
-                b.published
-            ));
+        if i.delivered == 0 && s.params.rate_per_s > 0.0 && b.published > 0 {
+            notes.push(tr!(NOTE_SILENT, step = step_name(s), published = b.published.to_string()));
         }
         // 503s are the point of the overload experiment; anywhere else, and any other error, is worth a note.
-        let shown: Vec<String> = b
+        let shown: Vec<Text> = b
             .errors
-            .0
             .iter()
-            .filter(|(k, v)| **v > 0 && !(data.experiment == "overload" && k.contains("503")))
-            .map(|(k, v)| format!("{v} {k}"))
+            .filter(|(k, v)| **v > 0 && !(data.experiment == "overload" && *k == ERROR_HTTP_503))
+            .map(|(k, v)| tr!(NOTE_ERROR_COUNT, count = v.to_string(), kind = k))
             .collect();
         if !shown.is_empty() {
-            notes.push(format!("Step `{}` had client errors: {}.", step_name(s), shown.join(", ")));
+            notes.push(tr!(NOTE_ERRORS, step = step_name(s), errors = Text::join(shown, &tr!(LIST_COMMA))));
         }
-        if b.lost + b.duplicated + b.reordered > 0 {
-            notes.push(format!(
-                "Step `{}`: {} lost, {} duplicated, {} reordered messages. Delivery was not exact, so its other \
-                 figures describe a broken run.",
-                step_name(s),
-                b.lost,
-                b.duplicated,
-                b.reordered
+        if !i.is_clean() {
+            notes.push(tr!(
+                NOTE_INTEGRITY,
+                step = step_name(s),
+                lost = i.lost.to_string(),
+                duplicated = i.duplicated.to_string(),
+                reordered = i.reordered.to_string()
             ));
         }
     }
     notes
 }
 
-/// A step's label, or one made from its parameters.
-pub(crate) fn step_name(s: &Step) -> String {
+/// A step's label (data: the same in both languages), or one made from its parameters.
+pub(crate) fn step_name(s: &Step) -> Text {
     if !s.label.is_empty() {
-        return s.label.clone();
+        return Text::same(&s.label);
     }
-    let t = s.transport().map_or("?", Transport::name);
-    format!("{t} {} clients", s.clients())
+    tr!(STEP_NAME, transport = transport(s.params.transport), clients = s.params.clients.to_string())
 }
 
 /// Microseconds to milliseconds.
@@ -150,19 +142,9 @@ pub(crate) fn ms(us: f64) -> f64 {
     us / 1000.0
 }
 
-/// Formats a number for a table cell.
-pub(crate) fn cell(v: f64) -> String {
-    format_table(v)
-}
-
-/// Formats an optional number; "-" when absent.
-pub(crate) fn cell_opt(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".to_owned(), cell)
-}
-
 /// Steps of one transport, in file order.
 pub(crate) fn of(data: &ExperimentData, t: Transport) -> impl Iterator<Item = &Step> {
-    data.steps.iter().filter(move |s| s.transport() == Some(t))
+    data.steps.iter().filter(move |s| s.params.transport == t)
 }
 
 /// Transports that appear in the data, in display order.
@@ -170,51 +152,43 @@ pub(crate) fn transports(data: &ExperimentData) -> Vec<Transport> {
     Transport::ALL.into_iter().filter(|t| of(data, *t).next().is_some()).collect()
 }
 
+/// The push transports (long-poll, SSE, WebSocket), in display order.
+pub(crate) fn push() -> impl Iterator<Item = Transport> {
+    Transport::ALL.into_iter().filter(|t| t.is_push())
+}
+
+/// The streaming transports (SSE, WebSocket): one request for the whole run, not one per message.
+pub(crate) fn streaming() -> impl Iterator<Item = Transport> {
+    Transport::ALL.into_iter().filter(|t| !t.request_per_answer())
+}
+
+/// Client errors other than 503 answers: these mean something broke rather than shed load.
+pub(crate) fn other_errors(s: &Step) -> u64 {
+    s.bench.errors_total() - s.bench.rejected_503()
+}
+
 /// Requests per delivered message of a step (`None` when nothing was delivered).
 pub(crate) fn requests_per_message(s: &Step) -> Option<f64> {
-    crate::verdict::ratio(s.bench.requests as f64, s.bench.delivered as f64)
+    crate::verdict::ratio(s.bench.requests as f64, s.bench.integrity.delivered as f64)
 }
 
 /// The generic table: one row per step with the figures every experiment has.
 pub(crate) fn steps_table(data: &ExperimentData) -> Table {
-    Table {
-        caption: "Every step as measured.".to_owned(),
-        header: [
-            "step",
-            "transport",
-            "clients",
-            "msg/s",
-            "delivered",
-            "requests",
-            "overhead B/msg",
-            "p50 ms",
-            "p99 ms",
-            "lost",
-            "errors",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: data
-            .steps
-            .iter()
-            .map(|s| {
-                let b = &s.bench;
-                vec![
-                    step_name(s),
-                    s.transport().map_or("-", Transport::name).to_owned(),
-                    cell(s.clients() as f64),
-                    cell_opt(s.rate_per_s()),
-                    cell(b.delivered as f64),
-                    cell(b.requests as f64),
-                    cell_opt(b.overhead_bytes_per_message),
-                    cell(ms(b.latency_us.p50)),
-                    cell(ms(b.latency_us.p99)),
-                    cell(b.lost as f64),
-                    cell(b.errors.total() as f64),
-                ]
-            })
-            .collect(),
-    }
+    step_table(
+        tr!(UNKNOWN_TABLE),
+        &data.steps,
+        vec![
+            Column::clients(),
+            Column::rate(),
+            Column::delivered(),
+            Column::requests(),
+            Column::overhead(),
+            Column::p50_ms(),
+            Column::p99_ms(),
+            Column::lost(),
+            Column::number(tr!(COLUMN_ERRORS), |s| s.bench.errors_total() as f64),
+        ],
+    )
 }
 
 /// Median of some values (`None` when empty); used where several steps measure the same thing.
@@ -234,6 +208,7 @@ pub(crate) mod fixture;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::Lang::{En, Zh};
 
     #[test]
     fn unknown_experiment_gets_a_table() {
@@ -248,11 +223,12 @@ mod tests {
         let data = fixture::data(
             "rtt",
             vec![fixture::step(Transport::Ws, 10, |s| {
-                s.bench.lost = 3;
+                s.bench.integrity.lost = 3;
             })],
         );
         let s = shape(&data);
-        assert!(s.notes.iter().any(|n| n.contains("3 lost")), "{:?}", s.notes);
+        assert!(s.notes.iter().any(|n| n[En].contains("3 lost")), "{:?}", s.notes);
+        assert!(s.notes.iter().any(|n| n[Zh].contains("丢失 3 条")), "{:?}", s.notes);
     }
 
     #[test]
@@ -260,21 +236,21 @@ mod tests {
         let data = fixture::data(
             "header-overhead",
             vec![fixture::step(Transport::Ws, 10, |s| {
-                s.bench.delivered = 0;
-                s.bench.errors.0.insert("ws".into(), 780);
+                s.bench.integrity.delivered = 0;
+                s.bench.errors.insert("ws".into(), 780);
             })],
         );
         let s = shape(&data);
-        assert!(s.notes.iter().any(|n| n.contains("780 ws")), "{:?}", s.notes);
-        assert!(s.notes.iter().any(|n| n.contains("delivered no message")), "{:?}", s.notes);
+        assert!(s.notes.iter().any(|n| n[En].contains("780 ws")), "{:?}", s.notes);
+        assert!(s.notes.iter().any(|n| n[En].contains("delivered no message")), "{:?}", s.notes);
         // In the overload experiment 503s are expected, not noted.
         let data = fixture::data(
             "overload",
             vec![fixture::step(Transport::Poll, 10, |s| {
-                s.bench.errors.0.insert("http_503".into(), 5);
+                s.bench.errors.insert("http_503".into(), 5);
             })],
         );
-        assert!(!shape(&data).notes.iter().any(|n| n.contains("http_503")));
+        assert!(!shape(&data).notes.iter().any(|n| n[En].contains("http_503")));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::data::{ExperimentData, Transport};
+use crate::data::ExperimentData;
 
 /// Column names, in order.
 pub const COLUMNS: [&str; 32] = [
@@ -46,22 +46,22 @@ pub fn csv(data: &ExperimentData) -> String {
     let mut out = COLUMNS.join(",");
     out.push('\n');
     for s in &data.steps {
-        let b = &s.bench;
+        let (p, b, i) = (&s.params, &s.bench, &s.bench.integrity);
         let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
         let fields = [
             field(&s.label),
-            s.transport().map_or("", Transport::name).to_owned(),
-            s.clients().to_string(),
-            opt(s.poll_interval_ms()),
-            opt(s.rate_per_s()),
-            s.headers().name().to_owned(),
-            s.rtt_ms().to_string(),
+            p.transport.name().to_owned(),
+            p.clients.to_string(),
+            opt(p.poll_interval_ms),
+            p.rate_per_s.to_string(),
+            p.headers.name().to_owned(),
+            p.rtt_ms.to_string(),
             b.duration_s.to_string(),
             b.published.to_string(),
-            b.delivered.to_string(),
-            b.lost.to_string(),
-            b.duplicated.to_string(),
-            b.reordered.to_string(),
+            i.delivered.to_string(),
+            i.lost.to_string(),
+            i.duplicated.to_string(),
+            i.reordered.to_string(),
             b.requests.to_string(),
             b.empty_responses.to_string(),
             b.connections.to_string(),
@@ -77,8 +77,8 @@ pub fn csv(data: &ExperimentData) -> String {
             b.latency_us.p90.to_string(),
             b.latency_us.p99.to_string(),
             b.latency_us.max.to_string(),
-            b.errors.total().to_string(),
-            b.errors.rejected_503().to_string(),
+            b.errors_total().to_string(),
+            b.rejected_503().to_string(),
             opt(s.server.map(|v| v.cpu_s)),
             opt(s.server.map(|v| v.rss_mib_peak)),
         ];
@@ -99,10 +99,18 @@ mod tests {
 
     #[test]
     fn one_row_per_step_with_every_column() {
-        let d = ExperimentData::from_json(
-            r#"{"experiment":"x","steps":[{"label":"a, \"b\"","params":{"transport":"ws"},"bench":{"delivered":5}},{"bench":{}}]}"#,
-        )
-        .unwrap();
+        use crate::data::Transport;
+        use crate::experiments::fixture::{data, step};
+        let d = data(
+            "x",
+            vec![
+                step(Transport::Ws, 10, |s| {
+                    s.label = "a, \"b\"".into();
+                    s.bench.integrity.delivered = 5;
+                }),
+                step(Transport::Poll, 10, |_| {}),
+            ],
+        );
         let text = csv(&d);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use feedlab_contract::data::DATA_SCHEMA_VERSION;
 use feedlab_report::data::{
     BenchResult, ExperimentData, HeaderProfile, Latency, Machine, Params, Sample, ServerUsage, Step, Transport,
 };
@@ -59,12 +60,27 @@ fn machine() -> Machine {
 fn lat(p50_ms: f64, p99_ms: f64) -> Latency {
     Latency {
         mean: p50_ms * 1000.0,
-        p50: p50_ms * 1000.0,
-        p90: (p50_ms + p99_ms) * 500.0,
-        p99: p99_ms * 1000.0,
-        max: p99_ms * 1500.0,
+        p50: (p50_ms * 1000.0) as u64,
+        p90: ((p50_ms + p99_ms) * 500.0) as u64,
+        p99: (p99_ms * 1000.0) as u64,
+        max: (p99_ms * 1500.0) as u64,
         ..Latency::default()
     }
+}
+
+/// This transport's value of `values`, given in [`Transport::FEEDLAB`] order (the experiments these fixtures
+/// stand for measure feedlab's own transports).
+fn per_transport<T: Copy>(t: Transport, values: [T; Transport::FEEDLAB.len()]) -> T {
+    values[t.index()]
+}
+
+/// A bench result with every field present and nothing measured (the fixture the unit tests share).
+fn blank_bench(t: Transport, clients: u64) -> BenchResult {
+    let text = include_str!("../fixtures/blank-bench.json");
+    let mut b: BenchResult = feedlab_contract::read::from_json(Path::new("blank-bench.json"), text).unwrap();
+    b.transport = t;
+    b.clients = clients;
+    b
 }
 
 /// One synthetic step. `per_msg` is the overhead bytes per delivered message; `requests` the total requests.
@@ -81,30 +97,33 @@ fn step(
 ) -> Step {
     let delivered = (clients as f64 * rate * duration).round() as u64;
     let overhead = (per_msg * delivered as f64) as u64;
-    let framing = if matches!(t, Transport::Sse | Transport::Ws) { overhead } else { 0 };
+    let streaming = !t.request_per_answer();
+    let framing = if streaming { overhead } else { 0 };
     let headers = overhead - framing;
-    let mut bench = BenchResult {
-        transport: Some(t),
-        clients,
-        duration_s: duration,
-        published: (rate * duration).round() as u64,
-        delivered,
-        requests,
-        empty_responses: if t == Transport::Poll { requests.saturating_sub(delivered) } else { 0 },
-        connections: clients,
-        overhead_bytes_per_message: Some(per_msg),
-        setup_bytes_per_message: Some(if t.is_push() { 200.0 * clients as f64 / delivered.max(1) as f64 } else { 0.0 }),
-        latency_us: latency,
-        ..BenchResult::default()
-    };
-    bench.bytes.request_headers = headers * 2 / 5;
-    bench.bytes.response_headers = headers - headers * 2 / 5;
-    bench.bytes.framing = framing;
-    bench.bytes.body = delivered * 90;
-    bench.bytes.handshake = if matches!(t, Transport::Sse | Transport::Ws) { clients * 200 } else { 0 };
+    let mut bench = blank_bench(t, clients);
+    bench.duration_s = duration;
+    bench.rate_per_s = rate;
+    bench.published = (rate * duration).round() as u64;
+    bench.integrity.delivered = delivered;
+    bench.integrity.expected = delivered;
+    bench.requests = requests;
+    bench.empty_responses = if t == Transport::Poll { requests.saturating_sub(delivered) } else { 0 };
+    bench.connections = clients;
+    bench.overhead_bytes_per_message = Some(per_msg);
+    bench.setup_bytes_per_message =
+        Some(if t.is_push() { 200.0 * clients as f64 / delivered.max(1) as f64 } else { 0.0 });
+    bench.latency_us = latency;
+    let b = &mut bench.bytes;
+    b.request_headers = headers * 2 / 5;
+    b.response_headers = headers - headers * 2 / 5;
+    b.framing = framing;
+    b.body = delivered * 90;
+    b.handshake = if streaming { clients * 200 } else { 0 };
+    b.sent = b.request_headers;
+    b.received = b.response_headers + b.framing + b.body + b.handshake;
     let mut s = Step {
         label: format!("{} {} clients", t.name(), clients),
-        params: Params { transport: Some(t), clients: Some(clients), rate_per_s: Some(rate), ..Params::default() },
+        params: Params::new(t, clients, duration, HeaderProfile::Minimal, rate, 0.0),
         bench,
         server: Some(ServerUsage { cpu_s: 1.0, rss_mib_start: 12.0, rss_mib_peak: 20.0, rss_mib_end: 14.0 }),
         timeline: Vec::new(),
@@ -115,6 +134,7 @@ fn step(
 
 fn experiment(name: &str, title: &str, steps: Vec<Step>) -> ExperimentData {
     ExperimentData {
+        schema_version: DATA_SCHEMA_VERSION,
         experiment: name.into(),
         title: format!("{title} [synthetic test data]"),
         machine: machine(),
@@ -125,21 +145,14 @@ fn experiment(name: &str, title: &str, steps: Vec<Step>) -> ExperimentData {
 
 pub fn header_overhead() -> ExperimentData {
     let mut steps = Vec::new();
-    for profile in [HeaderProfile::Minimal, HeaderProfile::Browser] {
+    for profile in HeaderProfile::ALL {
         for clients in [1000, 10_000] {
-            for t in Transport::ALL {
-                let per_msg = match (t, profile) {
-                    (Transport::Poll | Transport::Longpoll, HeaderProfile::Minimal) => 190.0,
-                    (Transport::Poll | Transport::Longpoll, _) => 640.0,
-                    (Transport::Sse, _) => 14.0,
-                    (Transport::Ws, _) => 2.0,
-                };
-                let requests = match t {
-                    Transport::Poll | Transport::Longpoll => clients * 30,
-                    _ => clients,
-                };
+            for t in Transport::FEEDLAB {
+                let headers = if profile == HeaderProfile::Minimal { 190.0 } else { 640.0 };
+                let per_msg = per_transport(t, [headers, headers, 14.0, 2.0]);
+                let requests = if t.request_per_answer() { clients * 30 } else { clients };
                 steps.push(step(t, clients, 1.0, 30.0, per_msg, requests, lat(1.0, 3.0), |s| {
-                    s.params.headers = Some(profile);
+                    s.params.headers = profile;
                     s.params.poll_interval_ms = Some(1000.0);
                     s.label = format!("{} {} {}", t.name(), clients, profile.name());
                 }));
@@ -181,6 +194,8 @@ pub fn idle_cost() -> ExperimentData {
             s.bench.bytes = Default::default();
             s.bench.bytes.request_headers = bytes / 2;
             s.bench.bytes.response_headers = bytes / 2;
+            s.bench.bytes.sent = bytes / 2;
+            s.bench.bytes.received = bytes / 2;
         })
     };
     experiment(
@@ -199,22 +214,11 @@ pub fn message_rate() -> ExperimentData {
     let mut steps = Vec::new();
     for rate in [0.1, 1.0, 10.0, 100.0, 1000.0] {
         let delivered = 50.0 * rate * 30.0;
-        for t in Transport::ALL {
-            let requests = match t {
-                Transport::Poll => 50.0 * 30.0,
-                Transport::Longpoll => delivered * if rate < 50.0 { 1.0 } else { 10.0 / rate },
-                _ => 50.0,
-            };
-            let per_msg = match t {
-                Transport::Poll | Transport::Longpoll => 190.0 * requests / delivered,
-                Transport::Sse => 14.0,
-                Transport::Ws => 2.0,
-            };
-            let p50 = match t {
-                Transport::Poll => 500.0,
-                Transport::Longpoll => 2.0 + rate / 100.0,
-                _ => 0.7,
-            };
+        for t in Transport::FEEDLAB {
+            let longpoll = delivered * if rate < 50.0 { 1.0 } else { 10.0 / rate };
+            let requests = per_transport(t, [50.0 * 30.0, longpoll, 50.0, 50.0]);
+            let per_msg = per_transport(t, [190.0 * requests / delivered, 190.0 * requests / delivered, 14.0, 2.0]);
+            let p50 = per_transport(t, [500.0, 2.0 + rate / 100.0, 0.7, 0.7]);
             steps.push(step(t, 50, rate, 30.0, per_msg, requests as u64, lat(p50, p50 * 2.0), |s| {
                 s.params.poll_interval_ms = Some(1000.0);
                 s.label = format!("{} at {rate} msg/s", t.name());
@@ -227,13 +231,8 @@ pub fn message_rate() -> ExperimentData {
 pub fn connection_scale() -> ExperimentData {
     let mut steps = Vec::new();
     for clients in [100, 1000, 5000, 10_000, 20_000] {
-        for t in Transport::ALL {
-            let (kib, cpu_us) = match t {
-                Transport::Poll => (6.0, 35.0),
-                Transport::Longpoll => (24.0, 22.0),
-                Transport::Sse => (30.0, 6.0),
-                Transport::Ws => (38.0, 5.0),
-            };
+        for t in Transport::FEEDLAB {
+            let (kib, cpu_us) = per_transport(t, [(6.0, 35.0), (24.0, 22.0), (30.0, 6.0), (38.0, 5.0)]);
             let requests = if t == Transport::Poll { clients * 30 } else { clients };
             steps.push(step(
                 t,
@@ -244,7 +243,7 @@ pub fn connection_scale() -> ExperimentData {
                 requests,
                 lat(1.0 + clients as f64 / 2000.0, 4.0 + clients as f64 / 500.0),
                 |s| {
-                    let delivered = s.bench.delivered as f64;
+                    let delivered = s.bench.integrity.delivered as f64;
                     s.server = Some(ServerUsage {
                         cpu_s: cpu_us * delivered / 1e6,
                         rss_mib_start: 12.0,
@@ -261,14 +260,10 @@ pub fn connection_scale() -> ExperimentData {
 pub fn rtt() -> ExperimentData {
     let mut steps = Vec::new();
     for rtt in [0.0, 50.0, 150.0] {
-        for t in Transport::ALL {
-            let p50 = match t {
-                Transport::Poll => 500.0 + rtt / 2.0,
-                Transport::Longpoll => 2.0 + rtt / 2.0 + rtt * 0.3,
-                _ => 0.7 + rtt / 2.0,
-            };
+        for t in Transport::FEEDLAB {
+            let p50 = per_transport(t, [500.0, 2.0 + rtt * 0.3, 0.7, 0.7]) + rtt / 2.0;
             steps.push(step(t, 50, 1.0, 30.0, 100.0, 50, lat(p50, p50 * 1.5 + 5.0), |s| {
-                s.params.rtt_ms = Some(rtt);
+                s.params.rtt_ms = rtt;
                 s.label = format!("{} rtt {rtt} ms", t.name());
             }));
         }
@@ -284,7 +279,7 @@ pub fn overload() -> ExperimentData {
             Sample {
                 t_s: t,
                 requests_per_s: if storm { 9000.0 } else { 1000.0 },
-                rejected_503_per_s: Some(if storm { 5500.0 + 100.0 * (t % 3.0) } else { 0.0 }),
+                rejected_503_per_s: if storm { 5500.0 + 100.0 * (t % 3.0) } else { 0.0 },
                 errors_per_s: if storm { 5500.0 + 100.0 * (t % 3.0) } else { 0.0 },
                 delivered_per_s: 1000.0,
                 p99_us: Some(if storm { 60_000.0 + 5000.0 * (t % 4.0) } else { 4000.0 }),
@@ -293,7 +288,7 @@ pub fn overload() -> ExperimentData {
         .collect();
     let s = step(Transport::Poll, 9000, 1.0, 40.0, 190.0, 200_000, lat(5.0, 70.0), |s| {
         s.params.poll_interval_ms = Some(1000.0);
-        s.bench.errors.0.insert("http_503".into(), 110_000);
+        s.bench.errors.insert("http_503".into(), 110_000);
         s.timeline = timeline;
         s.label = "polling storm, 9000 clients".into();
     });

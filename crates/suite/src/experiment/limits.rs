@@ -3,8 +3,11 @@
 //! A range error and a wrong-type error both quote [`allowed`], so the user always sees what the key
 //! accepts. Ranges are what makes sense for the contract and this kind of machine; whether one step fits the
 //! machine's socket limits is checked separately by the harness's own planner when the file is loaded.
+//! A sweep with no `transport` key covers every transport feedlab's server serves (`Transport::FEEDLAB`).
 
 use std::fmt;
+
+use feedlab_contract::{HeaderProfile, Transport};
 
 /// An inclusive numeric range with the unit it is in.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -68,13 +71,6 @@ pub const WORKERS: Limit = Limit::whole(0, 64, "threads; 0 = one per core");
 /// When the storm starts within a step.
 pub const STORM_START_S: Limit = Limit::real(0.0, 600.0, "seconds after the step starts");
 
-/// Transports swept when a file names none: all four, the comparison the suite exists for.
-pub const DEFAULT_TRANSPORTS: [feedlab_harness::Transport; 4] = [
-    feedlab_harness::Transport::Poll,
-    feedlab_harness::Transport::Longpoll,
-    feedlab_harness::Transport::Sse,
-    feedlab_harness::Transport::Ws,
-];
 /// Clients per step when not given: enough for stable percentiles, light for any machine.
 pub const DEFAULT_CLIENTS: u64 = 100;
 /// Publish rate when not given: Kaazing's 1 message per second per client.
@@ -92,14 +88,24 @@ pub const DEFAULT_MAX_STREAMS: u64 = 15_000;
 /// Most steps one file may expand to: a typo in a list should not plan a week of runs.
 pub const MAX_STEPS: usize = 200;
 
+/// `"a", "b" or "c"`: the names a key accepts.
+fn one_of(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+    match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 /// What a key accepts, by its last path segment, for error messages.
 pub fn allowed(leaf: &str) -> Option<String> {
     let list = |l: Limit| format!("{l}, or a list of them");
     Some(match leaf {
         "title" | "about" => "a string".to_owned(),
         "timeline" | "fresh_per_step" => "true or false".to_owned(),
-        "transport" => "\"poll\", \"longpoll\", \"sse\" or \"ws\" (in [steps]: or a list of them)".to_owned(),
-        "headers" => "\"minimal\" or \"browser\", or a list of them".to_owned(),
+        "transport" => format!("{} (in [steps]: or a list of them)", one_of(&Transport::FEEDLAB_NAMES)),
+        "headers" => format!("{}, or a list of them", one_of(&HeaderProfile::NAMES)),
         "clients" => list(CLIENTS),
         "rate_per_s" => list(RATE_PER_S),
         "poll_interval_ms" => list(POLL_INTERVAL_MS),
@@ -114,4 +120,19 @@ pub fn allowed(leaf: &str) -> Option<String> {
         "start_s" => STORM_START_S.to_string(),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_the_contract() {
+        assert_eq!(
+            allowed("transport").unwrap(),
+            "\"poll\", \"longpoll\", \"sse\" or \"ws\" (in [steps]: or a list of them)"
+        );
+        assert_eq!(allowed("headers").unwrap(), "\"minimal\" or \"browser\", or a list of them");
+        assert_eq!(one_of(&["x"]), "\"x\"");
+    }
 }

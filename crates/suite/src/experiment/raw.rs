@@ -8,6 +8,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use feedlab_contract::{HeaderProfile, Transport};
 use serde::Deserialize;
 use serde::de::{self, IntoDeserializer, SeqAccess, Visitor};
 
@@ -62,7 +63,7 @@ pub struct RawServer {
 #[serde(deny_unknown_fields)]
 pub struct RawSteps {
     /// Transports (`poll`, `longpoll`, `sse`, `ws`).
-    pub transport: Option<OneOrMany<feedlab_harness::Transport>>,
+    pub transport: Option<OneOrMany<Transport>>,
     /// Simulated clients.
     pub clients: Option<OneOrMany<u64>>,
     /// Publish rates, messages per second (0 = a quiet feed).
@@ -70,7 +71,7 @@ pub struct RawSteps {
     /// Polling intervals in ms (poll steps only; other transports ignore this axis).
     pub poll_interval_ms: Option<OneOrMany<u64>>,
     /// Request header profiles (`minimal`, `browser`).
-    pub headers: Option<OneOrMany<Headers>>,
+    pub headers: Option<OneOrMany<HeaderProfile>>,
     /// Simulated round-trip times in ms (0 = direct).
     pub rtt_ms: Option<OneOrMany<u64>>,
     /// Measured window of every step, seconds.
@@ -88,7 +89,7 @@ pub struct RawSteps {
 #[serde(deny_unknown_fields)]
 pub struct RawStorm {
     /// Transport of the storm clients (default poll).
-    pub transport: Option<feedlab_harness::Transport>,
+    pub transport: Option<Transport>,
     /// Number of storm clients.
     pub clients: Option<u64>,
     /// Their polling interval in ms.
@@ -97,26 +98,6 @@ pub struct RawStorm {
     pub start_s: Option<f64>,
     /// How long it lasts, seconds.
     pub duration_s: Option<f64>,
-}
-
-/// Request header profile names as written in experiment files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Headers {
-    /// What a bare client must send.
-    Minimal,
-    /// The captured Chromium `fetch()` header set.
-    Browser,
-}
-
-impl Headers {
-    /// The name as written.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Headers::Minimal => "minimal",
-            Headers::Browser => "browser",
-        }
-    }
 }
 
 /// One value or a list of values: `clients = 100` and `clients = [100, 1000]` both work.
@@ -198,11 +179,11 @@ mod tests {
         struct T {
             a: OneOrMany<u64>,
             b: OneOrMany<u64>,
-            c: OneOrMany<feedlab_harness::Transport>,
+            c: OneOrMany<Transport>,
         }
         let t: T = toml::from_str("a = 3\nb = [1, 2]\nc = \"ws\"").unwrap();
         assert_eq!((t.a.0, t.b.0), (vec![3], vec![1, 2]));
-        assert_eq!(t.c.0, vec![feedlab_harness::Transport::Ws]);
+        assert_eq!(t.c.0, vec![Transport::Ws]);
         let e = toml::from_str::<T>("a = \"x\"\nb = 1\nc = \"ws\"").unwrap_err();
         assert!(e.message().contains("invalid type: string"), "{e}");
         let e = toml::from_str::<T>("a = 1\nb = 1\nc = \"smoke\"").unwrap_err();

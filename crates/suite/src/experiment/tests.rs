@@ -2,6 +2,7 @@
 //! the key and what it allows.
 
 use super::*;
+use feedlab_contract::Transport;
 
 fn parse(text: &str, quick: bool) -> Result<Experiment, Error> {
     Experiment::parse(Path::new("experiments/demo.toml"), text, quick)
@@ -57,6 +58,12 @@ fn sweeps_expand_to_the_cartesian_product_with_labels_from_varying_axes() {
             "ws browser 20 clients",
         ]
     );
+}
+
+#[test]
+fn a_peers_transport_is_refused_until_the_suite_starts_peers() {
+    let msg = error("[steps]\ntransport = [\"ws\", \"socketio-ws\"]\n", "steps.transport");
+    assert!(msg.contains("socketio-ws is served by the Socket.IO peer"), "{msg}");
 }
 
 #[test]

@@ -14,11 +14,14 @@
 //! - **WebSocket.** A stream created with [`CountingStream::for_upgrade`] counts its first request and
 //!   response heads as handshake, then switches to frames at the exact byte where the `101` head ends (the
 //!   first frames often arrive in the same read as the head). From there it parses RFC 6455 frame headers
-//!   in both directions: header bytes of data frames (text, binary, continuation), payload bytes of data
-//!   frames, and whole control frames (ping, pong, close: header and payload) are counted apart.
+//!   in both directions (the `frames` module): header bytes of data frames (text, binary, continuation), payload
+//!   bytes of data frames, and whole control frames (ping, pong, close: header and payload) are counted
+//!   apart.
 //! - Every byte read or written also goes to the run-wide live totals (progress bar, timeline).
 //!
 //! Not counted: TCP/IP headers, TLS (not used), and bytes the kernel sent for us (SYN, ACK, FIN).
+
+mod frames;
 
 use std::io;
 use std::pin::Pin;
@@ -26,8 +29,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::task::{Context, Poll};
 
+use feedlab_contract::bench::WireBytes;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+
+use frames::FrameScanner;
 
 /// Byte counters of one client (all its connections), or of the publisher. Atomics because hyper drives
 /// the connection in its own task while the client reads the counters; every update is `Relaxed` since
@@ -76,6 +82,38 @@ impl WireCounters {
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Relaxed)
     }
+
+    /// The result's byte categories (the contract's [`WireBytes`]) of these counters, given what the
+    /// client parsed out of them: `messages`, the message JSON bytes; `control` and `handshake`, the
+    /// bytes of bodies and data frames (headers included) that carry control (SSE comments, Engine.IO
+    /// ping/pong) or connection setup (Engine.IO's open and upgrade, Socket.IO's connect). A counter a
+    /// transport does not use stays 0 (no frames over HTTP, no HTTP body after an upgrade), so one rule
+    /// serves every transport:
+    /// - framing: data-frame headers both ways, plus every body or data-frame payload byte that is none of
+    ///   those (poll envelopes, chunk lines, SSE fields, Engine.IO packet types and separators, Socket.IO's
+    ///   `["event",` and `]`; a contract server sends no other WebSocket payload, but any would be transport
+    ///   cost too);
+    /// - control: WebSocket control frames both ways, plus `control`;
+    /// - handshake: the upgrade request and its `101` head, plus `handshake`.
+    pub fn categorize(&self, messages: u64, control: u64, handshake: u64) -> WireBytes {
+        let get = |c: &AtomicU64| c.load(Relaxed);
+        let data = get(&self.response_body)
+            + get(&self.request_body)
+            + get(&self.ws_in_payload)
+            + get(&self.ws_out_payload)
+            + get(&self.ws_in_header)
+            + get(&self.ws_out_header);
+        WireBytes {
+            request_headers: get(&self.request_head),
+            response_headers: get(&self.response_head),
+            body: messages,
+            framing: data.saturating_sub(messages + control + handshake),
+            handshake: get(&self.handshake_request) + get(&self.handshake_response) + handshake,
+            control: get(&self.ws_in_control) + get(&self.ws_out_control) + control,
+            sent: get(&self.sent),
+            received: get(&self.received),
+        }
+    }
 }
 
 /// Run-wide totals, shared by every stream of a run: what the progress bar and timeline show.
@@ -89,7 +127,7 @@ pub struct LiveBytes {
     pub open: AtomicU64,
 }
 
-/// Where the HTTP side of a stream is.
+/// Where one direction of a stream is in its HTTP message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum HttpSide {
     /// Inside a head; `matched` counts how much of CRLF CRLF was just seen.
@@ -98,10 +136,24 @@ enum HttpSide {
     Body,
 }
 
+impl HttpSide {
+    /// Follows `buf` (the next bytes in this direction): returns how many of them belong to the current
+    /// head (none once past it) and whether the head ended in them. The rest is body.
+    fn advance(&mut self, buf: &[u8]) -> (usize, bool) {
+        let HttpSide::Head { matched } = *self else { return (0, false) };
+        let (used, done, matched) = scan_head(buf, matched);
+        *self = if done { HttpSide::Body } else { HttpSide::Head { matched } };
+        (used, done)
+    }
+}
+
 /// A `TcpStream` that counts and sorts every byte crossing it. See the module documentation.
+///
+/// Generic over the socket only so the fuzz targets (`crates/fuzz`) can drive it with scripted reads and
+/// writes; the harness always wraps a `TcpStream`.
 #[derive(Debug)]
-pub struct CountingStream {
-    inner: TcpStream,
+pub struct CountingStream<S = TcpStream> {
+    inner: S,
     counters: Arc<WireCounters>,
     live: Arc<LiveBytes>,
     /// True until the upgrade response head ends (WebSocket streams only).
@@ -112,9 +164,9 @@ pub struct CountingStream {
     frames: Option<(FrameScanner, FrameScanner)>,
 }
 
-impl CountingStream {
+impl<S> CountingStream<S> {
     /// Wraps a connected socket for plain HTTP.
-    pub fn new(inner: TcpStream, counters: Arc<WireCounters>, live: Arc<LiveBytes>) -> Self {
+    pub fn new(inner: S, counters: Arc<WireCounters>, live: Arc<LiveBytes>) -> Self {
         live.open.fetch_add(1, Relaxed);
         CountingStream {
             inner,
@@ -128,13 +180,13 @@ impl CountingStream {
     }
 
     /// Wraps a socket that will carry one WebSocket upgrade and then frames.
-    pub fn for_upgrade(inner: TcpStream, counters: Arc<WireCounters>, live: Arc<LiveBytes>) -> Self {
+    pub fn for_upgrade(inner: S, counters: Arc<WireCounters>, live: Arc<LiveBytes>) -> Self {
         let mut stream = Self::new(inner, counters, live);
         stream.upgrading = true;
         stream
     }
 
-    fn count_written(&mut self, mut buf: &[u8]) {
+    fn count_written(&mut self, buf: &[u8]) {
         let c = &*self.counters;
         c.sent.fetch_add(buf.len() as u64, Relaxed);
         self.live.sent.fetch_add(buf.len() as u64, Relaxed);
@@ -142,68 +194,51 @@ impl CountingStream {
             out.scan(buf, &c.ws_out_header, &c.ws_out_payload, &c.ws_out_control);
             return;
         }
-        while !buf.is_empty() {
-            match self.write {
-                HttpSide::Head { matched } => {
-                    let (used, done, matched) = scan_head(buf, matched);
-                    let head = if self.upgrading { &c.handshake_request } else { &c.request_head };
-                    head.fetch_add(used as u64, Relaxed);
-                    buf = &buf[used..];
-                    if done {
-                        self.write = HttpSide::Body;
-                        // The answer to this request starts with the next byte read.
-                        self.read = HttpSide::Head { matched: 0 };
-                    } else {
-                        self.write = HttpSide::Head { matched };
-                    }
-                }
-                HttpSide::Body => {
-                    c.request_body.fetch_add(buf.len() as u64, Relaxed);
-                    buf = &[];
-                }
-            }
+        let (head, ended) = self.write.advance(buf);
+        add(if self.upgrading { &c.handshake_request } else { &c.request_head }, head);
+        add(&c.request_body, buf.len() - head);
+        if ended {
+            // The answer to this request starts with the next byte read.
+            self.read = HttpSide::Head { matched: 0 };
         }
     }
 
-    fn count_read(&mut self, mut buf: &[u8]) {
+    fn count_read(&mut self, buf: &[u8]) {
         let c = &*self.counters;
         c.received.fetch_add(buf.len() as u64, Relaxed);
         self.live.received.fetch_add(buf.len() as u64, Relaxed);
-        while !buf.is_empty() {
-            if let Some((_, inn)) = &mut self.frames {
-                inn.scan(buf, &c.ws_in_header, &c.ws_in_payload, &c.ws_in_control);
+        if let Some((_, inn)) = &mut self.frames {
+            inn.scan(buf, &c.ws_in_header, &c.ws_in_payload, &c.ws_in_control);
+            return;
+        }
+        let (head, ended) = self.read.advance(buf);
+        add(if self.upgrading { &c.handshake_response } else { &c.response_head }, head);
+        let rest = &buf[head..];
+        if ended {
+            c.responses.fetch_add(1, Relaxed);
+            // A new request may follow this response.
+            self.write = HttpSide::Head { matched: 0 };
+            if self.upgrading {
+                // The head just ended: what follows are frames, in both directions (the first ones often
+                // arrive in this very read).
+                self.upgrading = false;
+                let (_, inn) = self.frames.insert((FrameScanner::default(), FrameScanner::default()));
+                inn.scan(rest, &c.ws_in_header, &c.ws_in_payload, &c.ws_in_control);
                 return;
             }
-            match self.read {
-                HttpSide::Head { matched } => {
-                    let (used, done, matched) = scan_head(buf, matched);
-                    let head = if self.upgrading { &c.handshake_response } else { &c.response_head };
-                    head.fetch_add(used as u64, Relaxed);
-                    buf = &buf[used..];
-                    if done {
-                        c.responses.fetch_add(1, Relaxed);
-                        self.read = HttpSide::Body;
-                        // A new request may follow this response.
-                        self.write = HttpSide::Head { matched: 0 };
-                        if self.upgrading {
-                            // The head just ended: what follows are frames, in both directions.
-                            self.upgrading = false;
-                            self.frames = Some((FrameScanner::default(), FrameScanner::default()));
-                        }
-                    } else {
-                        self.read = HttpSide::Head { matched };
-                    }
-                }
-                HttpSide::Body => {
-                    c.response_body.fetch_add(buf.len() as u64, Relaxed);
-                    buf = &[];
-                }
-            }
         }
+        add(&c.response_body, rest.len());
     }
 }
 
-impl Drop for CountingStream {
+/// Adds `n` bytes to `counter` (no atomic operation for none).
+fn add(counter: &AtomicU64, n: usize) {
+    if n > 0 {
+        counter.fetch_add(n as u64, Relaxed);
+    }
+}
+
+impl<S> Drop for CountingStream<S> {
     fn drop(&mut self) {
         self.live.open.fetch_sub(1, Relaxed);
     }
@@ -228,69 +263,7 @@ fn scan_head(buf: &[u8], mut matched: u8) -> (usize, bool, u8) {
     (buf.len(), false, matched)
 }
 
-/// Follows RFC 6455 frames in one direction, knowing only the bytes: header (2..14 bytes: opcode, mask
-/// bit, 7/16/64-bit length, optional 4-byte mask key), then `length` payload bytes.
-#[derive(Debug, Default)]
-struct FrameScanner {
-    /// Header bytes gathered so far (a header can be split across reads).
-    header: [u8; 14],
-    have: usize,
-    /// Payload bytes of the current frame still to come.
-    payload_left: u64,
-    /// Whether the current frame is a control frame (opcode >= 8).
-    control: bool,
-}
-
-impl FrameScanner {
-    fn scan(&mut self, mut buf: &[u8], header: &AtomicU64, payload: &AtomicU64, control: &AtomicU64) {
-        while !buf.is_empty() {
-            if self.payload_left > 0 {
-                let n = (buf.len() as u64).min(self.payload_left);
-                self.payload_left -= n;
-                (if self.control { control } else { payload }).fetch_add(n, Relaxed);
-                buf = &buf[n as usize..];
-                continue;
-            }
-            // Gather header bytes one at a time until the header's full length is known and present.
-            self.header[self.have] = buf[0];
-            self.have += 1;
-            buf = &buf[1..];
-            if let Some((len, payload_len)) = self.header_complete() {
-                self.control = self.header[0] & 0x08 != 0;
-                (if self.control { control } else { header }).fetch_add(len as u64, Relaxed);
-                self.payload_left = payload_len;
-                self.have = 0;
-            }
-        }
-    }
-
-    /// When all header bytes are present: (header length, payload length).
-    fn header_complete(&self) -> Option<(usize, u64)> {
-        if self.have < 2 {
-            return None;
-        }
-        let masked = self.header[1] & 0x80 != 0;
-        let len7 = self.header[1] & 0x7f;
-        let ext = match len7 {
-            126 => 2,
-            127 => 8,
-            _ => 0,
-        };
-        let total = 2 + ext + if masked { 4 } else { 0 };
-        if self.have < total {
-            return None;
-        }
-        let payload = match ext {
-            0 => u64::from(len7),
-            2 => u64::from(u16::from_be_bytes([self.header[2], self.header[3]])),
-            // unwrap: the slice is exactly 8 bytes.
-            _ => u64::from_be_bytes(self.header[2..10].try_into().unwrap()),
-        };
-        Some((total, payload))
-    }
-}
-
-impl AsyncRead for CountingStream {
+impl<S: AsyncRead + Unpin> AsyncRead for CountingStream<S> {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let before = buf.filled().len();
@@ -302,7 +275,7 @@ impl AsyncRead for CountingStream {
     }
 }
 
-impl AsyncWrite for CountingStream {
+impl<S: AsyncWrite + Unpin> AsyncWrite for CountingStream<S> {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let res = Pin::new(&mut this.inner).poll_write(cx, buf);
@@ -334,33 +307,5 @@ mod tests {
         assert_eq!((n, done), (1, true));
         // A lone CR inside the head does not end it.
         assert_eq!(scan_head(b"a\r\r\n\r\nbody", 0), (6, true, 0));
-    }
-
-    fn scan_all(frames: &[u8], chunk: usize) -> (u64, u64, u64) {
-        let (h, p, c) = (AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0));
-        let mut s = FrameScanner::default();
-        for part in frames.chunks(chunk) {
-            s.scan(part, &h, &p, &c);
-        }
-        (h.into_inner(), p.into_inner(), c.into_inner())
-    }
-
-    #[test]
-    fn frames_by_size_and_kind() {
-        let mut wire = Vec::new();
-        // Text frame, 5-byte payload: 2-byte header.
-        wire.extend_from_slice(&[0x81, 5]);
-        wire.extend_from_slice(b"hello");
-        // Text frame, 300-byte payload: 2 + 2-byte length.
-        wire.extend_from_slice(&[0x81, 126, 0x01, 0x2c]);
-        wire.extend(std::iter::repeat_n(b'x', 300));
-        // Masked pong with 2 payload bytes: 2 + 4-byte key + 2.
-        wire.extend_from_slice(&[0x8a, 0x82, 1, 2, 3, 4, 9, 9]);
-        // Text frame, 70,000-byte payload: 2 + 8-byte length.
-        wire.extend_from_slice(&[0x81, 127, 0, 0, 0, 0, 0, 1, 0x11, 0x70]);
-        wire.extend(std::iter::repeat_n(b'y', 70_000));
-        for chunk in [1, 3, 7, 4096, wire.len()] {
-            assert_eq!(scan_all(&wire, chunk), (2 + 4 + 10, 5 + 300 + 70_000, 8), "chunk {chunk}");
-        }
     }
 }

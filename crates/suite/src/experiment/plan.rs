@@ -1,0 +1,149 @@
+//! The plan an experiment file becomes: the [`Experiment`] with its server settings, its steps and the
+//! overload storm, each with the harness configuration it runs as. Built by `validate` from the raw file;
+//! everything here is already checked.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use feedlab_contract::{HeaderProfile, Transport};
+use feedlab_harness::{BenchConfig, Target};
+
+/// One experiment, validated and expanded, in its full or quick variant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Experiment {
+    /// Name: the file stem, also the results directory and what the report's charts key on.
+    pub name: String,
+    /// The file it came from.
+    pub file: PathBuf,
+    /// Report section title.
+    pub title: String,
+    /// What the experiment shows, for `--dry-run`.
+    pub about: String,
+    /// The `--quick` variant.
+    pub quick: bool,
+    /// Record a per-second server timeline (and answer-time probes) for every step.
+    pub timeline: bool,
+    /// Flags of the server child.
+    pub server: ServerSettings,
+    /// The steps, in the order they run.
+    pub steps: Vec<StepPlan>,
+    /// The overload storm, started during every step.
+    pub storm: Option<Storm>,
+}
+
+/// How the server child is started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerSettings {
+    /// `--max-rps` (0 = no cap).
+    pub max_rps: u64,
+    /// `--max-streams`.
+    pub max_streams: u64,
+    /// `--workers` (0 = one per core).
+    pub workers: u64,
+    /// A fresh server for every step (clean memory figures, no TIME_WAIT pile-up on one port).
+    pub fresh_per_step: bool,
+}
+
+impl ServerSettings {
+    /// Flags for `feedlab serve`, after `serve --addr 127.0.0.1:0`. `--publish-rate 0`: the harness publishes
+    /// up to thousands of messages per second from one address, which the chat rate limit would refuse.
+    pub fn args(&self) -> Vec<String> {
+        let mut args = vec!["--publish-rate".to_owned(), "0".to_owned()];
+        args.extend(["--max-rps".to_owned(), self.max_rps.to_string()]);
+        args.extend(["--max-streams".to_owned(), self.max_streams.to_string()]);
+        args.extend(["--workers".to_owned(), self.workers.to_string()]);
+        args
+    }
+}
+
+/// One measured configuration: a harness run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepPlan {
+    /// Short label: the transport and the values of the axes that vary in this experiment.
+    pub label: String,
+    /// Transport of every client.
+    pub transport: Transport,
+    /// Number of clients.
+    pub clients: u64,
+    /// Publish rate, messages per second.
+    pub rate_per_s: f64,
+    /// Polling interval (poll steps only).
+    pub poll_interval: Option<Duration>,
+    /// Request header profile.
+    pub headers: HeaderProfile,
+    /// Simulated round trip (zero = direct).
+    pub rtt: Duration,
+    /// Measured window.
+    pub duration: Duration,
+    /// `limit=` for poll and long-poll.
+    pub limit: Option<u32>,
+    /// Publish body size in bytes.
+    pub payload_bytes: u64,
+}
+
+/// Fixed time a step takes besides its window: probe, ramp-up, last deliveries, wind-down (an estimate for
+/// the progress bar's ETA only).
+const STEP_OVERHEAD: Duration = Duration::from_millis(500);
+
+impl StepPlan {
+    /// Planned wall time of the step, for the progress bar: window, one poll interval and two round trips
+    /// of drain, and [`STEP_OVERHEAD`].
+    pub fn estimate(&self) -> Duration {
+        self.duration + self.poll_interval.unwrap_or_default() + self.rtt * 2 + STEP_OVERHEAD
+    }
+
+    /// The harness configuration of this step against `target` (header profile set by the caller: the
+    /// browser profile needs its fixture file).
+    pub fn bench_config(&self, target: Target) -> BenchConfig {
+        let mut cfg = BenchConfig::new(target, self.transport);
+        cfg.clients = self.clients as usize;
+        cfg.duration = self.duration;
+        cfg.rate = self.rate_per_s;
+        if let Some(i) = self.poll_interval {
+            cfg.poll_interval = i;
+        }
+        cfg.limit = self.limit;
+        cfg.payload = self.payload_bytes as usize;
+        cfg.rtt = self.rtt;
+        cfg
+    }
+}
+
+/// The overload experiment's storm: a second group of clients started `start` into every step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Storm {
+    /// Transport of the storm clients.
+    pub transport: Transport,
+    /// How many.
+    pub clients: u64,
+    /// Their polling interval.
+    pub poll_interval: Duration,
+    /// Delay after the step starts.
+    pub start: Duration,
+    /// How long the storm publishes nothing and polls.
+    pub duration: Duration,
+}
+
+impl Storm {
+    /// Label of the storm's own step in the data file.
+    pub fn label(&self) -> String {
+        format!("storm: {} {} clients every {} ms", self.clients, self.transport, self.poll_interval.as_millis())
+    }
+
+    /// Label of a steady step the storm hits: `steady: 10 poll clients every 500 ms, storm 2-5 s`.
+    pub fn steady_label(&self, s: &StepPlan) -> String {
+        let every = s.poll_interval.map(|i| format!(" every {} ms", i.as_millis())).unwrap_or_default();
+        let (from, to) = (self.start.as_secs_f64(), (self.start + self.duration).as_secs_f64());
+        format!("steady: {} {} clients{every}, storm {from}-{to} s", s.clients, s.transport)
+    }
+
+    /// The storm's harness configuration: it publishes nothing (the steady clients' publisher feeds both).
+    pub fn bench_config(&self, target: Target) -> BenchConfig {
+        let mut cfg = BenchConfig::new(target, self.transport);
+        cfg.clients = self.clients as usize;
+        cfg.duration = self.duration;
+        cfg.rate = 0.0;
+        cfg.poll_interval = self.poll_interval;
+        cfg
+    }
+}
