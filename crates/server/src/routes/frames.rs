@@ -52,7 +52,7 @@ impl Incoming {
             match self.codec.decode(&mut self.buf) {
                 Ok(Some(frame)) => return Poll::Ready(Some(Ok(frame))),
                 Ok(None) => {}
-                Err(err) => return Poll::Ready(Some(Err(protocol_close(&err)))),
+                Err(err) => return Poll::Ready(Some(Err(codec_close(&err)))),
             }
             if self.ended {
                 return Poll::Ready(None);
@@ -217,27 +217,43 @@ pub fn invalid_utf8() -> CloseReason {
     CloseReason { code: CloseCode::Invalid, description: Some("text message is not valid UTF-8".into()) }
 }
 
-/// The close code for a frame the codec refused: too big 1009, bad UTF-8 1007, anything else 1002.
-pub fn protocol_close(err: &ProtocolError) -> CloseReason {
+/// The close for a frame actix-http's codec refused, chosen from the error's kind alone (what `/ws` uses):
+/// 1009 for a length over the limit (the codec's `Overflow`, or our frame guard's refusal), 1007 for text
+/// that is not UTF-8 (actix-ws's reader wraps the `Utf8Error` itself), 1002 for anything else. The codec's
+/// one `Io` error, set reserved bits, is a 1002 like the rest.
+pub fn codec_close(err: &ProtocolError) -> CloseReason {
+    let size = || (CloseCode::Size, format!("message over the {MAX_MESSAGE_BYTES} byte limit"));
     let (code, text) = match err {
-        ProtocolError::Overflow => (CloseCode::Size, format!("message over the {MAX_MESSAGE_BYTES} byte limit")),
-        // actix reports both bad UTF-8 and set reserved bits as InvalidData; only the first is 1007.
-        ProtocolError::Io(io)
-            if io.kind() == std::io::ErrorKind::InvalidData && io.to_string().to_lowercase().contains("utf-8") =>
-        {
+        ProtocolError::Overflow => size(),
+        ProtocolError::Io(io) if io.get_ref().is_some_and(|inner| inner.is::<std::str::Utf8Error>()) => {
             (CloseCode::Invalid, "text frame is not valid UTF-8".to_owned())
         }
         // Our frame guard refused a declared length before buffering it.
         ProtocolError::Io(io) if is_refusal(io) => {
             (CloseCode::Size, format!("frame over the {MAX_MESSAGE_BYTES} byte limit"))
         }
-        // A fragmented message over the limit, as actix-ws's own reassembly reports it (should it be used).
-        ProtocolError::Io(io) if io.to_string().contains("maximum continuation size") => {
-            (CloseCode::Size, format!("message over the {MAX_MESSAGE_BYTES} byte limit"))
-        }
         other => (CloseCode::Protocol, format!("protocol error: {other}")),
     };
     CloseReason { code, description: Some(text) }
+}
+
+/// [`codec_close`], and for the errors actix-ws's aggregating reader reports only as text (a plain
+/// `io::Error` carrying a message), that text: 1007 for a reassembled text that is not UTF-8, 1009 past its
+/// continuation limit. `/echo` reassembles itself, so these are a fallback; the tests drive actix-ws's real
+/// reader to each error, so they fail the day its wording changes.
+pub fn protocol_close(err: &ProtocolError) -> CloseReason {
+    match err {
+        ProtocolError::Io(io)
+            if io.kind() == std::io::ErrorKind::InvalidData && io.to_string().to_lowercase().contains("utf-8") =>
+        {
+            CloseReason { code: CloseCode::Invalid, description: Some("text frame is not valid UTF-8".to_owned()) }
+        }
+        ProtocolError::Io(io) if io.to_string().contains("maximum continuation size") => CloseReason {
+            code: CloseCode::Size,
+            description: Some(format!("message over the {MAX_MESSAGE_BYTES} byte limit")),
+        },
+        other => codec_close(other),
+    }
 }
 
 #[cfg(test)]
@@ -303,6 +319,88 @@ mod tests {
     #[test]
     fn a_continuation_with_nothing_to_continue_is_1002() {
         assert_eq!(code(Reassembly::new(MAX_ECHO_MESSAGE_BYTES).push(Item::Last(bytes(b"x")))), 1002);
+    }
+
+    /// `(first byte, payload)` frames as a client sends them: masked, with a key that changes the bytes.
+    fn masked(frames: &[(u8, &[u8])]) -> Vec<u8> {
+        let key = [0x37, 0xFA, 0x21, 0x3D];
+        let mut out = Vec::new();
+        for (first, payload) in frames {
+            out.push(*first);
+            match payload.len() {
+                n @ 0..=125 => out.push(0x80 | n as u8),
+                n => {
+                    out.push(0x80 | 126);
+                    out.extend_from_slice(&(n as u16).to_be_bytes());
+                }
+            }
+            out.extend_from_slice(&key);
+            out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+        }
+        out
+    }
+
+    /// actix-ws's own reader (as `/echo`'s handshake builds it) over `bytes`, from a request that is a valid
+    /// WebSocket handshake.
+    fn actix_ws_reader(bytes: Vec<u8>) -> actix_ws::MessageStream {
+        use actix_web::FromRequest;
+        use actix_web::http::header;
+        use futures_util::FutureExt;
+        let req = actix_web::test::TestRequest::get()
+            .insert_header((header::UPGRADE, "websocket"))
+            .insert_header((header::CONNECTION, "upgrade"))
+            .insert_header((header::SEC_WEBSOCKET_VERSION, "13"))
+            .insert_header((header::SEC_WEBSOCKET_KEY, "dGhlIHNhbXBsZSBub25jZQ=="))
+            .to_http_request();
+        let chunk: Result<Bytes, PayloadError> = Ok(Bytes::from(bytes));
+        let stream: actix_http::BoxedPayloadStream = Box::pin(futures_util::stream::iter([chunk]));
+        let mut payload = actix_web::dev::Payload::from(stream);
+        let body = actix_web::web::Payload::from_request(&req, &mut payload).now_or_never().unwrap().unwrap();
+        actix_ws::handle(&req, body).unwrap().2
+    }
+
+    /// The first error actix-ws's aggregating reader (continuations up to `max`) reports for `frames`.
+    fn aggregated_error(frames: &[(u8, &[u8])], max: usize) -> ProtocolError {
+        use futures_util::{FutureExt, StreamExt};
+        let mut reader = actix_ws_reader(masked(frames)).aggregate_continuations().max_continuation_size(max);
+        loop {
+            match reader.next().now_or_never() {
+                Some(Some(Err(err))) => return err,
+                Some(Some(Ok(_))) => {}
+                other => panic!("actix-ws reported no error for {frames:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn actix_ws_errors_known_only_by_their_text_still_get_their_codes() {
+        // A fragmented text over the reader's continuation limit: actix-ws says so only in words.
+        let err = aggregated_error(&[(0x01, &[b'x'; 100]), (0x00, &[b'x'; 100]), (0x80, b"x")], 150);
+        assert_eq!(u16::from(protocol_close(&err).code), 1009, "{err}");
+        // A reassembled text that is not UTF-8: the Utf8Error is turned into a string.
+        let err = aggregated_error(&[(0x01, &[0xCE, 0xBA, 0xE1]), (0x80, &[0xBD, 0xB9, 0xCF, 0x83, 0xFF])], 1024);
+        assert_eq!(u16::from(protocol_close(&err).code), 1007, "{err}");
+        // The codec's own kinds, through the same reader: codec_close needs no text for them.
+        let single = actix_ws_reader(masked(&[(0x81, &[0xC3, 0x28])]));
+        let err = futures_util::FutureExt::now_or_never(futures_util::StreamExt::into_future(single)).unwrap().0;
+        let err = err.expect("an item").expect_err("bad UTF-8 in one frame is an error");
+        assert_eq!(u16::from(codec_close(&err).code), 1007, "{err}");
+    }
+
+    #[test]
+    fn codec_close_reads_kinds_not_words() {
+        use std::io::{Error, ErrorKind};
+        // The same words without the kind behind them are a plain protocol error (1002) to codec_close.
+        let worded = [
+            ProtocolError::Io(Error::new(ErrorKind::InvalidData, "invalid utf-8 sequence of 1 bytes from index 0")),
+            ProtocolError::Io(Error::other("Exceeded maximum continuation size")),
+        ];
+        for err in &worded {
+            assert_eq!(u16::from(codec_close(err).code), 1002, "{err}");
+        }
+        assert_eq!(u16::from(codec_close(&ProtocolError::Overflow).code), 1009);
+        let refusal = ProtocolError::Io(Error::other(PayloadError::Overflow));
+        assert_eq!(u16::from(codec_close(&refusal).code), 1009);
     }
 
     #[test]
