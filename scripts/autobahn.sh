@@ -210,10 +210,10 @@ NOTES = """\
 - Messages up to 16 MiB (`MAX_ECHO_MESSAGE_BYTES`, the largest Autobahn sends, cases 9.1.6 and 9.2.6)
   against `/ws`'s 64 KiB; memory stays bounded by `MAX_ECHO_SESSIONS` (4 sessions at once, the next gets
   503). Over the limit: close 1009, in one frame or reassembled.
-- Fragmented messages are reassembled in `routes/echo.rs` (`Reassembly`), with UTF-8 checked per
+- Fragmented messages are reassembled by `routes/frames.rs`'s `Reassembly`, with UTF-8 checked per
   fragment (a character cut in two by a fragment boundary waits for the next fragment): 1007 at the
   first fragment that cannot be UTF-8.
-- The rest comes from actix-http's codec and `routes/ws.rs`'s `protocol_close`: reserved bits and opcodes,
+- The rest comes from actix-http's codec and `routes/frames.rs`'s `protocol_close`: reserved bits and opcodes,
   unmasked frames, control frames over 125 bytes or fragmented, continuations out of order, close codes
   that may not be sent (below 1000, 1004-1006, 1015-2999, 5000 and up) and close reasons that are not UTF-8 all
   close with 1002; bad UTF-8 in a text frame with 1007. A client's close is answered with its own code.
@@ -286,8 +286,9 @@ if doc_path:
         "# WebSocket conformance: Autobahn|Testsuite against `/echo`",
         "",
         "Written by `bash scripts/autobahn.sh`; do not edit by hand. Autobahn|Testsuite's `fuzzingclient` runs "
-        "its test cases against `GET /echo` of `feedlab serve` (a debug build), the echo endpoint that shares its "
-        "WebSocket stack (actix-ws 0.4, `routes/ws.rs`) with `/ws`.",
+        "its test cases against `GET /echo` of `feedlab serve` (a debug build), the echo endpoint. It reads frames with actix-ws 0.4 "
+        "and `/ws` with actix-http's codec directly (`routes/frames.rs`); both share the frame guard, the reassembly "
+        "of fragmented messages and the close codes.",
         "",
         "- Date: %s" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "- Test suite: %s, on Python 2.7" % versions,
