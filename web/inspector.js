@@ -1,7 +1,9 @@
 // Role: the protocol inspector tab. GET /inspect?client=ID returns, per transport, the last request head
 // the server received and the response head it sent for that client — for WebSocket, the real
-// Upgrade handshake (Sec-WebSocket-Key / Accept, 101 Switching Protocols). Shown as plain text.
+// Upgrade handshake (Sec-WebSocket-Key / Accept, 101 Switching Protocols). Shown as plain text. For a
+// WebSocket client, the last frame each way too, decoded bit by bit (anatomy.js).
 import { el } from './dom.js';
+import { showFrames } from './anatomy.js';
 import { t } from './i18n.js';
 import { getJson } from './api.js';
 import { BEST_FIRST } from './clients/transports.js';
@@ -15,6 +17,7 @@ export class Inspector {
     this.panes = panes;
     this.select = root.querySelector('select');
     this.output = root.querySelector('.inspect-output');
+    this.frames = root.querySelector('.anatomy .frames');
     this.select.replaceChildren(
       ...panes.map((p) => el('option', { value: p.clientId, dataset: { kind: p.kind } }, `${p.kind} · ${p.clientId}`)),
     );
@@ -46,6 +49,7 @@ export class Inspector {
           );
         });
       this.output.replaceChildren(...(blocks.length ? blocks : [el('p', { class: 'muted' }, t('inspector.none'))]));
+      showFrames(this.frames, perChannel.ws?.frames);
     } catch (err) {
       this.output.replaceChildren(el('p', { class: 'error' }, t('inspector.error', { error: err.message })));
     }
