@@ -102,8 +102,8 @@ const STRINGS = {
     // The keep-alive switch of the polling pane (app.js).
     'keepalive.label': 'keep-alive',
     'keepalive.title': 'On: every poll reuses one TCP connection. Off: each poll asks with close=1, the server answers Connection: close, and the next poll opens a new connection, as in HTTP/1.0.',
-    'keepalive.connections': 'TCP connections',
-    'keepalive.connect': 'connect time',
+    'keepalive.connections': 'connections',
+    'keepalive.connect': 'connecting',
     // The frame anatomy of the protocol inspector (anatomy.js).
     'frames.title': 'WebSocket frames, bit by bit',
     'frames.intro': 'The last frame the server sent to this client and the last one the client sent (a chat message), byte for byte as on the wire. A client must mask every frame it sends, so its header carries a 4-byte key: 6 bytes instead of 2.',
@@ -239,8 +239,8 @@ const STRINGS = {
     'outcome.inconclusive': '无定论',
     'keepalive.label': 'keep-alive',
     'keepalive.title': '开：每次轮询都复用同一个 TCP 连接。关：每次轮询带 close=1，服务器回答 Connection: close，下一次轮询要新建连接，就像 HTTP/1.0。',
-    'keepalive.connections': 'TCP 连接数',
-    'keepalive.connect': '建立连接用时',
+    'keepalive.connections': '连接数',
+    'keepalive.connect': '建立连接',
     'frames.title': 'WebSocket 帧，逐位查看',
     'frames.intro': '服务器最后发给这个客户端的帧，以及客户端最后发出的帧（一条聊天消息），与线路上的字节完全相同。客户端发出的每个帧都必须加掩码，所以它的头部多了 4 字节的掩码密钥：6 字节而不是 2 字节。',
     'frames.sent': '服务器 → 客户端',

@@ -39,9 +39,14 @@ export async function waitConnected(page, panes = ['poll', 'longpoll', 'sse', 'w
   }
 }
 
-export async function screenshot(page, name) {
+/**
+ * Saves a screenshot to artifacts/`name`; with FEEDLAB_UPDATE_SCREENSHOTS=1 also to docs/`docs` when given
+ * (the README's pictures).
+ */
+export async function screenshot(page, name, { docs } = {}) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, name);
   await page.screenshot({ path: file });
+  if (docs && process.env.FEEDLAB_UPDATE_SCREENSHOTS === '1') fs.copyFileSync(file, path.join(HERE, '../../../docs', docs));
   return file;
 }
