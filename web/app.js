@@ -1,7 +1,8 @@
 // Role: the classroom page's entry point. Builds the five panes, starts one real client per pane
 // (clients/*.js), feeds their events into the panes and the narration strip, polls /stats for each
-// pane's counters, and wires the controls (poll interval, ticker, chat, pause, reset), the language
-// toggle and the tabs. Everything shown from the feed goes in as text, never as HTML.
+// pane's counters, and wires the controls (poll interval, ticker, chat, pause, reset, the polling pane's
+// keep-alive switch), the language toggle and the tabs. Everything shown from the feed goes in as text,
+// never as HTML.
 import { applyStatic, setLang, currentLang, onLangChange, t } from './i18n.js';
 import { getJson, postJson, newClientId, setToken, HttpError } from './api.js';
 import { Clock } from './clock.js';
@@ -10,7 +11,7 @@ import { Narration } from './narration.js';
 import { renderSummary } from './summary.js';
 import { Inspector } from './inspector.js';
 import { loadCharts } from './charts.js';
-import { el, bytes } from './dom.js';
+import { el, bytes, ms } from './dom.js';
 import { NAMES, clientOf } from './clients/transports.js';
 import { READY_STATES } from './clients/ws.js';
 import { AutoClient } from './clients/auto.js';
@@ -88,6 +89,7 @@ async function main() {
     client.start();
   }
   setupWsStatus();
+  setupKeepAlive();
   setupAutoInfo();
   applyStatic($('#panes'));
   applyStatic($('#auto-slot'));
@@ -157,6 +159,7 @@ async function refreshStats() {
           for (const [k, v] of Object.entries(per[name] || {})) sum[k] = (sum[k] || 0) + (Number(v) || 0);
         }
         pane.setStats(sum);
+        if (pane.kind === 'poll') renderKeepAlive();
       } catch {
         /* the next tick tries again; a restarting server is not an error worth a banner */
       }
@@ -183,6 +186,47 @@ function setupWsStatus() {
   };
   tick();
   setInterval(tick, 250);
+}
+
+/**
+ * The polling pane's keep-alive switch, and what a connection per poll costs: the TCP connections its polls
+ * opened (the server counts them, /stats `connections`) and the time the browser spent connecting them
+ * (Resource Timing's connectEnd - connectStart: 0 on a reused connection, about one round trip on a new one).
+ */
+const keepAlive = { connectMs: 0, connections: null, connect: null };
+function setupKeepAlive() {
+  const pane = state.panes.find((p) => p.kind === 'poll');
+  const client = state.clients.get('poll');
+  const input = el('input', { type: 'checkbox', checked: client.keepAlive, dataset: { keepalive: 'switch' } });
+  input.addEventListener('change', () => {
+    client.keepAlive = input.checked;
+  });
+  keepAlive.connections = el('b', { dataset: { keepalive: 'connections' } });
+  keepAlive.connect = el('b', { dataset: { keepalive: 'connect' } });
+  pane.extra.append(
+    el('p', { class: 'keepalive' },
+      el('label', { dataset: { i18nTitle: 'keepalive.title' } }, input, ' ', el('span', { dataset: { i18n: 'keepalive.label' } })),
+      ' · ', el('span', { dataset: { i18n: 'keepalive.connections' } }), ' ', keepAlive.connections,
+      ' · ', el('span', { dataset: { i18n: 'keepalive.connect' } }), ' ', keepAlive.connect),
+  );
+  const mine = `client=${pane.clientId}`;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (!entry.name.includes('/poll?') || !entry.name.includes(mine)) continue;
+      keepAlive.connectMs += Math.max(0, entry.connectEnd - entry.connectStart);
+    }
+    renderKeepAlive();
+  }).observe({ type: 'resource' });
+  renderKeepAlive();
+}
+function renderKeepAlive() {
+  const pane = state.panes.find((p) => p.kind === 'poll');
+  if (!keepAlive.connections || !pane) return;
+  const connections = pane.stats?.connections ?? 0;
+  keepAlive.connections.textContent = String(connections);
+  keepAlive.connections.dataset.value = connections;
+  keepAlive.connect.textContent = ms(keepAlive.connectMs * 1000);
+  keepAlive.connect.dataset.value = keepAlive.connectMs;
 }
 
 let autoUsing = null;
@@ -224,6 +268,7 @@ function setupControls() {
     try {
       await Promise.all(state.panes.map((p) => postJson('/stats/reset', undefined, { client: p.clientId })));
       state.clients.get('ws').sentBytes = 0;
+      keepAlive.connectMs = 0;
       state.panes.forEach((p) => p.resetLocal());
       await refreshStats();
       notice('');

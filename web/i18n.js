@@ -114,6 +114,46 @@ const STRINGS = {
     'outcome.supported': 'supported',
     'outcome.not-supported': 'not supported',
     'outcome.inconclusive': 'inconclusive',
+    // The keep-alive switch of the polling pane (app.js).
+    'keepalive.label': 'keep-alive',
+    'keepalive.title': 'On: every poll reuses one TCP connection. Off: each poll asks with close=1, the server answers Connection: close, and the next poll opens a new connection, as in HTTP/1.0.',
+    'keepalive.connections': 'connections',
+    'keepalive.connect': 'connecting',
+    // The frame anatomy of the protocol inspector (anatomy.js).
+    'frames.title': 'WebSocket frames, bit by bit',
+    'frames.intro': 'The last frame the server sent to this client and the last one the client sent (a chat message), byte for byte as on the wire. A client must mask every frame it sends, so its header carries a 4-byte key: 6 bytes instead of 2.',
+    'frames.sent': 'Server → client',
+    'frames.received': 'Client → server',
+    'frames.none': 'No WebSocket frame yet for this client: pick the WebSocket client, and send a chat message from the Live tab.',
+    'frames.size': '{header} B header + {payload} B payload',
+    'frames.bit': '1 bit',
+    'frames.bits': '{n} bits',
+    'frames.bytes': '{n} B',
+    'part.fin': 'FIN',
+    'part.rsv': 'RSV1-3',
+    'part.opcode': 'opcode',
+    'part.mask': 'MASK',
+    'part.len': 'payload length',
+    'part.key': 'masking key',
+    'part.payload': 'payload',
+    'fin.1': 'the last fragment of its message',
+    'fin.0': 'more fragments follow',
+    'rsv.none': 'no extension in use',
+    'op.0': 'continuation',
+    'op.1': 'text',
+    'op.2': 'binary',
+    'op.8': 'close',
+    'op.9': 'ping',
+    'op.10': 'pong',
+    'op.reserved': 'reserved',
+    'mask.1': 'masked: a client masks every frame',
+    'mask.0': 'not masked: a server never masks',
+    'len.7': 'in the 7 bits themselves (0-125)',
+    'len.23': '7 bits say {len7}, 16 bits follow',
+    'len.71': '7 bits say {len7}, 64 bits follow',
+    'key.xor': 'payload byte i is XORed with key byte i mod 4',
+    'key.none': 'no key',
+    'payload.unmasked': '(unmasked with the key)',
   },
   zh: {
     'title': 'feedlab',
@@ -227,6 +267,44 @@ const STRINGS = {
     'outcome.supported': '支持',
     'outcome.not-supported': '不支持',
     'outcome.inconclusive': '无定论',
+    'keepalive.label': 'keep-alive',
+    'keepalive.title': '开：每次轮询都复用同一个 TCP 连接。关：每次轮询带 close=1，服务器回答 Connection: close，下一次轮询要新建连接，就像 HTTP/1.0。',
+    'keepalive.connections': '连接数',
+    'keepalive.connect': '建立连接',
+    'frames.title': 'WebSocket 帧，逐位查看',
+    'frames.intro': '服务器最后发给这个客户端的帧，以及客户端最后发出的帧（一条聊天消息），与线路上的字节完全相同。客户端发出的每个帧都必须加掩码，所以它的头部多了 4 字节的掩码密钥：6 字节而不是 2 字节。',
+    'frames.sent': '服务器 → 客户端',
+    'frames.received': '客户端 → 服务器',
+    'frames.none': '这个客户端还没有 WebSocket 帧：请选择 WebSocket 客户端，并在实时页发送一条聊天消息。',
+    'frames.size': '{header} 字节头部 + {payload} 字节载荷',
+    'frames.bit': '1 位',
+    'frames.bits': '{n} 位',
+    'frames.bytes': '{n} 字节',
+    'part.fin': 'FIN',
+    'part.rsv': 'RSV1-3',
+    'part.opcode': '操作码',
+    'part.mask': 'MASK',
+    'part.len': '载荷长度',
+    'part.key': '掩码密钥',
+    'part.payload': '载荷',
+    'fin.1': '消息的最后一个分片',
+    'fin.0': '后面还有分片',
+    'rsv.none': '没有使用扩展',
+    'op.0': '延续帧',
+    'op.1': '文本',
+    'op.2': '二进制',
+    'op.8': '关闭',
+    'op.9': 'ping',
+    'op.10': 'pong',
+    'op.reserved': '保留',
+    'mask.1': '已加掩码：客户端发出的每个帧都要加掩码',
+    'mask.0': '没有掩码：服务器从不加掩码',
+    'len.7': '就在这 7 位里（0-125）',
+    'len.23': '7 位的值是 {len7}，后面跟 16 位',
+    'len.71': '7 位的值是 {len7}，后面跟 64 位',
+    'key.xor': '载荷的第 i 个字节与密钥的第 i mod 4 个字节异或',
+    'key.none': '没有密钥',
+    'payload.unmasked': '（已用密钥去掉掩码）',
   },
 };
 
@@ -246,12 +324,13 @@ export function t(key, params = {}) {
   return s.replace(/\{(\w+)\}/g, (_, k) => (params[k] ?? `{${k}}`));
 }
 
-/** Fill every [data-i18n] (textContent), [data-i18n-placeholder] and [data-i18n-label] under root. */
+/** Fill every [data-i18n] (textContent), [data-i18n-placeholder], [data-i18n-label] and [data-i18n-title] under root. */
 export function applyStatic(root = document) {
   document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
   for (const el of root.querySelectorAll('[data-i18n]')) el.replaceChildren(...withCode(t(el.dataset.i18n)));
   for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of root.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
 }
 
 /** Text nodes for a string, with `backticked` parts as <code> (still text only: no HTML is parsed). */

@@ -2,9 +2,11 @@
 // the server received and the response head it sent for that client — for WebSocket, the real
 // Upgrade handshake (Sec-WebSocket-Key / Accept, 101 Switching Protocols). Shown as plain text, and
 // beside a handshake its Sec-WebSocket-Accept worked through in this browser (handshake.js) and checked
-// against what the server sent. Below, "the WebSocket under a magnifier": the same steps for the RFC's
-// example key, which the documents quote.
+// against what the server sent. For a WebSocket client, the last frame each way too, decoded bit by bit
+// (anatomy.js). Below, "the WebSocket under a magnifier": the same accept steps for the RFC's example
+// key, which the documents quote.
 import { el } from './dom.js';
+import { showFrames } from './anatomy.js';
 import { t } from './i18n.js';
 import { getJson } from './api.js';
 import { BEST_FIRST } from './clients/transports.js';
@@ -20,6 +22,7 @@ export class Inspector {
     this.select = root.querySelector('select');
     this.output = root.querySelector('.inspect-output');
     this.example = root.querySelector('.accept-example');
+    this.frames = root.querySelector('.anatomy .frames');
     this.select.replaceChildren(
       ...panes.map((p) => el('option', { value: p.clientId, dataset: { kind: p.kind } }, `${p.kind} · ${p.clientId}`)),
     );
@@ -62,6 +65,7 @@ export class Inspector {
           }),
       );
       this.output.replaceChildren(...(blocks.length ? blocks : [el('p', { class: 'muted' }, t('inspector.none'))]));
+      showFrames(this.frames, perChannel.ws?.frames);
     } catch (err) {
       this.output.replaceChildren(el('p', { class: 'error' }, t('inspector.error', { error: err.message })));
     }

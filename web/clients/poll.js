@@ -81,14 +81,22 @@ export class PollClient extends AskingClient {
   static route = '/poll';
   static fixedSchedule = true;
 
-  constructor({ intervalMs = 1000, ...options }) {
+  /**
+   * @param keepAlive false asks with `close=1`: the server answers `Connection: close`, so every poll opens
+   *   a TCP connection of its own, as in HTTP/1.0 (fetch cannot ask for a new connection itself).
+   */
+  constructor({ intervalMs = 1000, keepAlive = true, ...options }) {
     super(options);
     this.intervalMs = intervalMs;
+    this.keepAlive = keepAlive;
   }
 
   ask(signal) {
-    // A plain fetch(), no options: exactly the request head the harness's "browser" profile replays.
-    return fetch(this.url(), { signal });
+    // A plain fetch: the request head the harness's "browser" profile replays. Without credentials (the page
+    // has no cookies, so the head is the same) because Chromium keeps such requests' connections apart:
+    // nothing else the page asks (/stats every second) hands a poll its connection, so with keep-alive
+    // every poll takes the one connection, and without it each opens its own.
+    return fetch(this.url(this.keepAlive ? {} : { close: 1 }), { signal, credentials: 'omit' });
   }
 
   answered(n) {

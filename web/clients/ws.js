@@ -7,21 +7,15 @@
 // Same interface as clients/poll.js, plus publish() and the live `socket` (readyState, bufferedAmount);
 // reconnecting and refusals are clients/cursor.js's StreamClient.
 import { StreamClient } from './cursor.js';
+import { frameHeaderBytes } from '../frame.js';
 
 export const SUBPROTOCOL = 'feedlab.v1';
 
 /** The four values of WebSocket.readyState, as the spec names them. */
 export const READY_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 
-/**
- * Header bytes of one frame carrying `payload` bytes (RFC 6455 section 5.2): 2, plus 2 or 8 of extended
- * length when the payload does not fit the 7-bit length field (over 125 bytes; over 65535), plus the
- * 4-byte masking key when `masked` (every frame a client sends is). The page's one copy of the rule;
- * the Rust one is crates/contract/src/rfc6455.rs (header_len).
- */
-export function frameHeaderBytes(payload, masked) {
-  return 2 + (payload <= 125 ? 0 : payload <= 0xffff ? 2 : 8) + (masked ? 4 : 0);
-}
+/** The RFC 6455 header size (frame.js, the page's one copy of the rule), here for what publish() sends. */
+export { frameHeaderBytes };
 
 export class WsClient extends StreamClient {
   static transport = 'ws';

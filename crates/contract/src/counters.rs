@@ -75,6 +75,9 @@ counters! {
     FramingBytes = "framing_bytes", Counter, "SSE/WebSocket/chunk framing bytes.";
     /// WebSocket frames (both directions, control frames included) or SSE events sent.
     Frames = "frames", Counter, "WebSocket frames and SSE events.";
+    /// TCP connections opened, each counted for the first request it carried: with keep-alive one carries
+    /// many requests; with `Connection: close` every request pays for a connection of its own.
+    Connections = "connections", Counter, "TCP connections opened (counted at their first request).";
     /// Connections open now on this channel (streams, held long-polls).
     OpenConnections = "open_connections", Gauge, "Connections open now.";
     /// Feed messages handed to clients.

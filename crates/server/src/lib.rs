@@ -63,6 +63,8 @@ pub async fn run(
         // The push path writes everything pending for a socket in one call (`fanout`); Nagle's algorithm
         // would only hold the next write back until the previous one is acknowledged.
         .tcp_nodelay(true)
+        // Marks each new connection for the meter, which counts connections per channel and client.
+        .on_connect(middleware::meter::on_connect)
         .max_connection_rate(1024)
         .disable_signals()
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())

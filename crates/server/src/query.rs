@@ -1,4 +1,5 @@
-//! Reading the query string of the transport endpoints: `after`, `limit`, `timeout_ms`, `client`.
+//! Reading the query string of the transport endpoints: `after`, `limit`, `timeout_ms`, `client`, `epoch`,
+//! `close`.
 //!
 //! Every value is checked and a bad one is refused with 400 naming the field, instead of being defaulted
 //! silently: a student who types `after=abc` should learn why nothing arrives. Unknown keys are ignored so
@@ -27,6 +28,10 @@ pub struct FeedQuery {
     pub client: Option<String>,
     /// The feed epoch the client's cursor belongs to, when it says (see [`feedlab_feed::Feed::epoch`]).
     pub epoch: Option<u64>,
+    /// `close=1`: answer with `Connection: close`, so the client's next request needs a new TCP connection
+    /// (HTTP/1.0's way, which the page's keep-alive switch shows). Honoured by `/poll` and `/longpoll`; a
+    /// stream's connection is the stream.
+    pub close: bool,
 }
 
 impl FeedQuery {
@@ -38,6 +43,7 @@ impl FeedQuery {
             timeout: DEFAULT_LONGPOLL_TIMEOUT,
             client: None,
             epoch: None,
+            close: false,
         };
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
             match &*key {
@@ -59,6 +65,7 @@ impl FeedQuery {
                 }
                 "client" => parsed.client = Some(check_client_id(&value)?.to_owned()),
                 "epoch" => parsed.epoch = Some(parse_u64("epoch", &value)?),
+                "close" => parsed.close = parse_flag("close", &value)?,
                 _ => {}
             }
         }
@@ -76,6 +83,15 @@ pub fn parse_u64(field: &'static str, value: &str) -> Result<u64, ApiError> {
     value
         .parse::<u64>()
         .map_err(|_| ApiError::bad(field, format!("{field} must be a whole number 0..={}, got {value:?}", u64::MAX)))
+}
+
+/// Parses a yes/no flag: `1` or `true`, `0` or `false`, naming `field` in the error.
+pub fn parse_flag(field: &'static str, value: &str) -> Result<bool, ApiError> {
+    match value {
+        "1" | "true" => Ok(true),
+        "0" | "false" => Ok(false),
+        _ => Err(ApiError::bad(field, format!("{field} must be 1, 0, true or false, got {value:?}"))),
+    }
 }
 
 /// Checks a `client=` id: 1-64 of `[A-Za-z0-9_-]`.
@@ -119,8 +135,8 @@ mod tests {
     fn defaults_start_at_head() {
         let q = FeedQuery::parse("").unwrap();
         assert_eq!(
-            (q.cursor(), q.limit, q.timeout, q.client, q.epoch),
-            (Cursor::Head, DEFAULT_LIMIT, DEFAULT_LONGPOLL_TIMEOUT, None, None)
+            (q.cursor(), q.limit, q.timeout, q.client, q.epoch, q.close),
+            (Cursor::Head, DEFAULT_LIMIT, DEFAULT_LONGPOLL_TIMEOUT, None, None, false)
         );
     }
 
@@ -129,6 +145,9 @@ mod tests {
         let q = FeedQuery::parse("after=42&limit=5&timeout_ms=1500&client=pane-ws_1&_=99").unwrap();
         assert_eq!(q.cursor(), Cursor::After(42));
         assert_eq!((q.limit, q.timeout, q.client.as_deref()), (5, Duration::from_millis(1500), Some("pane-ws_1")));
+        for (flag, close) in [("1", true), ("true", true), ("0", false), ("false", false)] {
+            assert_eq!(FeedQuery::parse(&format!("close={flag}")).unwrap().close, close, "close={flag}");
+        }
     }
 
     #[test]
@@ -142,6 +161,9 @@ mod tests {
         assert_eq!(field_of("limit=10001"), "limit");
         assert_eq!(field_of("timeout_ms=60001"), "timeout_ms");
         assert_eq!(field_of("epoch=yesterday"), "epoch");
+        assert_eq!(field_of("close=yes"), "close");
+        assert_eq!(field_of("close="), "close");
+        assert_eq!(field_of("close=2"), "close");
         assert_eq!(field_of("client="), "client");
         assert_eq!(field_of("client=a%20b"), "client");
         assert_eq!(field_of(&format!("client={}", "x".repeat(65))), "client");

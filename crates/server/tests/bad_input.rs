@@ -34,6 +34,9 @@ async fn malformed_queries_get_400_naming_the_field() {
         ("client=", "client"),
         ("timeout_ms=70000", "timeout_ms"),
         ("timeout_ms=soon", "timeout_ms"),
+        ("close=yes", "close"),
+        ("close=2", "close"),
+        ("close=", "close"),
     ];
     for endpoint in ["/poll", "/longpoll", "/sse", "/ws"] {
         for (query, field) in cases {

@@ -358,3 +358,149 @@ async fn page_is_served() {
     assert_eq!(get(&server, "/../Cargo.toml").await.status, 404);
     assert_eq!(get(&server, "/results/..%2fCargo.toml").await.status, 404);
 }
+
+/// `bytes` in lower-case hex, as `/inspect` gives frames.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads from `stream` until `buf` holds one whole WebSocket frame at its start; returns that frame.
+async fn read_frame(stream: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> Vec<u8> {
+    use feedlab_contract::rfc6455::Header;
+    use tokio::io::AsyncReadExt;
+    loop {
+        if let Some(header) = Header::read(buf)
+            && buf.len() as u64 >= header.frame_len()
+        {
+            return buf.drain(..header.frame_len() as usize).collect();
+        }
+        let mut chunk = [0u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut chunk)).await.unwrap().unwrap();
+        assert!(n > 0, "connection closed before a whole frame");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// A masked client frame (RFC 6455 5.3): FIN, `opcode`, MASK and a 7-bit length, the key, the payload XORed.
+fn masked_frame(opcode: u8, payload: &[u8], key: [u8; 4]) -> Vec<u8> {
+    assert!(payload.len() <= 125);
+    let mut frame = vec![0x80 | opcode, 0x80 | payload.len() as u8];
+    frame.extend_from_slice(&key);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    frame
+}
+
+#[tokio::test]
+async fn inspect_shows_the_last_websocket_frames_each_way_as_on_the_wire() {
+    use tokio::io::AsyncReadExt;
+    let server = TestServer::start(Config::default());
+    let mut socket = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let handshake = format!(
+        "GET /ws?client=pane-ws HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        server.addr
+    );
+    socket.write_all(handshake.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        let mut chunk = [0u8; 1024];
+        let n = socket.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "no 101");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let head_len = head_of(&buf).len();
+    assert!(buf.starts_with(b"HTTP/1.1 101"));
+    buf.drain(..head_len);
+    let frames = |inspect: &serde_json::Value| inspect["transports"]["ws"]["frames"].clone();
+    let inspect = get(&server, "/inspect?client=pane-ws").await.json();
+    assert_eq!(frames(&inspect), serde_json::json!({"sent": null, "received": null}), "{inspect}");
+
+    // A chat frame, masked as every client frame is: its header is 6 bytes.
+    let chat = masked_frame(0x1, br#"{"type":"publish","body":"hi","from":"ana"}"#, [0x37, 0xfa, 0x21, 0x3d]);
+    socket.write_all(&chat).await.unwrap();
+    // It comes back through the feed as the server's frame: unmasked, 2 header bytes.
+    let pushed = read_frame(&mut socket, &mut buf).await;
+    assert_eq!(&pushed[..1], &[0x81]);
+    assert_eq!(usize::from(pushed[1]), pushed.len() - 2, "7-bit length, no mask");
+    let json: serde_json::Value = serde_json::from_slice(&pushed[2..]).unwrap();
+    assert_eq!((json["body"].as_str(), json["from"].as_str()), (Some("hi"), Some("ana")));
+    let inspect = get(&server, "/inspect?client=pane-ws").await.json();
+    assert_eq!(frames(&inspect), serde_json::json!({"sent": hex(&pushed), "received": hex(&chat)}), "{inspect}");
+
+    // Control frames are not kept: a ping and its pong leave both as they were.
+    socket.write_all(&masked_frame(0x9, b"are you there", [1, 2, 3, 4])).await.unwrap();
+    let pong = read_frame(&mut socket, &mut buf).await;
+    assert_eq!(&pong[..2], &[0x8a, 13]);
+    let inspect = get(&server, "/inspect?client=pane-ws").await.json();
+    assert_eq!(frames(&inspect), serde_json::json!({"sent": hex(&pushed), "received": hex(&chat)}), "{inspect}");
+
+    // A message published elsewhere is the next frame sent, byte for byte what this socket got.
+    publish(&server, &"x".repeat(200)).await;
+    let long = read_frame(&mut socket, &mut buf).await;
+    assert_eq!(&long[..2], &[0x81, 126], "a 16-bit length follows");
+    let inspect = get(&server, "/inspect?client=pane-ws").await.json();
+    assert_eq!(frames(&inspect)["sent"], hex(&long), "{inspect}");
+    // Only the WebSocket has frames.
+    get(&server, "/poll?client=pane-ws").await;
+    let inspect = get(&server, "/inspect?client=pane-ws").await.json();
+    assert!(inspect["transports"]["poll"].get("frames").is_none(), "{inspect}");
+}
+
+/// One HTTP/1.1 GET on `socket`, read to the end of its body (content-length); returns the head.
+async fn get_on(socket: &mut tokio::net::TcpStream, path: &str) -> String {
+    use tokio::io::AsyncReadExt;
+    socket.write_all(format!("GET {path} HTTP/1.1\r\nHost: test\r\n\r\n").as_bytes()).await.unwrap();
+    let mut bytes = Vec::new();
+    loop {
+        if bytes.windows(4).any(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(head_of(&bytes)).to_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length: "))
+                .map_or(0, |n| n.trim().parse().unwrap());
+            if bytes.len() >= head.len() + length {
+                return head;
+            }
+        }
+        let mut chunk = [0u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(5), socket.read(&mut chunk)).await.unwrap().unwrap();
+        assert!(n > 0, "closed before the answer was whole");
+        bytes.extend_from_slice(&chunk[..n]);
+    }
+}
+
+#[tokio::test]
+async fn close_flag_answers_connection_close_and_every_poll_then_opens_a_connection() {
+    use tokio::io::AsyncReadExt;
+    let server = TestServer::start(Config::default());
+    // Keep-alive (HTTP/1.1's default): three polls on one connection, counted as one connection.
+    let mut socket = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    for _ in 0..3 {
+        let head = get_on(&mut socket, "/poll?client=kept").await;
+        assert!(head.starts_with("http/1.1 200") && !head.contains("connection: close"), "{head}");
+    }
+    // close=1: the answer says `connection: close`, and the server closes the socket after it.
+    for path in
+        ["/poll?client=short&close=1", "/poll?client=short&close=true", "/longpoll?client=short&timeout_ms=0&close=1"]
+    {
+        let mut socket = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let head = get_on(&mut socket, path).await;
+        assert!(head.starts_with("http/1.1 200") && head.contains("\r\nconnection: close\r\n"), "{path}: {head}");
+        let mut rest = Vec::new();
+        let closed = tokio::time::timeout(Duration::from_secs(5), socket.read_to_end(&mut rest)).await;
+        assert!(matches!(closed, Ok(Ok(0))), "{path}: the server closed the connection");
+    }
+    let count = |stats: &serde_json::Value, transport: &str, name: &str| {
+        stats["client"]["transports"][transport][name].as_u64().unwrap()
+    };
+    let kept = get(&server, "/stats?client=kept").await.json();
+    assert_eq!((count(&kept, "poll", "requests"), count(&kept, "poll", "connections")), (3, 1), "{kept}");
+    let short = get(&server, "/stats?client=short").await.json();
+    assert_eq!((count(&short, "poll", "requests"), count(&short, "poll", "connections")), (2, 2), "{short}");
+    assert_eq!(count(&short, "longpoll", "connections"), 1, "{short}");
+    // close=0 is keep-alive, said out loud.
+    let mut socket = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    for _ in 0..2 {
+        let head = get_on(&mut socket, "/poll?client=said&close=0").await;
+        assert!(!head.contains("connection: close"), "{head}");
+    }
+}

@@ -3,9 +3,13 @@
 //! It works out the channel from the path ([`Channel::of_path`]) and the client from `client=`, hands
 //! handlers a [`Meter`](crate::stats::Meter) through request extensions (so sessions can count frames later),
 //! then counts the response head actix will write and any fixed-size body. Streaming bodies (SSE events, WebSocket frames) are counted by their sessions.
+//! It also counts TCP connections: [`on_connect`] marks each new one, and its first request counts it.
+
+use std::any::Any;
+use std::cell::Cell;
 
 use actix_web::body::{BodySize, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Extensions, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 
@@ -14,11 +18,25 @@ use crate::state::AppState;
 use crate::stats::wire;
 use crate::stats::{Channel, Counter, Exchange};
 
+/// A TCP connection no request has used yet (set by [`on_connect`], taken by its first request).
+#[derive(Debug)]
+struct NewConnection(Cell<bool>);
+
+/// `HttpServer::on_connect`: marks every accepted connection as new, so that its first request counts it
+/// ([`Counter::Connections`]). Requests on one HTTP/1 connection are handled one after another, on the
+/// thread that accepted it: a `Cell` is enough.
+pub fn on_connect(_: &dyn Any, data: &mut Extensions) {
+    data.insert(NewConnection(Cell::new(true)));
+}
+
 /// Counts the exchange of every metered request (see the module docs).
 pub async fn meter(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // Taken by whatever request comes first, metered or not (the page, /stats): a poll that reuses a
+    // connection some other request opened did not open one.
+    let opened_connection = req.conn_data::<NewConnection>().is_some_and(|new| new.0.replace(false));
     let (Some(channel), Some(state)) = (Channel::of_path(req.path()), req.app_data::<web::Data<AppState>>().cloned())
     else {
         return next.call(req).await;
@@ -48,6 +66,9 @@ pub async fn meter(
     wire::response_head(head, body, connection, wire::DATE_PLACEHOLDER, &mut response_bytes);
 
     meter.add(Counter::Requests, 1);
+    if opened_connection {
+        meter.add(Counter::Connections, 1);
+    }
     meter.add(Counter::RequestHeaderBytes, request_bytes as u64);
     meter.add(Counter::ResponseHeaderBytes, response_bytes as u64);
     if let BodySize::Sized(n) = body {

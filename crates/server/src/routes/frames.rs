@@ -16,6 +16,7 @@ use actix_http::error::PayloadError;
 use actix_http::ws::{CloseCode, CloseReason, Codec, Frame, Item, ProtocolError};
 use actix_web::web::{Bytes, BytesMut};
 use bytestring::ByteString;
+use feedlab_contract::rfc6455::Header;
 use futures_util::Stream;
 
 use crate::config::MAX_MESSAGE_BYTES;
@@ -31,24 +32,50 @@ pub struct Incoming {
     ended: bool,
     /// The frame limit, for the close reason.
     max: usize,
+    /// Whether to keep each data frame's raw bytes for the protocol inspector (a `client=` the server tracks).
+    keep_raw: bool,
+    /// The raw bytes of the data frame just decoded, until [`Incoming::take_raw`].
+    raw: Option<Bytes>,
 }
 
 impl Incoming {
-    /// Decodes `payload`, refusing frames over `max` bytes by their declared length.
-    pub fn new(payload: actix_web::dev::Payload, max: usize) -> Self {
+    /// Decodes `payload`, refusing frames over `max` bytes by their declared length; `keep_raw` keeps each
+    /// data frame's bytes as they came (masked) for [`Incoming::take_raw`].
+    pub fn new(payload: actix_web::dev::Payload, max: usize, keep_raw: bool) -> Self {
         Incoming {
             payload: Guarded::new(payload, max),
             codec: Codec::new().max_size(max),
             buf: BytesMut::new(),
             ended: false,
             max,
+            keep_raw,
+            raw: None,
         }
+    }
+
+    /// The raw bytes of the last frame [`Incoming::poll_frame`] returned, when it was a data frame and
+    /// `keep_raw` is on: header, masking key and payload still masked, as on the wire.
+    pub fn take_raw(&mut self) -> Option<Bytes> {
+        self.raw.take()
+    }
+
+    /// Copies the frame at the start of the buffer when it is a whole data frame: the codec is about to
+    /// unmask its payload in place. Only chat frames pass here (pongs are control frames), so the copy is rare.
+    fn keep_raw_frame(&mut self) {
+        let whole = Header::read(&self.buf)
+            .filter(Header::is_data)
+            .and_then(|header| usize::try_from(header.frame_len()).ok())
+            .filter(|&len| len <= self.buf.len());
+        self.raw = whole.map(|len| Bytes::copy_from_slice(&self.buf[..len]));
     }
 
     /// The next frame: `Ready(None)` when the client's stream ended (connection gone), `Err` with the close
     /// that fails the connection when its bytes break the protocol.
     pub fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame, CloseReason>>> {
         loop {
+            if self.keep_raw {
+                self.keep_raw_frame();
+            }
             match self.codec.decode(&mut self.buf) {
                 Ok(Some(frame)) => return Poll::Ready(Some(Ok(frame))),
                 Ok(None) => {}

@@ -1,7 +1,10 @@
 //! The instruments: `/stats`, `/stats/reset`, `/metrics`, `/time`, `/inspect` and `/settings`.
 
+use std::fmt::Write;
+
 use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, web};
+use feedlab_contract::Transport;
 use serde::Serialize;
 
 use crate::error::ApiError;
@@ -50,16 +53,35 @@ pub async fn time(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "us": feedlab_feed::now_us(), "epoch": state.feed.epoch() }))
 }
 
-/// `GET /inspect?client=ID`: the last request and response heads per transport for that client.
+/// `GET /inspect?client=ID`: the last request and response heads per transport for that client, and on
+/// `ws` the last data frame each way, as on the wire in hex: `"frames": {"sent": "8105…", "received":
+/// "8185…"}` (`null` before the first). The page's clients each have their own id, so these are the frames
+/// of the page's own connection.
 pub async fn inspect(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let client = client_param(&req)?.ok_or_else(|| ApiError::bad("client", "client is required"))?;
-    let exchanges = state.stats.inspect(&client);
-    let transports: serde_json::Map<String, serde_json::Value> = exchanges
+    let (exchanges, frames) = state.stats.inspect(&client);
+    let mut transports: serde_json::Map<String, serde_json::Value> = exchanges
         .into_iter()
         // unwrap: Exchange is strings and an integer.
         .map(|(channel, exchange)| (channel.name().to_owned(), serde_json::to_value(exchange).unwrap()))
         .collect();
+    if let Some(serde_json::Value::Object(ws)) = transports.get_mut(Transport::Ws.name()) {
+        let shown = |frame: &[u8]| (!frame.is_empty()).then(|| hex(frame));
+        ws.insert(
+            "frames".into(),
+            serde_json::json!({ "sent": shown(&frames.sent_frame()), "received": shown(&frames.received) }),
+        );
+    }
     Ok(HttpResponse::Ok().json(serde_json::json!({ "client": client, "transports": transports })))
+}
+
+/// `bytes` as lower-case hex, two digits a byte.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        // unwrap: writing to a String cannot fail.
+        write!(out, "{b:02x}").unwrap();
+        out
+    })
 }
 
 #[derive(Serialize)]

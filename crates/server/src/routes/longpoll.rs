@@ -43,5 +43,5 @@ pub async fn longpoll(
     }
     let epoch = state.feed.epoch();
     let answer = state.read_for(&query, Cursor::After(after), |view| Answer::of(view, epoch))?;
-    Ok(answer.send(&meter))
+    Ok(answer.send(&meter, query.close))
 }

@@ -3,6 +3,8 @@
 //! The client asks "anything after N?" and the server answers at once, even when the answer is "no"
 //! (an empty list). Every ask costs a full HTTP request and response head, which is the overhead the classic
 //! argument is about; the empty answers are counted so the page can show how many asks were wasted.
+//! With `close=1` the answer also ends its TCP connection (`Connection: close`), as every HTTP/1.0 answer
+//! did: each ask then pays for a connection too (counted as `connections`).
 
 use std::fmt::Write;
 
@@ -29,7 +31,7 @@ pub async fn poll(
     state.admit_request()?;
     let epoch = state.feed.epoch();
     let answer = state.read_for(&query, query.cursor(), |view| Answer::of(view, epoch))?;
-    Ok(answer.send(&meter))
+    Ok(answer.send(&meter, query.close))
 }
 
 /// The JSON answer shared by `/poll` and `/longpoll`: `{"messages":[...],"next":N,"gap":null,"epoch":E}`.
@@ -69,17 +71,22 @@ impl Answer {
         Answer { body: body.freeze(), messages: messages as u64 }
     }
 
-    /// Counts the answer and turns it into the response.
-    pub fn send(self, meter: &Meter) -> HttpResponse {
+    /// Counts the answer and turns it into the response; `close` ends the connection after it (`close=1`).
+    pub fn send(self, meter: &Meter, close: bool) -> HttpResponse {
         if self.messages == 0 {
             meter.add(Counter::EmptyResponses, 1);
         }
         meter.add(Counter::MessagesDelivered, self.messages);
-        HttpResponse::Ok()
+        let mut response = HttpResponse::Ok();
+        response
             .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/json")))
             // A poll answer is news of one instant: no cache may keep it.
-            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-            .body(self.body)
+            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        if close {
+            // actix writes `connection: close` and closes the connection once the answer is out.
+            response.force_close();
+        }
+        response.body(self.body)
     }
 }
 

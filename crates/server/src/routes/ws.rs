@@ -15,10 +15,16 @@
 //! A server frame is the same bytes for every client, so each message's frame ([`text_frame`]) is built once
 //! at publish; the worker's hub wakes the connection, its heartbeats and timeouts come from the hub's sweep,
 //! and no task, channel or timer exists per connection.
+//!
+//! For the protocol inspector, a connection tagged with a `client=` id (the page's; the harness tags none)
+//! keeps the last data frame each way in that client's stats: what went out is the pre-built buffer itself
+//! (a clone costs a reference count, under a lock nothing but `/inspect` contends), what came in is copied
+//! before actix unmasks it.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use actix_http::ws::{CloseCode, CloseReason, Frame, Item, OpCode, Parser};
@@ -40,7 +46,7 @@ use crate::middleware::frame_guard::Guarded;
 use crate::query::FeedQuery;
 use crate::routes::frames::{Incoming, Reassembly, Whole, fragment_len, invalid_utf8};
 use crate::state::AppState;
-use crate::stats::{Channel, Meter};
+use crate::stats::{Channel, ClientStats, Meter};
 use futures_util::FutureExt;
 
 /// The subprotocol spoken on `/ws`, selected when the client offers it.
@@ -70,8 +76,10 @@ pub async fn ws(
         response.insert_header((header::SEC_WEBSOCKET_PROTOCOL, protocol));
     }
     let meter = meter.into_inner();
+    let inspected = meter.client.clone();
     let connection = Connection {
-        incoming: Incoming::new(body.into_inner(), MAX_MESSAGE_BYTES),
+        incoming: Incoming::new(body.into_inner(), MAX_MESSAGE_BYTES, inspected.is_some()),
+        inspected,
         fragments: Reassembly::new(MAX_MESSAGE_BYTES),
         publisher: AppState::publisher_key(&req, query.client.as_deref()),
         publish_meter: meter.for_channel(Channel::Publish),
@@ -143,6 +151,8 @@ struct Connection {
     subscription: Subscription,
     /// The client's frames.
     incoming: Incoming,
+    /// The stats of the connection's `client=` id, where the inspector's last frames are kept.
+    inspected: Option<Arc<ClientStats>>,
     /// A fragmented message in progress.
     fragments: Reassembly,
     /// Who publishes from this connection, for the chat rate limit.
@@ -182,7 +192,12 @@ impl MessageBody for Connection {
             return Poll::Ready(Some(Ok(this.close_frame(reason))));
         }
         match this.subscription.next::<Frames>(cx) {
-            Some(frames) => Poll::Ready(Some(Ok(frames))),
+            Some(frames) => {
+                if let Some(client) = &this.inspected {
+                    client.ws_sent(&frames);
+                }
+                Poll::Ready(Some(Ok(frames)))
+            }
             None => Poll::Pending,
         }
     }
@@ -195,6 +210,9 @@ impl Connection {
             match self.incoming.poll_frame(cx) {
                 Poll::Ready(Some(Ok(frame))) => {
                     self.subscription.heard();
+                    if let (Some(client), Some(raw)) = (&self.inspected, self.incoming.take_raw()) {
+                        client.ws_received(raw);
+                    }
                     self.on_frame(frame);
                 }
                 Poll::Ready(Some(Err(reason))) => self.close = Some(reason),

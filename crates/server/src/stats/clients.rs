@@ -2,12 +2,15 @@
 //!
 //! The page tags its requests with a pane's id to show what that pane alone cost and the heads it last
 //! exchanged (`/stats?client=`, `/inspect`); the harness tags its clients too. The table is capped.
+//! For a WebSocket client the inspector also keeps the last data frame each way, as raw bytes ([`WsFrames`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
 use feedlab_contract::counters::Counts;
+use feedlab_contract::rfc6455::Header;
 use serde::Serialize;
 
 use super::{Channel, ChannelCounters, Counters};
@@ -27,11 +30,43 @@ pub struct Exchange {
     pub at_us: u64,
 }
 
+/// The last WebSocket data frames (text, binary, continuation; no ping, pong or close) between the server
+/// and one client, as on the wire: header, masking key and (masked) payload included. Empty until one passed.
+#[derive(Debug, Default, Clone)]
+pub struct WsFrames {
+    /// What the server last sent: the feed's pre-built bytes themselves (a clone shares them), or the batch
+    /// of frames that went out in one write, whose last frame [`WsFrames::sent_frame`] picks out.
+    sent: Bytes,
+    /// The client's last data frame, copied before actix unmasked it (`routes/frames.rs`).
+    pub received: Bytes,
+}
+
+impl WsFrames {
+    /// The last frame the server sent: the last whole frame of the last write.
+    pub fn sent_frame(&self) -> Bytes {
+        let mut at = 0;
+        let mut last = Bytes::new();
+        while let Some(header) = Header::read(&self.sent[at..]) {
+            let Some(end) = usize::try_from(header.frame_len()).ok().and_then(|len| at.checked_add(len)) else {
+                break;
+            };
+            if end > self.sent.len() {
+                break;
+            }
+            last = self.sent.slice(at..end);
+            at = end;
+        }
+        last
+    }
+}
+
 /// Counters and inspector records of one `client=` id.
 #[derive(Debug, Default)]
 pub struct ClientStats {
     counters: ChannelCounters,
     last: Mutex<[Option<Exchange>; Channel::COUNT]>,
+    /// Apart from `last`: written at every delivery to this client, so never behind the meter's lock.
+    ws_frames: Mutex<WsFrames>,
 }
 
 impl ClientStats {
@@ -51,6 +86,25 @@ impl ClientStats {
         // unwrap: see `record`.
         let last = self.last.lock().unwrap();
         Channel::ALL.into_iter().filter_map(|c| last[c.index()].clone().map(|e| (c, e))).collect()
+    }
+
+    /// Keeps `write`, one or more whole frames the server sent in one write, as the last sent. Called at
+    /// every delivery: a reference count and an uncontended lock (only `/inspect` ever waits on it).
+    pub fn ws_sent(&self, write: &Bytes) {
+        // unwrap: poisoned only if a holder panicked; the holders only assign and clone.
+        self.ws_frames.lock().unwrap().sent = write.clone();
+    }
+
+    /// Keeps `frame`, the raw bytes of a data frame the client sent, as the last received.
+    pub fn ws_received(&self, frame: Bytes) {
+        // unwrap: see `ws_sent`.
+        self.ws_frames.lock().unwrap().received = frame;
+    }
+
+    /// The last WebSocket frames each way.
+    pub fn ws_frames(&self) -> WsFrames {
+        // unwrap: see `ws_sent`.
+        self.ws_frames.lock().unwrap().clone()
     }
 
     /// Every channel's counters of this client now.
@@ -114,5 +168,28 @@ impl Clients {
     pub fn reset(&self) {
         // unwrap: see `track`.
         self.table.lock().unwrap().values().for_each(|stats| stats.reset());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_sent_frame_is_the_last_whole_frame_of_the_last_write() {
+        let stats = ClientStats::default();
+        assert!(stats.ws_frames().sent_frame().is_empty(), "nothing sent yet");
+        let one = Bytes::from_static(&[0x81, 0x02, b'h', b'i']);
+        stats.ws_sent(&one);
+        assert_eq!(stats.ws_frames().sent_frame(), one);
+        // Three frames in one write (a reader catching up): the last one, a 16-bit length.
+        let long = [&[0x81, 0x7e, 0x00, 0x80][..], &[b'x'; 128]].concat();
+        let batch = Bytes::from([&one[..], &[0x81, 0x00], &long].concat());
+        stats.ws_sent(&batch);
+        assert_eq!(stats.ws_frames().sent_frame(), long);
+        // A cut-off tail is not a frame: the last whole one stands.
+        let cut = Bytes::from([&one[..], &long[..10]].concat());
+        stats.ws_sent(&cut);
+        assert_eq!(stats.ws_frames().sent_frame(), one);
     }
 }

@@ -19,7 +19,7 @@ mod report;
 pub mod wire;
 
 pub use channel::Channel;
-pub use clients::{ClientStats, Clients, Exchange, MAX_TRACKED_CLIENTS};
+pub use clients::{ClientStats, Clients, Exchange, MAX_TRACKED_CLIENTS, WsFrames};
 pub use counters::{ChannelCounters, Counters, Meter, OpenGuard, Shards};
 pub use feedlab_contract::counters::{Counter, Counts};
 pub use prometheus::render as render_prometheus;
@@ -61,9 +61,9 @@ impl Stats {
         }
     }
 
-    /// The `/inspect` answer for one client: its last exchange per channel.
-    pub fn inspect(&self, client: &str) -> Vec<(Channel, Exchange)> {
-        self.clients.get(client).map(|stats| stats.inspect()).unwrap_or_default()
+    /// The `/inspect` answer for one client: its last exchange per channel, and its last WebSocket frames.
+    pub fn inspect(&self, client: &str) -> (Vec<(Channel, Exchange)>, WsFrames) {
+        self.clients.get(client).map(|stats| (stats.inspect(), stats.ws_frames())).unwrap_or_default()
     }
 }
 
