@@ -1,9 +1,11 @@
-//! The strict reader of feedlab's documents (bench and soak results, the suite's data files).
+//! The strict reader of feedlab's documents (bench, soak and floor results, the suite's data files).
 //!
 //! A reader that guesses hides a broken contract, so this one does not: the document's `schema_version`
-//! must be the one this build writes, every field must be there with its type, and names are exact (no
-//! aliases). Every refusal names the file and the field (`steps[3].bench.latency_us.p99`). Unknown
-//! fields are ignored, so a newer writer's additions still read (they come with a new version anyway).
+//! must be the one this build writes, every required field must be there with its type, and names are
+//! exact (no aliases). Every refusal names the file and the field (`steps[3].bench.latency_us.p99`).
+//! Unknown fields are ignored, so a newer writer's additions still read. The one leniency is the
+//! versioning rule's: an optional field (null when not measured) added to a layout without a version bump
+//! reads as null from a document written before it existed.
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -102,6 +102,9 @@ pub fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s:
         errors,
         publish,
         timeline: Vec::new(),
+        // Run-level figures, filled in by the run when it measured them.
+        server_cpu: None,
+        harness_cpu: None,
     }
 }
 

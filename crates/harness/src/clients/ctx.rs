@@ -46,6 +46,8 @@ pub struct Live {
     pub published: AtomicU64,
     /// Clients that have connected (streaming) or started (pollers) at least once: the ramp-up gauge.
     pub ready: AtomicU64,
+    /// Connections clients opened (reconnects included): the ramp-up's count divides its server CPU.
+    pub connections: AtomicU64,
 }
 
 /// The measured window, once it is open.
@@ -147,6 +149,7 @@ impl Ctx {
     /// aimed while it had none is forgotten.
     pub fn connected(&self, idx: usize, rec: &mut ClientRecord) {
         rec.connected();
+        self.live.connections.fetch_add(1, Relaxed);
         self.chaos.disarm(idx);
     }
 
