@@ -78,6 +78,10 @@ pub struct FloorResult {
     pub repeats: u64,
     /// Where the sender and the reader ran.
     pub placement: Placement,
+    /// Sends per second asked (0: flat out). Paced, each send finds its reader asleep and pays for waking
+    /// it, as a push server's sends to idle clients do, and `sender_cpu_s` counts the `send()` calls only;
+    /// flat out, the reader is always busy and the figure is the lower bound of a sender that never waits.
+    pub send_rate_per_s: f64,
     /// The CPU the sender was pinned to (null: not pinned).
     pub sender_cpu: Option<u32>,
     /// The CPU the reader was pinned to (null: not pinned).
@@ -97,8 +101,6 @@ pub struct FloorCase {
     pub send_us: Spread,
     /// Sender thread CPU per frame (`send_us / frames_per_send`), microseconds.
     pub frame_us: Spread,
-    /// Sender thread system CPU per `send()` call, microseconds (the kernel's share of `send_us`).
-    pub send_system_us: Spread,
     /// Reader thread CPU (epoll wait, `recv()`, wakeups) per frame received, microseconds.
     pub reader_us_per_frame: Spread,
     /// `send()` calls per second of the window.
@@ -117,11 +119,15 @@ pub struct FloorRun {
     /// `send()` calls refused because the socket's buffer was full (the reader fell behind; 0 in a
     /// healthy run).
     pub would_block: u64,
-    /// Sender thread CPU over the window (`CLOCK_THREAD_CPUTIME_ID`), seconds.
+    /// Sender thread CPU (`CLOCK_THREAD_CPUTIME_ID`) spent sending, seconds: the whole window flat out;
+    /// paced, the `send()` calls alone (each bracketed by clock reads whose own cost is taken off), not the
+    /// waiting between them.
     pub sender_cpu_s: f64,
-    /// Its user share (`getrusage(RUSAGE_THREAD)`), seconds.
+    /// The sender thread's user CPU over the window (`getrusage(RUSAGE_THREAD)`, which splits the thread's
+    /// exact CPU by tick samples: a rough split), seconds; paced, it is mostly the wait between sends.
     pub sender_user_s: f64,
-    /// Its system share, seconds.
+    /// The sender thread's system CPU over the window, seconds, split as `sender_user_s`: the kernel's share
+    /// of sending (paced, the clock reads' calibrated cost taken off). A `send()` is nearly all kernel.
     pub sender_system_s: f64,
     /// Reader thread CPU over the window, seconds.
     pub reader_cpu_s: f64,
@@ -143,7 +149,6 @@ impl FloorCase {
             frames_per_send,
             send_us: of(&|r| per_send(r.sender_cpu_s, r))?,
             frame_us: of(&|r| per_send(r.sender_cpu_s, r) / frames_per_send as f64)?,
-            send_system_us: of(&|r| per_send(r.sender_system_s, r))?,
             reader_us_per_frame: of(&|r| r.reader_cpu_s * 1e6 / (r.reader_bytes as f64 / frame_bytes as f64))?,
             sends_per_s: of(&|r| r.sends as f64 / r.window_s)?,
             runs,
@@ -199,7 +204,6 @@ mod tests {
         let case = FloorCase::from_runs(4, 10, vec![run(100_000, 2.0), run(100_000, 1.0), run(50_000, 2.0)]).unwrap();
         assert_eq!(case.send_us, Spread { median: 20.0, min: 10.0, max: 40.0 });
         assert_eq!(case.frame_us.median, 5.0);
-        assert_eq!(case.send_system_us.median, 10.0);
         // 1 s of reader CPU over 400,000 frames.
         assert_eq!(case.reader_us_per_frame.max, 5.0);
         assert_eq!(case.sends_per_s.min, 25_000.0);

@@ -222,6 +222,11 @@ pub struct FloorArgs {
     /// Measured windows per case (median and range over them).
     #[arg(long, default_value_t = floor::DEFAULT_REPEATS)]
     pub repeats: usize,
+    /// Sends per second (N/s, N/ms; 0: flat out). Paced below what the reader takes, each send finds its
+    /// reader asleep in epoll_wait and pays for waking it, as a server's sends to idle clients do; flat
+    /// out, the reader is always busy and the figure is a lower bound.
+    #[arg(long, default_value = "10000/s", value_parser = parse_rate)]
+    pub send_rate: f64,
     /// Where the sender and reader threads run: apart (two CPUs, the default when there are two), same
     /// (one CPU: to see what sharing a core does), any (not pinned).
     #[arg(long, value_parser = names_parser::<Placement>(&Placement::NAMES))]
@@ -244,6 +249,7 @@ impl FloorArgs {
             window: self.window,
             repeats: self.repeats,
             placement: self.placement.unwrap_or(defaults.placement),
+            send_rate: self.send_rate,
         };
         config.validate()?;
         Ok(config)

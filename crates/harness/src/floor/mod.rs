@@ -10,14 +10,16 @@
 //!   (open-file limit - spare) / 2). The accepted end of each sends, like a server's; the connecting end
 //!   reads, like a client's. Nagle is off on the sending end (TCP_NODELAY), as servers set it.
 //! - **Sender.** One thread writes a buffer of 1, 4 or 16 frames (a 2-byte WebSocket header and a 32-byte
-//!   payload by default) with one non-blocking `send()` to each socket in turn, round-robin, as fast as it
-//!   can: each socket sees one write every N, so it is always an idle socket that gets written, as in a
-//!   broadcast. Its CPU is its own thread clock (`CLOCK_THREAD_CPUTIME_ID`, user and system split by
-//!   `getrusage(RUSAGE_THREAD)`), read at the edges of the measured window.
+//!   payload by default) with one non-blocking `send()` to each socket in turn, round-robin: each socket sees
+//!   one write every N, so it is always an idle socket that gets written, as in a broadcast. By default it
+//!   sends 10,000 times a second (`--send-rate`), the deliveries of 10,000 clients at 1 msg/s, waiting for
+//!   each slot on its own CPU. Its CPU is its thread clock (`CLOCK_THREAD_CPUTIME_ID`) read around each
+//!   `send()`, the cost of the two reads (calibrated at start) taken off, so the waiting is not counted.
+//!   `--send-rate 0` sends flat out and counts the whole window instead.
 //! - **Reader.** Another thread waits in `epoll_wait` (level-triggered) on all N reading sockets and does
 //!   one `recv()` per ready socket, into a 64 KiB buffer: the least a client can do to take the bytes. Its
-//!   CPU is its thread clock too, read by the sender at the same instants (so both figures cover the same
-//!   window). Reader CPU per frame = its CPU / (bytes received / frame size).
+//!   CPU is its thread clock over the window, read by the sender at the window's edges. Reader CPU per frame
+//!   = its CPU / (bytes received / frame size).
 //! - **Windows.** Per number of frames per send: a warm-up (sockets' buffers and the reader settle), then a
 //!   measured window, repeated `--repeats` times: median and range. `would_block` counts sends refused for a
 //!   full buffer (the reader fell behind); it should be 0.
@@ -29,14 +31,17 @@
 //! applies to the server's `/proc/PID/stat`). So the figure is what a server on this machine pays per
 //! `send()` to a harness client on the same machine: the same kernel path, the same accounting.
 //!
-//! Placement matters ([`Placement`]): with the sender and the reader on **two CPUs** (`apart`, the default
-//! on a machine with two or more) the reader drains while the sender sends, which is the server-vs-harness
-//! situation: the server's threads send while the harness's read, on both cores. On **one CPU** (`same`)
-//! the reader only runs when the sender is preempted, buffers fill between its turns and fewer wakeups are
-//! needed, which no server run has; it is there to show the difference, not as the floor. The sender sends
-//! flat out, so the reader is usually busy and finds several sockets ready per wakeup (`reader_wakeups`
-//! says how many): a server pushing in bursts to an idle harness pays a wakeup more often, so the floor is
-//! a lower bound, as a floor should be.
+//! Pace and placement decide whether that path includes waking the reader, by far its largest part on a
+//! virtual machine (a wakeup of a sleeping thread on another CPU is an inter-processor interrupt). A server
+//! pushing to idle clients does user-space work between two sends, so the harness's readers drain faster
+//! than it writes and sleep between its sends: each send wakes one. Paced (the default) the floor's reader
+//! is in that state: it drains and sleeps, and `reader_wakeups` is close to `sends`. Flat out, the reader
+//! never catches up, finds hundreds of sockets ready per wakeup and the sender almost never wakes it: a
+//! lower bound no server reaches. [`Placement`]: with the sender and the reader on **two CPUs** (`apart`,
+//! the default on a machine with two or more) the reader drains on its own CPU while the sender waits on
+//! its own, as the harness reads on the other core while the server pushes, and the sender's waiting never
+//! takes the reader's CPU. On **one CPU** (`same`) the reader only runs when the sender is preempted, which
+//! no server run has; it is there to show the difference, not as the floor.
 
 mod sys;
 
@@ -86,8 +91,17 @@ const EPOLL_BATCH: usize = 1024;
 /// The reader's `epoll_wait` timeout: only how quickly it notices the end.
 const EPOLL_TIMEOUT_MS: i32 = 50;
 
-/// Sends between two looks at the clock (cheap next to a send, and far finer than a window).
+/// Sends between two looks at the clock when sending flat out (cheap next to a send, and far finer than a
+/// window).
 const SENDS_PER_CLOCK_CHECK: u64 = 64;
+
+/// Back-to-back thread-clock reads that calibrate what bracketing a send costs by itself.
+const CLOCK_CALIBRATION: usize = 10_000;
+
+/// Sends per second by default: 10,000 deliveries a second (10,000 clients x 1 msg/s), slower than the
+/// reader takes them, so each send finds its reader asleep in `epoll_wait` and pays for waking it, as a
+/// server's sends to an idle harness do.
+pub const DEFAULT_SEND_RATE: f64 = 10_000.0;
 
 /// What to measure. [`FloorConfig::default`] has the documented defaults.
 #[derive(Debug, Clone)]
@@ -108,6 +122,8 @@ pub struct FloorConfig {
     pub repeats: usize,
     /// Where the sender and the reader run.
     pub placement: Placement,
+    /// Sends per second (0: flat out). See the module docs.
+    pub send_rate: f64,
 }
 
 impl Default for FloorConfig {
@@ -123,6 +139,7 @@ impl Default for FloorConfig {
             window: DEFAULT_WINDOW,
             repeats: DEFAULT_REPEATS,
             placement: if two_cpus { Placement::Apart } else { Placement::Any },
+            send_rate: DEFAULT_SEND_RATE,
         }
     }
 }
@@ -169,6 +186,9 @@ impl FloorConfig {
         }
         if self.repeats == 0 {
             return bad("--repeats must be at least 1".into());
+        }
+        if !self.send_rate.is_finite() || self.send_rate < 0.0 {
+            return bad(format!("--send-rate {}: must be a finite rate >= 0 (0: flat out)", self.send_rate));
         }
         let cpus = sys::allowed_cpus().map_err(|e| Error::io("reading this process's CPUs", e))?;
         match self.placement {
@@ -223,15 +243,15 @@ impl Snapshot {
         })
     }
 
-    /// The window from `self` to `end`, in which `sends` sends went through and `would_block` did not.
-    fn run_until(&self, end: &Snapshot, sends: u64, would_block: u64) -> FloorRun {
+    /// The window from `self` to `end`, in which the sender did what `sent` says.
+    fn run_until(&self, end: &Snapshot, sent: Sent) -> FloorRun {
         FloorRun {
             window_s: end.at.duration_since(self.at).as_secs_f64(),
-            sends,
-            would_block,
-            sender_cpu_s: end.sender_cpu_s - self.sender_cpu_s,
+            sends: sent.sends,
+            would_block: sent.would_block,
+            sender_cpu_s: sent.send_cpu_s.unwrap_or(end.sender_cpu_s - self.sender_cpu_s),
             sender_user_s: end.sender_user_s - self.sender_user_s,
-            sender_system_s: end.sender_system_s - self.sender_system_s,
+            sender_system_s: (end.sender_system_s - self.sender_system_s - sent.clock_reads_s).max(0.0),
             reader_cpu_s: end.reader_cpu_s - self.reader_cpu_s,
             reader_bytes: end.reader_bytes - self.reader_bytes,
             reader_reads: end.reader_reads - self.reader_reads,
@@ -297,6 +317,7 @@ pub fn run_floor(config: &FloorConfig, progress: Option<ProgressBar>) -> Result<
         window_s: config.window.as_secs_f64(),
         repeats: config.repeats as u64,
         placement: config.placement,
+        send_rate_per_s: config.send_rate,
         sender_cpu,
         reader_cpu,
         cpus,
@@ -334,18 +355,18 @@ fn send_all(
     if let Some(cpu) = cpu {
         sys::pin_this_thread(cpu)?;
     }
+    let mut sender = Sender::new(fds, config.send_rate)?;
     let frame = frame(config.header_bytes, config.payload_bytes);
-    let mut next = 0;
     let mut cases = Vec::new();
     for &k in &config.frames_per_send {
         let buf = frame.repeat(k as usize);
         let mut runs = Vec::with_capacity(config.repeats);
         for _ in 0..config.repeats {
-            send_for(config.warmup, fds, &buf, &mut next)?;
+            sender.send_for(config.warmup, &buf)?;
             let start = Snapshot::take(reader_clock, totals)?;
-            let (sends, would_block) = send_for(config.window, fds, &buf, &mut next)?;
+            let sent = sender.send_for(config.window, &buf)?;
             let end = Snapshot::take(reader_clock, totals)?;
-            runs.push(start.run_until(&end, sends, would_block));
+            runs.push(start.run_until(&end, sent));
             progress.inc(1);
         }
         cases.push((k, runs));
@@ -365,23 +386,91 @@ fn frame(header_bytes: usize, payload_bytes: usize) -> Vec<u8> {
     frame
 }
 
-/// Sends `buf` round-robin (from socket `next` on) for `how_long`: (whole sends, sends refused as full).
-fn send_for(how_long: Duration, fds: &[RawFd], buf: &[u8], next: &mut usize) -> std::io::Result<(u64, u64)> {
-    let end = Instant::now() + how_long;
-    let (mut sends, mut would_block) = (0u64, 0u64);
-    loop {
-        for _ in 0..SENDS_PER_CLOCK_CHECK {
-            match sys::send(fds[*next], buf)? {
-                sys::Transfer::Bytes(n) if n == buf.len() => sends += 1,
-                // A partial write cannot happen below the send buffer's size; count it with the refusals
-                // rather than pretend it was whole.
-                sys::Transfer::Bytes(_) | sys::Transfer::WouldBlock => would_block += 1,
+/// What one stretch of sending did.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sent {
+    /// Whole sends.
+    sends: u64,
+    /// Sends refused as full.
+    would_block: u64,
+    /// Paced: the sender's CPU inside its `send()` calls (each one bracketed by thread-clock reads, their
+    /// own cost taken off). Flat out: None, the window's thread CPU is all sending.
+    send_cpu_s: Option<f64>,
+    /// Paced: the CPU of the clock reads themselves (mostly system time), to take off the window's system CPU.
+    clock_reads_s: f64,
+}
+
+/// The sending side: the sockets, whose turn it is, and the pace.
+struct Sender<'a> {
+    fds: &'a [RawFd],
+    next: usize,
+    /// Time between two sends (None: flat out).
+    interval: Option<Duration>,
+    /// CPU of reading the thread clock twice with nothing in between, seconds.
+    clock_pair_s: f64,
+}
+
+impl<'a> Sender<'a> {
+    fn new(fds: &'a [RawFd], send_rate: f64) -> std::io::Result<Sender<'a>> {
+        let interval = (send_rate > 0.0).then(|| Duration::from_secs_f64(1.0 / send_rate));
+        // Calibrate: what two back-to-back clock reads measure is the bracketing's own share.
+        let clock = libc::CLOCK_THREAD_CPUTIME_ID;
+        let mut total = 0.0;
+        for _ in 0..CLOCK_CALIBRATION {
+            let a = sys::cpu_clock_s(clock)?;
+            total += sys::cpu_clock_s(clock)? - a;
+        }
+        Ok(Sender { fds, next: 0, interval, clock_pair_s: total / CLOCK_CALIBRATION as f64 })
+    }
+
+    /// One `send()` of `buf` to the next socket.
+    fn send_one(&mut self, buf: &[u8], sent: &mut Sent) -> std::io::Result<()> {
+        match sys::send(self.fds[self.next], buf)? {
+            sys::Transfer::Bytes(n) if n == buf.len() => sent.sends += 1,
+            // A partial write cannot happen below the send buffer's size; count it with the refusals rather
+            // than pretend it was whole.
+            sys::Transfer::Bytes(_) | sys::Transfer::WouldBlock => sent.would_block += 1,
+        }
+        self.next = (self.next + 1) % self.fds.len();
+        Ok(())
+    }
+
+    /// Sends `buf` round-robin for `how_long`, flat out or at the pace.
+    fn send_for(&mut self, how_long: Duration, buf: &[u8]) -> std::io::Result<Sent> {
+        let start = Instant::now();
+        let end = start + how_long;
+        let mut sent = Sent::default();
+        let Some(interval) = self.interval else {
+            loop {
+                for _ in 0..SENDS_PER_CLOCK_CHECK {
+                    self.send_one(buf, &mut sent)?;
+                }
+                if Instant::now() >= end {
+                    return Ok(sent);
+                }
             }
-            *next = (*next + 1) % fds.len();
+        };
+        let clock = libc::CLOCK_THREAD_CPUTIME_ID;
+        let mut cpu = 0.0;
+        let mut slot = start;
+        while slot < end {
+            // Wait for the slot on this CPU (the reader, on its own, drains and goes back to sleep).
+            while Instant::now() < slot {
+                std::hint::spin_loop();
+            }
+            let before = sys::cpu_clock_s(clock)?;
+            self.send_one(buf, &mut sent)?;
+            cpu += sys::cpu_clock_s(clock)? - before - self.clock_pair_s;
+            slot += interval;
+            // Behind by more than a slot (the machine was busy): carry on from now rather than burst.
+            let now = Instant::now();
+            if now > slot + interval {
+                slot = now;
+            }
         }
-        if Instant::now() >= end {
-            return Ok((sends, would_block));
-        }
+        sent.send_cpu_s = Some(cpu.max(0.0));
+        sent.clock_reads_s = (sent.sends + sent.would_block) as f64 * self.clock_pair_s;
+        Ok(sent)
     }
 }
 
