@@ -226,6 +226,7 @@ pub async fn run_groups(
     let start = start_mark.at;
     let start_us = now_us();
     let started_unix_ms = start_us / 1000;
+    let _ = live.window_start_us.set(start_us);
     let _ = window_tx.send(Some(Window { start, start_us }));
     let sampler = tokio::spawn(sample(live.clone(), start, progress.clone(), cfg.duration, stop.clone()));
     let striker = {

@@ -2,8 +2,8 @@
 //! end of publishing, the live counters, `--chaos`; and the one recovery path after a failure
 //! ([`Ctx::retry`]).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::{Semaphore, watch};
@@ -48,6 +48,8 @@ pub struct Live {
     pub ready: AtomicU64,
     /// Connections clients opened (reconnects included): the ramp-up's count divides its server CPU.
     pub connections: AtomicU64,
+    /// [`Window::start_us`] once the window is open: messages published before it are backlog.
+    pub window_start_us: OnceLock<u64>,
 }
 
 /// The measured window, once it is open.
@@ -131,6 +133,16 @@ impl Ctx {
         }
     }
 
+    /// Resolves when publishing has ended (or the run is cancelled): from then on a client may be done.
+    pub async fn publishing_over(&self) {
+        let mut end = self.end.clone();
+        tokio::select! {
+            _ = self.cancel.cancelled() => {}
+            // An error means the run dropped its sender: nothing more will come.
+            _ = end.wait_for(Option::is_some) => {}
+        }
+    }
+
     /// Waits for the measured window to open; None if the run was cancelled first.
     pub async fn window(&self) -> Option<Window> {
         let mut w = self.window.clone();
@@ -198,7 +210,8 @@ impl Ctx {
 
     /// Records a received message in `rec` and the live counters.
     pub fn deliver(&self, rec: &mut ClientRecord, msg: MessageHead, json_bytes: usize) {
-        let since = self.window.borrow().map_or(u64::MAX, |w| w.start_us);
+        // An atomic load, not the window channel's lock: this runs for every message of every client.
+        let since = self.live.window_start_us.get().copied().unwrap_or(u64::MAX);
         let d = Delivery { id: msg.id, ts_us: msg.ts, received_us: now_us(), json_bytes };
         if rec.delivery(&d, since, self.clock_offset_us) {
             self.live.delivered.fetch_add(1, Relaxed);
