@@ -40,7 +40,7 @@ pub fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s:
     let (mut requests, mut empty_responses, mut connections, mut reconnects) = (0, 0, 0, 0);
     let mut chaos = ChaosStats { rate_per_s: cfg.chaos, ..ChaosStats::default() };
     let (mut unanswered_requests, mut unanswered_request_headers) = (0, 0);
-    for rec in records {
+    for mut rec in records {
         integrity += rec.integrity(&publish, s.cancelled);
         bytes += rec.bytes();
         reconnects += rec.reconnects;
@@ -55,7 +55,7 @@ pub fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s:
             *errors.entry(kind).or_insert(0) += n;
         }
         // unwrap-free: histograms of identical bounds always add; a failure would only drop samples.
-        let _ = latency.add(&rec.latency);
+        let _ = latency.add(rec.latency.histogram());
         let _ = request_latency.add(&rec.request_latency);
     }
     let delivered = integrity.delivered;

@@ -52,6 +52,54 @@ pub fn record_latency(histogram: &mut LatencyHistogram, us: u64) {
     let _ = histogram.record(us.min(LATENCY_MAX_US));
 }
 
+/// Latencies recorded a batch at a time, sorted: what a client's delivery latencies go through.
+///
+/// A client's histogram spans tens of kilobytes (3 significant figures up to its largest latency) and a
+/// thousand clients take turns, so recording each message at once touched a cold cache line almost every
+/// time: 14% of the harness's CPU at 200,000 messages a second. Kept [`LATENCY_BATCH`] at a time and
+/// recorded in ascending order, neighbouring values share lines and the array is walked one way.
+#[derive(Debug)]
+pub struct Latencies {
+    histogram: LatencyHistogram,
+    batch: Vec<u64>,
+}
+
+/// Latencies kept before they are recorded (2 KiB per client).
+pub const LATENCY_BATCH: usize = 256;
+
+impl Default for Latencies {
+    fn default() -> Self {
+        Latencies { histogram: new_histogram(), batch: Vec::new() }
+    }
+}
+
+impl Latencies {
+    /// Records `us` (capped as [`record_latency`] does) with the next batch.
+    pub fn record(&mut self, us: u64) {
+        if self.batch.capacity() == 0 {
+            self.batch.reserve_exact(LATENCY_BATCH);
+        }
+        self.batch.push(us);
+        if self.batch.len() == LATENCY_BATCH {
+            self.flush();
+        }
+    }
+
+    /// Records the batch in the histogram.
+    fn flush(&mut self) {
+        self.batch.sort_unstable();
+        for us in self.batch.drain(..) {
+            record_latency(&mut self.histogram, us);
+        }
+    }
+
+    /// Everything recorded so far.
+    pub fn histogram(&mut self) -> &LatencyHistogram {
+        self.flush();
+        &self.histogram
+    }
+}
+
 /// The harness's clock in microseconds since the Unix epoch: messages carry `ts` on the same scale.
 pub fn now_us() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
@@ -132,7 +180,7 @@ pub struct ClientRecord {
     /// In-order/loss bookkeeping.
     pub tracker: Tracker,
     /// Delivery latency (receive - ts - clock offset) of messages published during the window.
-    pub latency: LatencyHistogram,
+    pub latency: Latencies,
     /// Poll/long-poll: answer instant - intended send instant.
     pub request_latency: LatencyHistogram,
     /// Errors by kind.
@@ -157,7 +205,7 @@ impl ClientRecord {
             body: 0,
             sse_comments: 0,
             tracker: Tracker::new(start_cursor),
-            latency: new_histogram(),
+            latency: Latencies::default(),
             request_latency: new_histogram(),
             errors: BTreeMap::new(),
         }
@@ -231,7 +279,7 @@ impl ClientRecord {
         // Messages published before the window (a server ticker during ramp-up) are backlog, not latency.
         if new && d.ts_us >= since_us {
             let server_now = d.received_us as i64 + offset_us;
-            record_latency(&mut self.latency, (server_now - d.ts_us as i64).max(0) as u64);
+            self.latency.record((server_now - d.ts_us as i64).max(0) as u64);
         }
         new
     }
@@ -280,6 +328,22 @@ mod tests {
     }
 
     #[test]
+    fn batched_latencies_are_all_recorded() {
+        let mut batched = Latencies::default();
+        let mut direct = new_histogram();
+        for i in 0..(LATENCY_BATCH as u64 * 3 + 7) {
+            let us = (i * 7919) % 100_000 + 1;
+            batched.record(us);
+            record_latency(&mut direct, us);
+        }
+        let h = batched.histogram();
+        assert_eq!((h.len(), h.min(), h.max(), h.mean()), (direct.len(), direct.min(), direct.max(), direct.mean()));
+        assert_eq!(h.value_at_quantile(0.99), direct.value_at_quantile(0.99));
+        // Reading it again records nothing twice.
+        assert_eq!(batched.histogram().len(), direct.len());
+    }
+
+    #[test]
     fn an_epoch_change_closes_the_old_tracker() {
         let mut r = ClientRecord::new(0);
         r.tracker = Tracker::in_epoch(Some(1), 10);
@@ -316,8 +380,8 @@ mod tests {
         let d = |id, ts_us| Delivery { id, ts_us, received_us: 1_000_500, json_bytes: 10 };
         r.delivery(&d(1, 900_000), 1_000_000, 0);
         r.delivery(&d(2, 1_000_000), 1_000_000, 0);
-        assert_eq!(r.latency.len(), 1);
-        assert_eq!(r.latency.max(), 500);
+        assert_eq!(r.latency.histogram().len(), 1);
+        assert_eq!(r.latency.histogram().max(), 500);
         assert_eq!(r.body, 20);
     }
 }
