@@ -54,9 +54,8 @@ pub fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s:
         for (kind, n) in rec.errors {
             *errors.entry(kind).or_insert(0) += n;
         }
-        // unwrap-free: histograms of identical bounds always add; a failure would only drop samples.
-        let _ = latency.add(rec.latency.histogram());
-        let _ = request_latency.add(&rec.request_latency);
+        rec.latency.add_to(&mut latency);
+        rec.request_latency.add_to(&mut request_latency);
     }
     let delivered = integrity.delivered;
     let per_message = |b: u64| (delivered > 0).then(|| b as f64 / delivered as f64);

@@ -52,7 +52,7 @@ pub fn record_latency(histogram: &mut LatencyHistogram, us: u64) {
     let _ = histogram.record(us.min(LATENCY_MAX_US));
 }
 
-/// Latencies recorded a batch at a time, sorted: what a client's delivery latencies go through.
+/// Latencies recorded a batch at a time, sorted: what a client's latencies go through.
 ///
 /// A client's histogram spans tens of kilobytes (3 significant figures up to its largest latency) and a
 /// thousand clients take turns, so recording each message at once touched a cold cache line almost every
@@ -64,7 +64,7 @@ pub struct Latencies {
     batch: Vec<u64>,
 }
 
-/// Latencies kept before they are recorded (2 KiB per client).
+/// Latencies kept before they are recorded (at most 2 KiB per client).
 pub const LATENCY_BATCH: usize = 256;
 
 impl Default for Latencies {
@@ -76,9 +76,6 @@ impl Default for Latencies {
 impl Latencies {
     /// Records `us` (capped as [`record_latency`] does) with the next batch.
     pub fn record(&mut self, us: u64) {
-        if self.batch.capacity() == 0 {
-            self.batch.reserve_exact(LATENCY_BATCH);
-        }
         self.batch.push(us);
         if self.batch.len() == LATENCY_BATCH {
             self.flush();
@@ -97,6 +94,21 @@ impl Latencies {
     pub fn histogram(&mut self) -> &LatencyHistogram {
         self.flush();
         &self.histogram
+    }
+
+    /// Adds everything recorded to `total`. A client that never filled a batch (a poller at 1 msg/s has a
+    /// few latencies) never grows a histogram of its own: its values go straight into `total`, so 10,000
+    /// of them neither allocate 10,000 histograms nor make the merge walk them.
+    pub fn add_to(&mut self, total: &mut LatencyHistogram) {
+        if self.histogram.is_empty() {
+            for us in self.batch.drain(..) {
+                record_latency(total, us);
+            }
+        } else {
+            self.flush();
+            // unwrap-free: histograms of identical bounds always add; a failure would only drop samples.
+            let _ = total.add(&self.histogram);
+        }
     }
 }
 
@@ -182,7 +194,7 @@ pub struct ClientRecord {
     /// Delivery latency (receive - ts - clock offset) of messages published during the window.
     pub latency: Latencies,
     /// Poll/long-poll: answer instant - intended send instant.
-    pub request_latency: LatencyHistogram,
+    pub request_latency: Latencies,
     /// Errors by kind.
     pub errors: BTreeMap<String, u64>,
 }
@@ -206,7 +218,7 @@ impl ClientRecord {
             sse_comments: 0,
             tracker: Tracker::new(start_cursor),
             latency: Latencies::default(),
-            request_latency: new_histogram(),
+            request_latency: Latencies::default(),
             errors: BTreeMap::new(),
         }
     }
@@ -302,7 +314,7 @@ impl ClientRecord {
             self.empty_responses += 1;
         }
         let us = e.answered.saturating_duration_since(e.intended).as_micros() as u64;
-        record_latency(&mut self.request_latency, us);
+        self.request_latency.record(us);
     }
 }
 
@@ -341,6 +353,14 @@ mod tests {
         assert_eq!(h.value_at_quantile(0.99), direct.value_at_quantile(0.99));
         // Reading it again records nothing twice.
         assert_eq!(batched.histogram().len(), direct.len());
+        // Added to a total, a filled batch and a few values alike.
+        let mut few = Latencies::default();
+        few.record(3);
+        few.record(1_000);
+        let mut total = new_histogram();
+        batched.add_to(&mut total);
+        few.add_to(&mut total);
+        assert_eq!((total.len(), total.min(), total.max()), (direct.len() + 2, 1, direct.max()));
     }
 
     #[test]

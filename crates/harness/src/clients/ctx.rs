@@ -52,6 +52,39 @@ pub struct Live {
     pub window_start_us: OnceLock<u64>,
 }
 
+/// What a client waits on, besides its own work, to know it should stop: [`Ctx::stopped`], made cheap to
+/// wait on again and again.
+///
+/// The clients' loops wait for "stop, or the next message / poll slot / answer" thousands of times a
+/// second across a run. [`Ctx::stopped`] registers afresh on the run's shared channels each time it is
+/// waited on (cloning the end-of-publishing receiver, joining the waiter lists every client shares, and
+/// leaving them again when the other branch wins): at 10,000 pollers that was the largest item of the
+/// harness's profile. Until publishing ends nothing but cancellation can stop a client, so an `Until`
+/// waits for that with one future registered once per client; only in the drain does it ask
+/// [`Ctx::stopped`] for the client's position.
+pub struct Until<'a> {
+    publishing_over: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>,
+    draining: bool,
+}
+
+impl std::fmt::Debug for Until<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Until").field("draining", &self.draining).finish_non_exhaustive()
+    }
+}
+
+impl Until<'_> {
+    /// Resolves when a client at `at` should stop (as [`Ctx::stopped`]). Cancel-safe: dropped before it
+    /// resolves, it keeps its registration for the next call.
+    pub async fn stopped(&mut self, ctx: &Ctx, at: Position) {
+        if !self.draining {
+            self.publishing_over.as_mut().await;
+            self.draining = true;
+        }
+        ctx.stopped(at).await;
+    }
+}
+
 /// The measured window, once it is open.
 #[derive(Debug, Clone, Copy)]
 pub struct Window {
@@ -141,6 +174,11 @@ impl Ctx {
             // An error means the run dropped its sender: nothing more will come.
             _ = end.wait_for(Option::is_some) => {}
         }
+    }
+
+    /// A client's [`Until`]: its way to wait for its end, registered once.
+    pub fn until(&self) -> Until<'_> {
+        Until { publishing_over: Box::pin(self.publishing_over()), draining: false }
     }
 
     /// Waits for the measured window to open; None if the run was cancelled first.

@@ -59,15 +59,11 @@ enum Ended {
 /// Runs one streaming client until the run ends.
 ///
 /// The receive loop is the harness's hottest path (one turn per message, thousands of clients at hundreds
-/// of messages a second), so it registers its ways out once instead of once per message: the run's end of
-/// publishing (and cancellation) once per client, a `--chaos` strike once per connection. Only in the
-/// drain, after publishing ended, does each turn ask whether the client is done (it has the last id, or
-/// the deadline passed).
+/// of messages a second), so it registers its ways out once instead of once per message: the run's end
+/// ([`super::Until`]) once per client, a `--chaos` strike once per connection.
 pub async fn run<S: Streaming>(ctx: &Ctx, idx: usize, mut rec: ClientRecord, mut client: S) -> ClientRecord {
     let mut ready = false;
-    let publishing_over = ctx.publishing_over();
-    tokio::pin!(publishing_over);
-    let mut draining = false;
+    let mut until = ctx.until();
     while !ctx.done(rec.tracker.position()) {
         let at = rec.tracker.position();
         let opened = async {
@@ -93,22 +89,10 @@ pub async fn run<S: Streaming>(ctx: &Ctx, idx: usize, mut rec: ClientRecord, mut
         let strike = ctx.chaos.strike(idx);
         tokio::pin!(strike);
         let ended = loop {
-            let item = if draining {
-                tokio::select! {
-                    i = S::next(&mut conn) => i,
-                    _ = ctx.stopped(rec.tracker.position()) => break Ended::Done,
-                    _ = &mut strike => break Ended::Dropped,
-                }
-            } else {
-                tokio::select! {
-                    i = S::next(&mut conn) => i,
-                    // From now on each turn checks whether the client is done.
-                    _ = &mut publishing_over => {
-                        draining = true;
-                        continue;
-                    }
-                    _ = &mut strike => break Ended::Dropped,
-                }
+            let item = tokio::select! {
+                i = S::next(&mut conn) => i,
+                _ = until.stopped(ctx, rec.tracker.position()) => break Ended::Done,
+                _ = &mut strike => break Ended::Dropped,
             };
             match item {
                 Some(Ok(item)) => client.take(ctx, &mut rec, item),
