@@ -6,7 +6,9 @@
 //!    [`crate::config::DEFAULT_RAMP_TIMEOUT`] passes. Pollers wait for the window.
 //! 3. **Window**: the publisher publishes at `--rate` for `--duration`; pollers poll on their schedule.
 //! 4. **Drain**: publishing stops; each client stops as soon as it has the last published id, or at the
-//!    drain deadline. Then nothing more can arrive and what is missing is lost.
+//!    drain deadline. Then nothing more can arrive and what is missing is lost. A poller that is done keeps
+//!    its connection open until every client is done ([`crate::clients::Ctx::linger`]), so thousands of
+//!    connections closing at once do not delay the pollers still asking for the last message.
 //! 5. **Merge** the per-client records into one [`BenchResult`] ([`crate::merge`]).
 //!
 //! CPU accounting: at the start of the ramp-up, when the window opens and when it closes (publishing stops,
@@ -52,6 +54,9 @@ use feedlab_contract::procfs::{self, CpuTimes};
 /// Extra time clients get after the drain deadline to wind down (close frames, in-flight answers) before
 /// they are cancelled outright.
 const WIND_DOWN: Duration = Duration::from_secs(2);
+
+/// How often the drain looks whether every client is done, to let the lingering ones close.
+const RELEASE_CHECK: Duration = Duration::from_millis(20);
 
 /// Runs one benchmark. `progress`, if given, shows the run (the caller decides whether it is visible);
 /// cancelling `cancel` stops early and still returns the partial result.
@@ -177,6 +182,8 @@ pub async fn run_groups(
     let connect_gate = Arc::new(Semaphore::new(CONCURRENT_CONNECTS));
     let server_pid = cfg.server_pid;
     let ramp_mark = Mark::take(server_pid, &live);
+    // Cancelled once every client is done: lingering pollers then close their connections.
+    let release = CancellationToken::new();
 
     // Client indexes run on across groups: they pick source addresses and chaos strikes run-wide.
     let mut tasks = JoinSet::new();
@@ -192,6 +199,7 @@ pub async fn run_groups(
             window: window_rx.clone(),
             end: end_rx.clone(),
             cancel: stop.clone(),
+            release: release.clone(),
             live: live.clone(),
             connect_gate: connect_gate.clone(),
             seed,
@@ -264,14 +272,24 @@ pub async fn run_groups(
     let mut records: Vec<Vec<ClientRecord>> = groups.iter().map(|g| Vec::with_capacity(g.clients)).collect();
     let grace = tokio::time::sleep_until(deadline + WIND_DOWN);
     tokio::pin!(grace);
+    let mut all_done = tokio::time::interval(RELEASE_CHECK);
     loop {
         tokio::select! {
             joined = tasks.join_next() => match joined {
                 Some(Ok((group, rec))) => records[group].push(rec),
                 // A client task panicked: a bug, reported rather than hidden. Its figures are lost.
-                Some(Err(e)) => tracing::error!(error = %e, "a client task failed"),
+                Some(Err(e)) => {
+                    tracing::error!(error = %e, "a client task failed");
+                    // It never lingers: count it, or the others would wait for it until the grace ends.
+                    live.done.fetch_add(1, Relaxed);
+                }
                 None => break,
             },
+            _ = all_done.tick(), if !release.is_cancelled() => {
+                if live.done.load(Relaxed) >= total_clients as u64 {
+                    release.cancel();
+                }
+            }
             _ = &mut grace, if !stop.is_cancelled() => stop.cancel(),
         }
     }

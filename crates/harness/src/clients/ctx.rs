@@ -50,6 +50,8 @@ pub struct Live {
     pub connections: AtomicU64,
     /// [`Window::start_us`] once the window is open: messages published before it are backlog.
     pub window_start_us: OnceLock<u64>,
+    /// Clients that are done ([`Ctx::finished`]; pollers then linger, [`Ctx::linger`]).
+    pub done: AtomicU64,
 }
 
 /// What a client waits on, besides its own work, to know it should stop: [`Ctx::stopped`], made cheap to
@@ -126,6 +128,8 @@ pub struct Ctx {
     pub end: watch::Receiver<Option<End>>,
     /// Stops every client at once (Ctrl-C, or the drain grace ran out).
     pub cancel: CancellationToken,
+    /// Cancelled by the run once every client is done: lingering pollers then close ([`Ctx::linger`]).
+    pub release: CancellationToken,
     /// Live counters.
     pub live: Arc<Live>,
     /// Limits connection attempts in flight ([`CONCURRENT_CONNECTS`]).
@@ -174,6 +178,26 @@ impl Ctx {
             // An error means the run dropped its sender: nothing more will come.
             _ = end.wait_for(Option::is_some) => {}
         }
+    }
+
+    /// A poller that is done waits here, its kept-alive connection still open, until every client of the
+    /// run is done (or the run is cancelled), and only then closes it. Pollers finish within moments of each
+    /// other at the end of a run, and thousands of connections closing at once kept the server and the
+    /// harness busy just when the last pollers were still asking for the last message: at 10,000 pollers
+    /// their polls in the drain took hundreds of milliseconds more. Lingering, the closing happens after
+    /// the last measurement. (A stream or a held long-poll occupies one of the server's slots that another
+    /// client may be waiting for, so those clients close at once: [`Ctx::finished`].)
+    pub async fn linger(&self) {
+        self.finished();
+        tokio::select! {
+            _ = self.release.cancelled() => {}
+            _ = self.cancel.cancelled() => {}
+        }
+    }
+
+    /// Counts the client as done (what the run waits for before it releases lingering clients).
+    pub fn finished(&self) {
+        self.live.done.fetch_add(1, Relaxed);
     }
 
     /// A client's [`Until`]: its way to wait for its end, registered once.

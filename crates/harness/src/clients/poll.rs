@@ -38,7 +38,10 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
         }
         ctx.ready();
     }
-    let Some(window) = ctx.window().await else { return rec };
+    let Some(window) = ctx.window().await else {
+        ctx.linger().await;
+        return rec;
+    };
     if !ctx.cfg.keep_alive {
         ctx.ready();
     }
@@ -87,5 +90,7 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
         }
         slot += interval;
     }
+    // Done: the connection stays open until every client is (see `Ctx::linger`).
+    ctx.linger().await;
     rec
 }

@@ -117,5 +117,8 @@ pub async fn run<S: Streaming>(ctx: &Ctx, idx: usize, mut rec: ClientRecord, mut
             }
         }
     }
+    // A stream holds one of the server's stream slots, which another client may be waiting for: it closes
+    // at once rather than linger.
+    ctx.finished();
     rec
 }
