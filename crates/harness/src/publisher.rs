@@ -229,6 +229,8 @@ impl Publisher {
                 Bytes::from(serde_json::json!({ "body": "x".repeat(payload), "from": PUBLISHER_NAME }).to_string());
             let period = Duration::from_secs_f64(1.0 / rate);
             let mut idle: Vec<HttpConn> = self.conn.take().into_iter().collect();
+            // The probe's connection is the first one published on.
+            let reused = idle.len() as u64;
             let mut in_flight = FuturesUnordered::new();
             // Bumped when the feed's epoch changes: answers to requests sent before belong to the old feed.
             let mut generation = 0u64;
@@ -283,16 +285,19 @@ impl Publisher {
                     _ = cancel.cancelled() => {}
                 }
             }
-            stats.connections = Some(opened);
-            let window_s = start.elapsed().as_secs_f64().min(duration.as_secs_f64());
-            let achieved = if window_s > 0.0 { live.published.load(Relaxed) as f64 / window_s } else { 0.0 };
-            stats.achieved_rate_per_s = Some(achieved);
-            stats.rate_kept = Some(rate_kept(rate, achieved, stats.max_lag_us));
+            stats.connections = Some(opened + if stats.requests > 0 { reused } else { 0 });
         }
         // The window lasts its full duration even after the last publish: pollers keep polling in it.
         tokio::select! {
             _ = tokio::time::sleep_until(end) => {}
             _ = cancel.cancelled() => {}
+        }
+        if rate > 0.0 {
+            // Over the window: its full length, or until it was cancelled.
+            let window_s = start.elapsed().as_secs_f64().min(duration.as_secs_f64());
+            let achieved = if window_s > 0.0 { live.published.load(Relaxed) as f64 / window_s } else { 0.0 };
+            stats.achieved_rate_per_s = Some(achieved);
+            stats.rate_kept = Some(rate_kept(rate, achieved, stats.max_lag_us));
         }
         (stats.probe_request_headers, stats.probe_response_headers) = self.probe_heads;
         stats.epoch = self.epoch;

@@ -122,6 +122,14 @@ async fn slow_answers_do_not_slow_the_schedule() {
     assert_eq!(slow.arrivals.load(Relaxed), 80);
     assert_eq!((p.errors, live.published.load(Relaxed)), (0, 80), "{p:#?}");
     assert!(p.connections.unwrap() > 1, "{p:#?}");
+    // A fast server is published to on one connection, and the rate is the window's, however early the
+    // last answer came.
+    let fast = Slow::new(Duration::ZERO, false);
+    let mut publisher = Publisher::new(Target::parse(&fast.start().await).unwrap());
+    let live = Live::default();
+    let plan = PublishPlan { start: Instant::now(), rate: 10.0, ..plan };
+    let q = publisher.publish(plan, &live, &CancellationToken::new()).await;
+    assert_eq!((q.requests, q.connections, q.achieved_rate_per_s, q.rate_kept), (20, Some(1), Some(10.0), Some(true)));
     assert_eq!((p.first_id, p.last_id), (Some(1), Some(80)));
     assert_eq!(p.achieved_rate_per_s, Some(40.0));
     assert_eq!(p.rate_kept, Some(true), "{p:#?}");
