@@ -62,16 +62,22 @@ async function main() {
   $('#server-info').textContent = disabled.size ? `--disable ${[...disabled].join(',')}` : '';
   if (state.settings.token_required) $('.token').open = true; // changing the ticker needs it
 
-  // Every pane starts at the same cursor, the feed's head now, so all four show the same messages.
-  // (/stats says where the head is; without it each client starts at the head it sees.)
-  const head = await getJson('/stats').then((a) => (Number.isInteger(a?.head) ? a.head : undefined)).catch(() => undefined);
+  // Every pane starts at the same cursor, the feed's head now, so all four show the same messages, and
+  // in the feed's epoch, which every client sends back so a restarted server refuses the old cursor.
+  // (/stats names both; without it each client starts at the head it sees, and only the pollers learn the
+  // epoch, from their answers.)
+  const at = await getJson('/stats').catch(() => null);
+  const start = {
+    after: Number.isSafeInteger(at?.head) ? at.head : undefined,
+    epoch: Number.isSafeInteger(at?.epoch) ? at.epoch : undefined,
+  };
 
   const intervalMs = Number($('#interval').value);
   for (const kind of [...NAMES, AUTO]) {
     const pane = new Pane(kind, newClientId(kind), { onPauseToggle: togglePause });
     state.panes.push(pane);
     (kind === AUTO ? $('#auto-slot') : $('#panes')).append(pane.root);
-    const client = makeClient(kind, pane, head, intervalMs);
+    const client = makeClient(kind, pane, start, intervalMs);
     state.clients.set(kind, client);
     if (kind === 'ws') pane.uploadBytes = () => client.sentBytes;
     if (kind !== AUTO && disabled.has(kind)) {
@@ -96,19 +102,21 @@ function mainPanes() {
   return state.panes.filter((p) => p.kind !== AUTO);
 }
 
-/** One client per pane, with its events routed to the pane and the narration strip. */
-function makeClient(kind, pane, after, intervalMs) {
+/** One client per pane, starting at `start` ({after, epoch}), its events routed to the pane and the narration. */
+function makeClient(kind, pane, start, intervalMs) {
   const common = {
     clientId: pane.clientId,
-    after,
+    ...start,
     intervalMs,
     onMessages: (messages) => pane.addMessages(messages, clock),
     onStatus: (status, detail) => {
       if (!pane.paused || status === 'paused') pane.setStatus(status, detail);
       if (kind === AUTO) updateAutoInfo();
     },
-    onGap: (gap) => pane.addNote(t('gap', { from: gap.from, to: gap.to })),
+    onGap: (gap) => pane.addNote(t('gap', { from: gap.from, to: gap.to }), 'gap'),
     onExchange: (event) => {
+      // The server restarted: mark where the new feed's messages begin.
+      if (event.type === 'restart') pane.addNote(t('restarted', { head: event.head }), 'restart');
       if (kind !== AUTO) narration.exchange(kind, event);
     },
   };

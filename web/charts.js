@@ -1,22 +1,32 @@
-// Role: the charts tab. Shows the SVG charts `feedlab run` wrote to results/ (served at /results/) with
-// the verdict paragraphs: each claim the experiment tests and whether the measurement supports it.
-// Reads /results/index.json (written by `feedlab report`, crates/report/src/render/index.rs):
+// Role: the charts tab. Shows the charts `feedlab run` wrote to results/ (served at /results/) with
+// the verdict paragraphs: each claim the experiment tests and whether the measurement supports it, in the
+// page's language. Reads /results/index.json, or in 中文 /results/index.zh.json (the same shape, Chinese
+// charts and texts; written by `feedlab report`, crates/report/src/render/index.rs):
 //   {"experiments": [{"experiment", "title", "quick", "data", "csv",
 //                     "charts": [{"name", "title", "svg", "png"}],
 //                     "verdicts": [{"claim", "source", "outcome", "evidence", "paragraph"}], "notes": []}]}
+// Results rendered before the report had Chinese have no index.zh.json: then the English one is shown.
 // When there are no results yet (404), it says how to make them.
 import { el } from './dom.js';
-import { t, withCode } from './i18n.js';
+import { currentLang, t, withCode } from './i18n.js';
+
+/** The report's files in the page's language: `index.zh.json` beside `index.json` (crates/report/src/paths.rs). */
+function inLang(name, lang) {
+  return lang === 'zh' ? name.replace(/\.(\w+)$/, '.zh.$1') : name;
+}
 
 export async function loadCharts(root) {
   const out = root.querySelector('.charts-output');
+  const missing = () => out.replaceChildren(el('p', { class: 'note', dataset: { state: 'missing' } }, withCode(t('charts.missing'))));
   let index;
+  let lang = currentLang();
   try {
-    const res = await fetch('/results/index.json', { cache: 'no-store' });
-    if (res.status === 404) {
-      out.replaceChildren(el('p', { class: 'note', dataset: { state: 'missing' } }, withCode(t('charts.missing'))));
-      return;
+    let res = await fetch(`/results/${inLang('index.json', lang)}`, { cache: 'no-store' });
+    if (res.status === 404 && lang !== 'en') {
+      lang = 'en';
+      res = await fetch('/results/index.json', { cache: 'no-store' });
     }
+    if (res.status === 404) return missing();
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     index = await res.json();
   } catch (err) {
@@ -24,20 +34,21 @@ export async function loadCharts(root) {
     return;
   }
   const experiments = Array.isArray(index?.experiments) ? index.experiments : [];
-  if (!experiments.length) {
-    out.replaceChildren(el('p', { class: 'note', dataset: { state: 'missing' } }, withCode(t('charts.missing'))));
-    return;
-  }
-  out.replaceChildren(...experiments.map(renderExperiment), el('p', {}, el('a', { href: '/results/index.html' }, t('charts.full'))));
+  if (!experiments.length) return missing();
+  const full = el('p', {}, el('a', { href: `/results/${inLang('index.html', lang)}` }, t('charts.full')));
+  out.replaceChildren(...experiments.map((x) => renderExperiment(x, lang)), full);
+  out.lang = lang === 'zh' ? 'zh-CN' : 'en';
 }
 
-function renderExperiment(x) {
+function renderExperiment(x, lang) {
   const charts = (x.charts || []).map((c) =>
     el(
       'figure',
       { class: 'chart', dataset: { chart: c.name || '' } },
-      // <img> never runs scripts inside an SVG: a chart file can only draw.
-      el('img', { src: resolve(c.svg || c.png), alt: c.title || c.name || '', loading: 'lazy' }),
+      // <img> never runs scripts inside an SVG: a chart file can only draw. An SVG in an <img> draws its
+      // text with the machine's fonts, not the page's: Chinese charts show their PNG, drawn by the report
+      // with its own Chinese font, so they read the same on a machine without one.
+      el('img', { src: resolve(lang === 'zh' ? c.png || c.svg : c.svg || c.png), alt: c.title || c.name || '', loading: 'lazy' }),
       el('figcaption', {}, c.title || c.name || ''),
     ),
   );

@@ -61,6 +61,7 @@ export class Narration {
         if (event.type === 'unavailable') {
           return this.add(tag, [['server', 'say.unavailable', { name: t(`short.${kind}`) }]]);
         }
+        if (event.type === 'restart') return this.restart(tag, event.head);
         return null;
     }
   }
@@ -79,6 +80,21 @@ export class Narration {
     }
     const entry = this.add(tag, [['server', key, { id }]]);
     entry.push = { first: id, last: id };
+    return entry;
+  }
+
+  /**
+   * The server restarted (a 409 to our epoch): the client starts again at the new feed's head. A long-poll
+   * question still waiting on the strip gets this as its answer.
+   */
+  restart(tag, head) {
+    const lines = [['server', 'say.restart'], ['client', 'say.restart_head', { head }]];
+    const entry = this.pending.get(tag);
+    if (!entry) return this.add(tag, lines);
+    this.pending.delete(tag);
+    entry.waiting = false;
+    entry.lines.splice(1, 1, ...lines);
+    this.render();
     return entry;
   }
 

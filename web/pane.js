@@ -94,8 +94,9 @@ export class Pane {
     this.renderCounters();
   }
 
-  addNote(text) {
-    this.list.prepend(el('li', { class: 'note' }, text));
+  /** A line among the messages about them (`kind`: gap, restart), in the order things happened. */
+  addNote(text, kind) {
+    this.list.prepend(el('li', { class: 'note', dataset: kind && { note: kind } }, text));
   }
 
   /** Counters of this pane's client id, summed over the delivery transports it used. */

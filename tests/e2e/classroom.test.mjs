@@ -2,14 +2,18 @@
 // (quiet feed: --ticker 0/s). Each test is one promise the page makes to a teacher (issue 5).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchChromium } from './lib/browser.mjs';
-import { startServer, REPO } from './lib/server.mjs';
-import { openPage, counter, waitConnected, screenshot } from './lib/page.mjs';
+import { startServer, serverCounter, until, FEEDLAB_BIN, REPO } from './lib/server.mjs';
+import { openPage, waitConnected, waitCountersCaughtUp, renderedFonts, screenshot } from './lib/page.mjs';
 
 const PANES = ['poll', 'longpoll', 'sse', 'ws'];
 const XSS = '<img src=x onerror=alert(1)>';
+/** RFC 6455's GUID, which the server appends to the key (written out here, not imported from the page). */
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /** Type a chat line in the page's chat box and send it (it goes over the WebSocket). */
 async function sendChat(page, text) {
@@ -31,6 +35,13 @@ async function waitInAllPanes(page, text, panes = PANES) {
 
 describe('classroom page (real server, quiet feed)', () => {
   let server, browser, page, problems;
+
+  /** Sets the ticker with the page's control and waits until the server runs at that rate. */
+  async function setTicker(perS) {
+    await page.fill('#ticker', String(perS));
+    await page.dispatchEvent('#ticker', 'change');
+    await page.waitForFunction(async (perS) => (await (await fetch('/settings')).json()).ticker_per_s === perS, perS);
+  }
 
   before(async () => {
     server = await startServer();
@@ -57,22 +68,25 @@ describe('classroom page (real server, quiet feed)', () => {
   });
 
   test('while the feed is quiet, polling piles up empty answers and the WebSocket sends no new requests', async () => {
-    await page.waitForTimeout(1500); // let the counters of the chat message settle
-    const before = {
-      pollEmpty: await counter(page, 'poll', 'empty_responses'),
-      wsRequests: await counter(page, 'ws', 'requests'),
-      sseRequests: await counter(page, 'sse', 'requests'),
-    };
-    await page.waitForTimeout(4500);
-    const later = {
-      pollEmpty: await counter(page, 'poll', 'empty_responses'),
-      wsRequests: await counter(page, 'ws', 'requests'),
-      sseRequests: await counter(page, 'sse', 'requests'),
-    };
-    assert.ok(later.pollEmpty >= before.pollEmpty + 2, `poll empty answers ${before.pollEmpty} -> ${later.pollEmpty}`);
+    // The server's own counts, so nothing lags: the window is however long polling takes to ask twice in vain.
+    const ids = Object.fromEntries(
+      await Promise.all(PANES.map(async (p) => [p, await page.getAttribute(`[data-pane="${p}"]`, 'data-client')])),
+    );
+    const now = async () => ({
+      pollEmpty: await serverCounter(server.url, ids.poll, 'poll', 'empty_responses'),
+      wsRequests: await serverCounter(server.url, ids.ws, 'ws', 'requests'),
+      sseRequests: await serverCounter(server.url, ids.sse, 'sse', 'requests'),
+    });
+    const before = await now();
+    const later = await until(async () => {
+      const n = await now();
+      return n.pollEmpty >= before.pollEmpty + 2 && n;
+    }, 'two more empty poll answers');
     assert.equal(later.wsRequests, before.wsRequests, 'the WebSocket made no new request');
     assert.equal(later.wsRequests, 1, 'one request: the upgrade handshake');
     assert.equal(later.sseRequests, before.sseRequests, 'the event stream made no new request');
+    // The panes show the same: the WebSocket's one request.
+    await page.waitForSelector('[data-pane="ws"] [data-counter="requests"][data-value="1"]');
     // The narration tells the empty polls as the classic dialogue.
     const narration = await page.textContent('#narration');
     assert.match(narration, /Client: anything new\?/);
@@ -83,20 +97,17 @@ describe('classroom page (real server, quiet feed)', () => {
     await sendChat(page, XSS);
     await waitInAllPanes(page, XSS);
     const injected = await page.evaluate(() => document.querySelectorAll('.messages img, #narration img').length);
+    // No element, so no onerror to fire later: nothing to wait for (the last test checks dialogs again).
     assert.equal(injected, 0, 'no <img> element was created from the message');
-    await page.waitForTimeout(500);
     assert.deepEqual(problems.dialogs, [], 'no alert() ran');
   });
 
   test('the ticker control changes the server ticker rate through POST /settings', async () => {
-    await page.fill('#ticker', '4');
-    await page.dispatchEvent('#ticker', 'change');
+    await setTicker(4);
     await page.waitForSelector('[data-pane="ws"] .msg.kind-tick', { timeout: 5000 });
     const settings = await (await fetch(`${server.url}/settings`)).json();
     assert.equal(settings.ticker_per_s, 4);
-    await page.fill('#ticker', '0');
-    await page.dispatchEvent('#ticker', 'change');
-    await page.waitForFunction(async () => (await (await fetch('/settings')).json()).ticker_per_s === 0);
+    await setTicker(0);
   });
 
   test('the WebSocket pane shows readyState and bufferedAmount', async () => {
@@ -119,14 +130,50 @@ describe('classroom page (real server, quiet feed)', () => {
     await page.click('[data-tab="live"]');
   });
 
+  test("the inspector works the accept key through: the documents' key gives their value, this connection's the server's", async () => {
+    const sha1 = (text) => crypto.createHash('sha1').update(text).digest();
+    const steps = (section) =>
+      page.$$eval(`${section} [data-step]`, (items) => Object.fromEntries(items.map((li) => [li.dataset.step, li.querySelector('code').textContent])));
+    await page.click('[data-tab="inspector"]');
+    await page.selectOption('#tab-inspector select', await page.getAttribute('[data-pane="ws"]', 'data-client'));
+
+    const example = '.accept[data-accept="example"]';
+    await page.waitForSelector(`${example} [data-step="accept"]`);
+    const documents = await steps(example);
+    assert.equal(documents.key, 'dGhlIHNhbXBsZSBub25jZQ==');
+    assert.equal(documents.joined, `dGhlIHNhbXBsZSBub25jZQ==${GUID}`);
+    assert.equal(documents.sha1, sha1(documents.joined).toString('hex').match(/../g).join(' '));
+    assert.equal(documents.accept, 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=', "the documents' accept value, computed in the page");
+    assert.equal(await page.getAttribute(`${example} .check`, 'data-check'), 'same');
+
+    const own = '.exchange[data-channel="ws"] .accept[data-accept="connection"]';
+    await page.waitForSelector(`${own} [data-step="accept"]`);
+    const connection = await steps(own);
+    const request = await page.textContent('.exchange[data-channel="ws"] .head-request');
+    const response = await page.textContent('.exchange[data-channel="ws"] .head-response');
+    assert.equal(connection.key, /^sec-websocket-key: (.+)$/im.exec(request)[1], "the key this page's WebSocket sent");
+    const header = /^sec-websocket-accept: (.+)$/im.exec(response)[1];
+    assert.equal(connection.accept, sha1(connection.key + GUID).toString('base64'));
+    assert.equal(connection.accept, header, "the page's own computation equals the server's Sec-WebSocket-Accept");
+    assert.equal(connection.given, header);
+    assert.equal(await page.getAttribute(`${own} .check`, 'data-check'), 'same');
+
+    await page.click('#lang');
+    await page.waitForFunction(() => /文档给出的值/.test(document.querySelector('.accept[data-accept="example"]')?.textContent));
+    assert.match(await page.textContent(own), /服务器实际发送的值.*握手校验通过/);
+    await screenshot(page, 'inspector-zh-1920x1080.png', { docs: 'screenshot-inspector-zh.png' });
+    await page.click('#lang');
+    await page.waitForFunction(() => /what the documents give/.test(document.querySelector('.accept[data-accept="example"]')?.textContent));
+    await page.click('[data-tab="live"]');
+  });
+
   test('screenshots at 1920x1080 and 390x844', async () => {
     for (const line of ['Polling asks again and again.', 'Long-poll waits for news.', 'SSE and WebSocket get pushed.']) {
       await sendChat(page, line);
-      await page.waitForTimeout(400);
+      await waitInAllPanes(page, line);
     }
-    await waitInAllPanes(page, 'SSE and WebSocket get pushed.');
-    await page.waitForTimeout(1500);
-    const desktop = await screenshot(page, 'classroom-1920x1080.png');
+    await waitCountersCaughtUp(page);
+    await screenshot(page, 'classroom-1920x1080.png', { docs: 'screenshot.png' });
     // On the projector the whole live view fits on one screen: nothing to scroll to from the back row.
     const extra = await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight);
     assert.ok(extra <= 0, `the live view is ${extra}px taller than 1080`);
@@ -135,35 +182,13 @@ describe('classroom page (real server, quiet feed)', () => {
     await waitConnected(phone.page);
     await sendChat(phone.page, 'hello from a phone');
     await waitInAllPanes(phone.page, 'hello from a phone');
-    await phone.page.waitForTimeout(1500);
-    const mobile = await screenshot(phone.page, 'classroom-390x844.png');
+    await waitCountersCaughtUp(phone.page);
+    await screenshot(phone.page, 'classroom-390x844.png', { docs: 'screenshot-phone.png' });
     // The page must not scroll sideways on a phone.
     const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `horizontal overflow of ${overflow}px at 390 px`);
     assert.deepEqual([...phone.problems.consoleErrors, ...phone.problems.pageErrors], []);
     await phone.context.close();
-
-    if (process.env.FEEDLAB_UPDATE_SCREENSHOTS === '1') {
-      fs.mkdirSync(path.join(REPO, 'docs'), { recursive: true });
-      fs.copyFileSync(desktop, path.join(REPO, 'docs/screenshot.png'));
-      fs.copyFileSync(mobile, path.join(REPO, 'docs/screenshot-phone.png'));
-    }
-  });
-
-  test('pause stops a pane asking, resume continues from its cursor, reset zeroes the counters', async () => {
-    await page.click('[data-pane="poll"] .pause');
-    await page.waitForSelector('[data-pane="poll"][data-status="paused"]');
-    await page.waitForTimeout(1200);
-    const paused = await counter(page, 'poll', 'requests');
-    await page.waitForTimeout(2500);
-    assert.equal(await counter(page, 'poll', 'requests'), paused, 'no requests while paused');
-    const text = `while you were away ${Date.now()}`;
-    await sendChat(page, text);
-    await waitInAllPanes(page, text, ['ws']);
-    await page.click('[data-pane="poll"] .pause');
-    await waitInAllPanes(page, text, ['poll']); // caught up from its cursor
-    await page.click('#reset');
-    await page.waitForFunction(() => Number(document.querySelector('[data-pane="poll"] [data-counter="requests"]').dataset.value) <= 2);
   });
 
   test('the language toggle switches the narration between English and 中文', async () => {
@@ -173,10 +198,59 @@ describe('classroom page (real server, quiet feed)', () => {
     assert.doesNotMatch(await page.textContent('#narration ol'), /Client:|Server:/);
     assert.equal(await page.textContent('[data-pane="poll"] h2'), 'Ajax 轮询');
     assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
-    await page.waitForTimeout(1500); // a few exchanges told in Chinese for the screenshot
-    await screenshot(page, 'classroom-zh-1920x1080.png');
+    // The next exchange is told in Chinese too (the strip is rebuilt on every exchange).
+    await page.$eval('#narration li', (li) => (li.dataset.seen = 'true'));
+    await page.waitForSelector('#narration li:first-child:not([data-seen])');
+    await waitCountersCaughtUp(page);
+    // Drawn with the page's own CJK font (Debian's Chromium has none: without it, boxes), from the binary.
+    const font = await page.evaluate(async () => {
+      await document.fonts.ready;
+      const face = [...document.fonts].find((f) => f.family.replace(/"/g, '') === 'Feedlab CJK');
+      return { status: face?.status, check: document.fonts.check('16px "Feedlab CJK"', '客户端：有新消息吗？') };
+    });
+    assert.deepEqual(font, { status: 'loaded', check: true }, 'the CJK font is loaded');
+    // And used: the Chinese of a bold heading is drawn with it (glyphs from no other font: no boxes).
+    const cjk = (fonts) => fonts.filter((f) => f.familyName === 'Noto Sans CJK SC' && f.isCustomFont);
+    const heading = await renderedFonts(page, '[data-pane="poll"] h2');
+    assert.equal(cjk(heading)[0]?.glyphCount, 2, `轮询 of "Ajax 轮询": ${JSON.stringify(heading)}`);
+    const served = await fetch(`${server.url}/fonts/noto-sans-sc-subset.woff2`);
+    assert.equal(served.headers.get('content-type'), 'font/woff2');
+    await screenshot(page, 'classroom-zh-1920x1080.png', { docs: 'screenshot-zh.png' });
     await page.click('#lang');
     await page.waitForFunction(() => /Client:|Server:/.test(document.querySelector('#narration').textContent));
+    // The English page's one Chinese word, the bold language button, is drawn with it too.
+    const button = await renderedFonts(page, '#lang');
+    assert.equal(cjk(button)[0]?.glyphCount, 2, `中文: ${JSON.stringify(button)}`);
+  });
+
+  test('pause stops a pane asking, resume continues from its cursor, reset zeroes the counters', async () => {
+    const pollId = await page.getAttribute('[data-pane="poll"]', 'data-client');
+    const newestId = (pane) =>
+      page.$$eval(`[data-pane="${pane}"] .messages .msg`, (items) => (items.length ? Number(items[0].dataset.id) : 0));
+    const wsReached = (id) =>
+      page.waitForFunction((id) => Number(document.querySelector('[data-pane="ws"] .messages .msg')?.dataset.id) >= id, id, {
+        timeout: 10_000,
+      });
+    await page.click('[data-pane="poll"] .pause');
+    await page.waitForSelector('[data-pane="poll"][data-status="paused"]');
+    const pausedAt = await newestId('poll');
+    // The ticker is the clock: at 4/s, 8 messages reach the WebSocket pane in about 2 s, two poll intervals.
+    await setTicker(4);
+    await wsReached(pausedAt + 1); // (by now no poll request of before the pause can still be arriving)
+    const paused = await serverCounter(server.url, pollId, 'poll', 'requests');
+    await wsReached(pausedAt + 9);
+    assert.equal(await serverCounter(server.url, pollId, 'poll', 'requests'), paused, 'no requests while paused');
+    assert.equal(await newestId('poll'), pausedAt, 'no messages while paused');
+    await setTicker(0);
+    const { head } = await (await fetch(`${server.url}/stats`)).json();
+    await page.click('[data-pane="poll"] .pause');
+    // Caught up from its cursor: every message it missed, once each, in order.
+    await page.waitForFunction((head) => Number(document.querySelector('[data-pane="poll"] .messages .msg').dataset.id) >= head, head);
+    const ids = await page.$$eval('[data-pane="poll"] .messages .msg', (items) => items.map((li) => Number(li.dataset.id)));
+    const missed = ids.slice(0, ids[0] - pausedAt);
+    assert.deepEqual(missed, Array.from({ length: ids[0] - pausedAt }, (_, i) => ids[0] - i), 'every missed id once, newest first');
+    await page.click('#reset');
+    await page.waitForFunction(() => Number(document.querySelector('[data-pane="poll"] [data-counter="requests"]').dataset.value) <= 2);
   });
 
   test('the language defaults to the browser language (a zh-CN browser gets 中文)', async () => {
@@ -232,6 +306,58 @@ describe('classroom page (real server, quiet feed)', () => {
     assert.equal(await page.locator('.verdict b').count(), 0);
     assert.equal(await page.textContent('.verdict code'), '868 B');
     await screenshot(page, 'charts-1920x1080.png');
+    await page.click('[data-tab="live"]');
+  });
+
+  test('in 中文 the charts tab shows the Chinese report: its charts, titles and verdicts, with the same numbers', async () => {
+    // The committed measurements, rendered by the real `feedlab report` into the server's results directory.
+    for (const name of fs.readdirSync(path.join(REPO, 'results'))) {
+      const data = path.join(REPO, 'results', name, 'data.json');
+      if (!fs.existsSync(data)) continue;
+      fs.mkdirSync(path.join(server.resultsDir, name), { recursive: true });
+      fs.copyFileSync(data, path.join(server.resultsDir, name, 'data.json'));
+    }
+    const report = spawnSync(FEEDLAB_BIN, ['report', '--out', server.resultsDir], { encoding: 'utf8' });
+    assert.equal(report.status, 0, report.stderr);
+    const zhIndex = JSON.parse(fs.readFileSync(path.join(server.resultsDir, 'index.zh.json'), 'utf8'));
+    const rtt = zhIndex.experiments.find((x) => x.experiment === 'rtt');
+
+    const chart = '.experiment[data-experiment="rtt"] .chart[data-chart="latency"]';
+    const paragraphs = () => page.$$eval('.experiment[data-experiment="rtt"] .verdict p', (ps) => ps.map((p) => p.textContent));
+    const numbers = (texts) => texts.map((t) => (t.match(/\d[\d.,]*/g) || []).map((n) => n.replace(/[.,]$/, '')).sort());
+    await page.click('[data-tab="charts"]');
+    await page.waitForSelector(`${chart} img[src="/results/rtt/latency.svg"]`);
+    const english = await paragraphs();
+    assert.match(english[0], /^Claim \(/);
+
+    await page.click('#lang');
+    const img = await page.waitForSelector(`${chart} img[src="/results/rtt/latency.zh.png"]`);
+    // The first experiment's charts, at the top of the tab: the picture of the Chinese report in docs/.
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.experiment[data-experiment="header-overhead"] img')].every(
+        (i) => /\.zh\.png$/.test(i.src) && i.complete && i.naturalWidth > 0,
+      ),
+    );
+    await screenshot(page, 'charts-zh-1920x1080.png', { docs: 'screenshot-charts-zh.png' });
+    // PNGs, drawn by the report with its own Chinese font, so no machine font is needed.
+    await img.scrollIntoViewIfNeeded();
+    await page.waitForFunction((i) => i.complete && i.naturalWidth === 1000, img);
+    assert.equal(await page.textContent(`${chart} figcaption`), rtt.charts[0].title);
+    assert.match(rtt.charts[0].title, /送达延迟/);
+    assert.equal(await page.textContent('.experiment[data-experiment="rtt"] h3'), rtt.title);
+    const chinese = await paragraphs();
+    assert.equal(chinese.length, english.length);
+    assert.match(chinese[0], /^论断（/);
+    // The page's word for the outcome (web/i18n.js) is the report's (crates/report/texts.toml).
+    const outcome = await page.textContent('.experiment[data-experiment="rtt"] .verdict .outcome');
+    assert.equal(chinese[0].match(/结论：(\S+)。$/)?.[1], outcome);
+    assert.deepEqual(numbers(chinese), numbers(english), 'one measurement, two wordings');
+    const full = await page.getAttribute('#tab-charts .charts-output > p:last-child a', 'href');
+    assert.equal(full, '/results/index.zh.html');
+    assert.equal((await fetch(`${server.url}${full}`)).status, 200);
+
+    await page.click('#lang');
+    await page.waitForSelector(`${chart} img[src="/results/rtt/latency.svg"]`);
     await page.click('[data-tab="live"]');
   });
 

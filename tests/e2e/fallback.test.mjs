@@ -5,7 +5,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchChromium } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
-import { openPage, waitConnected, screenshot } from './lib/page.mjs';
+import { openPage, waitConnected, waitCountersCaughtUp, screenshot } from './lib/page.mjs';
 
 describe('auto client with WebSocket disabled on the server', () => {
   let server, browser, page, problems;
@@ -50,7 +50,7 @@ describe('auto client with WebSocket disabled on the server', () => {
       text,
       { timeout: 15_000 },
     );
-    await page.waitForTimeout(1200);
+    await waitCountersCaughtUp(page, ['poll', 'longpoll', 'sse']);
     await screenshot(page, 'fallback-1920x1080.png');
   });
 

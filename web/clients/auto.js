@@ -6,11 +6,13 @@
 // while switching. (Socket.IO itself starts with polling and upgrades; falling *down* is simpler to watch.)
 // Same interface as clients/poll.js; `transport` names the one in use and onFallback(from, to, why) tells.
 import { BEST_FIRST } from './transports.js';
+import { Cursor } from './cursor.js';
 
 export class AutoClient {
-  constructor({ clientId, after, intervalMs = 1000, onMessages, onExchange, onStatus, onGap, onFallback }) {
+  constructor({ clientId, after, epoch, intervalMs = 1000, onMessages, onExchange, onStatus, onGap, onFallback }) {
     this.clientId = clientId;
-    this.after = after;
+    /** Where the first transport starts; each next one starts where the last one stopped. */
+    this.startCursor = new Cursor(after, epoch);
     this.intervalMs = intervalMs;
     this.on = { onMessages, onExchange, onStatus, onGap, onFallback };
     this.index = 0;
@@ -19,7 +21,7 @@ export class AutoClient {
   }
 
   get cursor() {
-    return this.inner ? this.inner.cursor : { value: this.after };
+    return this.inner ? this.inner.cursor : this.startCursor;
   }
 
   start() {
@@ -36,9 +38,11 @@ export class AutoClient {
     const name = Client.transport;
     this.index = index;
     this.transport = name;
+    const { value: after, epoch } = this.cursor;
     const inner = new Client({
       clientId: this.clientId,
-      after: this.inner ? this.inner.cursor.value : this.after,
+      after,
+      epoch,
       intervalMs: this.intervalMs,
       // A transport that never opens twice in a row counts as unavailable even without a 404 (a proxy
       // that eats WebSocket upgrades answers something else, or nothing useful).

@@ -10,13 +10,13 @@
 // onMessages(list): new feed messages, in id order, each exactly once
 // onExchange(event): one exchange for the narration strip ({type: 'answer', n} here)
 // onStatus(status, detail): 'connecting' | 'open' | 'waiting' | 'paused' | 'error' | 'unavailable'
-import { FeedClient, errorText, backoffMs } from './cursor.js';
+import { FeedClient, refusal, backoffMs } from './cursor.js';
 
 /**
  * The loop polling and long-polling share (clients/longpoll.js): ask, read the answer, keep the new
- * messages, rest, ask again. A 404 gives up, a 409 starts again at the head at once, any other failure
- * backs off. A subclass says how to ask (ask), how the answer is told (answered) and how long to rest
- * after an answer (restMs: null asks again at once).
+ * messages, rest, ask again. A 404 gives up, a 409 (the server restarted) starts again at the new feed's
+ * head at once, any other failure backs off. A subclass says how to ask (ask), how the answer is told
+ * (answered) and how long to rest after an answer (restMs: null asks again at once).
  */
 export class AskingClient extends FeedClient {
   /** Polling keeps a fixed schedule: a rest counts from when the question started, not from its answer. */
@@ -32,18 +32,22 @@ export class AskingClient extends FeedClient {
         this.abort = new AbortController();
         const first = this.cursor.value === undefined;
         const res = await this.ask(this.abort.signal);
-        if (res.status === 404) {
-          this.refuse(await errorText(res));
-          return;
+        if (!res.ok) {
+          const why = await refusal(res);
+          if (why.status === 404) {
+            this.refuse(why.error);
+            return;
+          }
+          if (why.status === 409) {
+            this.restartAtHead(why);
+            continue;
+          }
+          throw new Error(why.error);
         }
-        if (res.status === 409) {
-          this.restartAtHead();
-          continue;
-        }
-        if (!res.ok) throw new Error(await errorText(res));
         const answer = await res.json();
         if (!this.running) return;
         failures = 0;
+        this.cursor.inEpoch(answer.epoch);
         if (answer.gap) this.on.onGap?.(answer.gap);
         const fresh = this.cursor.accept(answer.messages);
         this.cursor.advanceTo(answer.next);

@@ -14,12 +14,8 @@ export class SseClient extends StreamClient {
   open() {
     const source = new EventSource(this.url());
     this.source = source;
-    let open = false;
 
-    source.onopen = () => {
-      open = true;
-      this.connected();
-    };
+    source.onopen = () => this.connected();
     source.onmessage = (event) => this.pushed(JSON.parse(event.data));
     // If the server tells us about lost ids it does so with an `event: gap` carrying {from, to}.
     source.addEventListener('gap', (event) => this.on.onGap?.(JSON.parse(event.data)));
@@ -30,9 +26,11 @@ export class SseClient extends StreamClient {
         this.emitStatus('reconnecting');
         return;
       }
-      // CLOSED: the browser gave up (an HTTP error status, or the wrong content type). Ask why.
+      // CLOSED: the browser gave up, so a connection was refused (an HTTP error status, or the wrong
+      // content type), the first one or one of its own reconnects (a restarted server answers those 409:
+      // their URL carries the old epoch). Either way, ask why.
       source.close();
-      this.recover(open, 'error');
+      this.recover(false, 'error');
     };
   }
 

@@ -184,7 +184,7 @@ fn soak_result() -> SoakResult {
             integrity_ok: false,
             passed: false,
         },
-        transports: Transport::ALL
+        transports: Transport::FEEDLAB
             .into_iter()
             .map(|t| BenchResult { timeline: Vec::new(), ..bench_result(t) })
             .collect(),

@@ -1,16 +1,26 @@
 //! `feedlab run --quick` through the real binary: every experiment of DESIGN 5 runs against a real server
 //! child, and everything it writes is checked — data files that the report reads and whose embedded bench
 //! results match the harness's committed schema, delivery integrity, server usage from /proc, the overload
-//! timeline, CSV, every chart as a valid SVG and PNG of the report's sizes, and pages that reference them.
-//! Plus the usage errors of `feedlab run` (exit code 2).
+//! timeline, CSV, every chart as a valid SVG and PNG of the report's sizes in every language, and pages that
+//! reference them.
+//! Its output, piped, is what a log file gets: plain lines (no escape codes, no module paths), one per
+//! step, then the verdicts of the report and where it is.
+//! Plus the usage errors of `feedlab run` (exit code 2), and SIGTERM mid-experiment keeping the finished
+//! steps and the running one, and stopping the server, as Ctrl-C does.
 //!
 //! The quick run takes about a minute and a half; set `FEEDLAB_KEEP_TEST_OUTPUT=1` to keep its directory.
 
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
+use feedlab_report::Lang;
 use feedlab_report::data::load;
 use feedlab_report::experiments::KNOWN;
+use feedlab_report::paths::{ImageFormat, ResultFile};
 use feedlab_report::style::{SIZE, TWO_PANEL_HEIGHT};
 
 /// The repository root: experiments/ lives there, and `git rev-parse` works there.
@@ -82,7 +92,8 @@ fn svg_size(text: &str) -> (u32, u32) {
 }
 
 /// Chart stems (`<stem>.png`) in an experiment directory.
-fn charts_in(dir: &Path) -> Vec<String> {
+/// The PNG file stems in `dir`: `latency` and its Chinese `latency.zh`.
+fn pngs_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .flatten()
@@ -92,6 +103,12 @@ fn charts_in(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// The charts in `dir`: the English PNGs' stems, which name the charts.
+fn charts_in(dir: &Path) -> Vec<String> {
+    let other = |stem: &String| Lang::ALL.iter().any(|l| !l.suffix().is_empty() && stem.ends_with(l.suffix()));
+    pngs_in(dir).into_iter().filter(|stem| !other(stem)).collect()
 }
 
 #[test]
@@ -106,9 +123,12 @@ fn quick_run_writes_data_charts_and_report_for_every_experiment() {
     assert!(stdout.contains("7 experiment(s)"), "{stdout}");
 
     let schema = schema_validator();
-    let readme = std::fs::read_to_string(out.0.join("README.md")).unwrap();
-    let html = std::fs::read_to_string(out.0.join("index.html")).unwrap();
-    assert!(out.0.join("index.json").is_file());
+    let read = |f: ResultFile| std::fs::read_to_string(f.path(&out.0)).unwrap();
+    let pages: Vec<(Lang, String, String)> =
+        Lang::ALL.iter().map(|l| (*l, read(ResultFile::Readme(*l)), read(ResultFile::Html(*l)))).collect();
+    for l in Lang::ALL {
+        assert!(ResultFile::Index(l).path(&out.0).is_file());
+    }
     assert_eq!(KNOWN.map(|k| k.to_owned()), CHARTS.map(|c| c.0.to_owned()), "the test knows every experiment");
 
     for (exp, expected_charts) in CHARTS {
@@ -150,23 +170,29 @@ fn quick_run_writes_data_charts_and_report_for_every_experiment() {
         let csv = std::fs::read_to_string(dir.join("data.csv")).unwrap();
         assert_eq!(csv.lines().count(), data.steps.len() + 1, "{exp}: data.csv rows");
 
-        // Charts: the expected ones at least, each an SVG and a PNG of the report's size, referenced by
-        // both pages.
+        // Charts: the expected ones at least, each an SVG and a PNG of the report's size in every language,
+        // referenced by both pages of that language.
         let charts = charts_in(&dir);
         for name in expected_charts {
             assert!(charts.iter().any(|c| c == name), "{exp}: chart {name} missing from {charts:?}");
         }
+        assert_eq!(pngs_in(&dir).len(), charts.len() * Lang::ALL.len(), "{exp}: every chart in every language");
         for chart in &charts {
-            let png = std::fs::read(dir.join(format!("{chart}.png"))).unwrap();
-            let svg = std::fs::read_to_string(dir.join(format!("{chart}.svg"))).unwrap();
-            let size = png_size(&png);
-            assert!(size == SIZE || size == (SIZE.0, TWO_PANEL_HEIGHT), "{exp}/{chart}.png is {size:?}");
-            assert_eq!(svg_size(&svg), size, "{exp}/{chart}: SVG and PNG of one size");
-            assert!(png.len() > 10_000, "{exp}/{chart}.png suspiciously small for a drawn chart");
-            for ext in ["png", "svg"] {
-                assert!(readme.contains(&format!("]({exp}/{chart}.{ext})")), "README.md lacks {exp}/{chart}.{ext}");
+            for (lang, readme, html) in &pages {
+                let file = |format| ResultFile::Chart { experiment: exp, chart, lang: *lang, format };
+                let (png_file, svg_file) = (file(ImageFormat::Png), file(ImageFormat::Svg));
+                let png = std::fs::read(png_file.path(&out.0)).unwrap();
+                let svg = std::fs::read_to_string(svg_file.path(&out.0)).unwrap();
+                let (png_rel, svg_rel) = (png_file.relative(), svg_file.relative());
+                let size = png_size(&png);
+                assert!(size == SIZE || size == (SIZE.0, TWO_PANEL_HEIGHT), "{png_rel} is {size:?}");
+                assert_eq!(svg_size(&svg), size, "{svg_rel}: SVG and PNG of one size");
+                assert!(png.len() > 10_000, "{png_rel} suspiciously small for a drawn chart");
+                for rel in [&png_rel, &svg_rel] {
+                    assert!(readme.contains(&format!("]({rel})")), "{lang:?} README lacks {rel}");
+                }
+                assert!(html.contains(&format!("href=\"{svg_rel}\"")), "{lang:?} index.html lacks {svg_rel}");
             }
-            assert!(html.contains(&format!("href=\"{exp}/{chart}.svg\"")), "index.html lacks {exp}/{chart}.svg");
         }
     }
 
@@ -179,6 +205,158 @@ fn quick_run_writes_data_charts_and_report_for_every_experiment() {
     assert!(steady.timeline.iter().all(|s| s.p99_us.is_some_and(|p| p > 0.0)), "probe answer times every second");
     let storm = overload.steps.iter().find(|s| s.label.starts_with("storm:")).expect("the storm's own step");
     assert!(storm.bench.rejected_503() > 0);
+
+    // What a user reads when the output is piped: plain text, no terminal escape codes, no module paths.
+    for (name, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+        assert!(!text.contains('\x1b'), "{name} holds escape codes:\n{text}");
+        assert!(!text.contains("feedlab_"), "{name} names a module:\n{text}");
+    }
+    // One line per planned step (a storm runs within its step), numbered through the run.
+    let planned: usize = CHARTS
+        .iter()
+        .map(|(exp, _)| load(&out.0.join(exp).join("data.json")).unwrap())
+        .map(|d| d.steps.iter().filter(|s| s.params.role.is_none()).count())
+        .sum();
+    let numbers: Vec<String> = stderr.lines().filter_map(step_number).collect();
+    let width = planned.to_string().len();
+    let expected: Vec<String> = (1..=planned).map(|n| format!("{n:>width$}/{planned}")).collect();
+    assert_eq!(numbers, expected, "one line per step:\n{stderr}");
+    // The summary: every verdict of the report, in its order, then where the report is.
+    let index: serde_json::Value =
+        serde_json::from_str(&read(ResultFile::Index(Lang::En))).expect("index.json is JSON");
+    let verdicts: Vec<(String, String)> = index["experiments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["verdicts"].as_array().unwrap().iter())
+        .map(|v| (v["claim"].as_str().unwrap().to_owned(), v["outcome"].as_str().unwrap().replace('-', " ")))
+        .collect();
+    assert!(!verdicts.is_empty(), "the experiments test claims");
+    let rows: Vec<&str> =
+        stdout.lines().filter(|l| verdicts.iter().any(|(claim, _)| l.ends_with(claim.as_str()))).collect();
+    assert_eq!(rows.len(), verdicts.len(), "a row per verdict:\n{stdout}");
+    for (row, (claim, outcome)) in rows.iter().zip(&verdicts) {
+        assert!(row.ends_with(claim.as_str()) && row.to_lowercase().contains(outcome), "{row} vs {outcome}: {claim}");
+    }
+    assert!(stdout.contains(&format!("{} claims: ", verdicts.len())), "{stdout}");
+    let at = |f: ResultFile| f.path(&out.0).display().to_string();
+    let report = format!("Report: {} and {}", at(ResultFile::Readme(Lang::En)), at(ResultFile::Html(Lang::En)));
+    let zh = format!("In Chinese: {} and {}", at(ResultFile::Readme(Lang::Zh)), at(ResultFile::Html(Lang::Zh)));
+    let tail: Vec<&str> = stdout.lines().rev().take(2).collect();
+    assert_eq!(tail, [zh.as_str(), report.as_str()], "the summary ends with where the report is:\n{stdout}");
+}
+
+/// `3/27` from a step's line `[ 3/27] idle-cost sse: ...`.
+fn step_number(line: &str) -> Option<String> {
+    let rest = line.strip_prefix('[')?;
+    let (number, _) = rest.split_once("] ")?;
+    let (n, of) = number.trim_start().split_once('/')?;
+    (n.parse::<usize>().is_ok() && of.parse::<usize>().is_ok()).then(|| number.to_owned())
+}
+
+/// A child process killed if the test ends early, so no `feedlab run` outlives a failed test.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The `feedlab serve` children of `parent` now, from /proc.
+fn server_children(parent: u32) -> BTreeSet<u32> {
+    let mut found = BTreeSet::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        // `pid (comm) state ppid ...`: comm may hold spaces, so the fields after its closing parenthesis.
+        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        if ppid == Some(parent) && cmdline.split(|b| *b == 0).any(|arg| arg == b"serve") {
+            found.insert(pid);
+        }
+    }
+    found
+}
+
+/// Waits for `what` to become true, checking every 20 ms; fails the test after `within`.
+fn wait_for<T>(within: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sigterm_keeps_the_running_step_and_stops_the_server() {
+    // A short step, then a long one, each with its own server: once a second server exists, the second step
+    // has begun (the suite checks for a cancellation before it starts a step's server).
+    let dir = TempDir::new("sigterm");
+    let experiments = dir.0.join("experiments");
+    std::fs::create_dir_all(&experiments).unwrap();
+    std::fs::write(
+        experiments.join("sigterm.toml"),
+        "[server]\nfresh_per_step = true\n\n[steps]\ntransport = \"ws\"\nclients = 2\n\
+         rate_per_s = [10, 0.05]  # 1 s, then 60 s for its 3 messages\nmin_messages = 3\nduration_s = 1\n",
+    )
+    .unwrap();
+    let out = dir.0.join("results");
+    let child = Command::new(env!("CARGO_BIN_EXE_feedlab"))
+        .args(["run", "--experiments-dir", experiments.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut run = Running(child);
+    let pid = run.0.id();
+    let (tx, lines) = mpsc::channel();
+    let stderr = BufReader::new(run.0.stderr.take().unwrap());
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in stderr.lines().map_while(Result::ok) {
+            all += &line;
+            all.push('\n');
+            let _ = tx.send(line);
+        }
+        all
+    });
+
+    // Every server seen until the first step's line, then a new one: the second step's.
+    let mut first = BTreeSet::new();
+    wait_for(Duration::from_secs(60), "the first step's line", || {
+        first.extend(server_children(pid));
+        lines.try_iter().any(|l| l.starts_with("[1/2] ")).then_some(())
+    });
+    assert!(!first.is_empty(), "the first step had a server");
+    let second = wait_for(Duration::from_secs(30), "the second step's server", || {
+        server_children(pid).difference(&first).next().copied()
+    });
+
+    let killed = Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    assert!(killed.success());
+    let exited = wait_for(Duration::from_secs(60), "feedlab run to exit", || run.0.try_wait().unwrap());
+    let stderr = reader.join().unwrap();
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut run.0.stdout.take().unwrap(), &mut stdout).unwrap();
+
+    // It ended on its own, as after Ctrl-C: an error exit naming the interruption, not death by the signal.
+    assert_eq!(exited.code(), Some(1), "{exited}\n{stderr}");
+    assert!(stderr.contains("SIGTERM") && stderr.contains("interrupted: the 2 step(s)"), "{stderr}");
+    // The finished step and the running one (marked as cut short) are in the data file, and the report says
+    // where it is.
+    let data = load(&out.join("sigterm/data.json")).unwrap();
+    let cancelled: Vec<(&str, bool)> = data.steps.iter().map(|s| (s.label.as_str(), s.bench.cancelled)).collect();
+    assert_eq!(cancelled, [("ws 10 msg/s", false), ("ws 0.05 msg/s", true)]);
+    assert!(stdout.contains(&format!("Report: {}", out.join("README.md").display())), "{stdout}");
+    // No server outlives the run: the suite stopped and reaped each one.
+    for server in first.iter().chain([&second]) {
+        assert!(!Path::new(&format!("/proc/{server}")).exists(), "server {server} is still there");
+    }
 }
 
 #[test]

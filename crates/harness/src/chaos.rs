@@ -35,8 +35,6 @@ pub const CHAOS_PERIOD: Duration = Duration::from_secs(1);
 pub struct Chaos {
     /// Share of the clients dropped per second (0 = off, 1 = every client every second).
     rate: f64,
-    /// [`CHAOS_PERIOD`]; shorter in unit tests.
-    period: Duration,
     strikes: Box<[Notify]>,
 }
 
@@ -44,7 +42,7 @@ impl Chaos {
     /// Chaos for `clients` clients at `rate` (a share per second; 0 turns it off).
     pub fn new(clients: usize, rate: f64) -> Self {
         let n = if rate > 0.0 { clients } else { 0 };
-        Chaos { rate, period: CHAOS_PERIOD, strikes: (0..n).map(|_| Notify::new()).collect() }
+        Chaos { rate, strikes: (0..n).map(|_| Notify::new()).collect() }
     }
 
     /// Resolves when client `idx` is struck; never when chaos is off.
@@ -73,8 +71,8 @@ impl Chaos {
         }
         let mut rng = SmallRng::seed_from_u64(seed ^ CHAOS_SEED);
         let mut owed = 0.0;
-        let rounds = (duration.saturating_sub(Duration::from_nanos(1)).as_nanos() / self.period.as_nanos()) as u64;
-        let mut tick = tokio::time::interval_at(start + self.period, self.period);
+        let rounds = (duration.saturating_sub(Duration::from_nanos(1)).as_nanos() / CHAOS_PERIOD.as_nanos()) as u64;
+        let mut tick = tokio::time::interval_at(start + CHAOS_PERIOD, CHAOS_PERIOD);
         for _ in 0..rounds {
             tokio::select! {
                 _ = tick.tick() => {}
@@ -120,29 +118,40 @@ mod tests {
         assert!(parse_chaos("lots").is_err());
     }
 
-    #[tokio::test]
-    async fn strikes_the_share_asked_for() {
-        let mut chaos = Chaos::new(10, 0.25);
-        chaos.period = Duration::from_millis(20);
-        let chaos = std::sync::Arc::new(chaos);
-        let struck = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    /// On tokio's paused clock the schedule is exact: strikes land at each full period inside the window
+    /// (1, 2, 3 and 4 s of 4.5 s) and keep the share exact over time (25% of 10 clients: 2, 3, 2, 3). No
+    /// sleep waits for the clients to catch up: each client's `select!` takes a strike before the stop, so
+    /// every strike made is counted by the time the clients have returned.
+    #[tokio::test(start_paused = true)]
+    async fn strikes_the_share_asked_for_at_each_period() {
+        let chaos = std::sync::Arc::new(Chaos::new(10, 0.25));
         let stop = CancellationToken::new();
-        for idx in 0..10 {
-            let (chaos, struck, stop) = (chaos.clone(), struck.clone(), stop.clone());
-            tokio::spawn(async move {
-                loop {
-                    tokio::select! {
-                        _ = chaos.strike(idx) => { struck.fetch_add(1, std::sync::atomic::Ordering::Relaxed); }
-                        _ = stop.cancelled() => return,
+        let start = Instant::now();
+        let clients: Vec<_> = (0..10)
+            .map(|idx| {
+                let (chaos, stop) = (chaos.clone(), stop.clone());
+                tokio::spawn(async move {
+                    let mut struck_at = Vec::new();
+                    loop {
+                        tokio::select! {
+                            biased;
+                            _ = chaos.strike(idx) => struck_at.push(start.elapsed()),
+                            _ = stop.cancelled() => return struck_at,
+                        }
                     }
-                }
-            });
-        }
-        // Strikes at 1, 2, 3 and 4 periods of a window of 4.5: 2.5 a period, 10 in all.
-        chaos.run(Instant::now(), Duration::from_millis(90), 1, stop.clone()).await;
-        tokio::time::sleep(Duration::from_millis(50)).await;
+                })
+            })
+            .collect();
+        chaos.run(start, Duration::from_millis(4500), 1, stop.clone()).await;
         stop.cancel();
-        assert_eq!(struck.load(std::sync::atomic::Ordering::Relaxed), 10);
+        let mut per_period = std::collections::BTreeMap::new();
+        for client in clients {
+            for at in client.await.unwrap() {
+                *per_period.entry(at).or_insert(0) += 1;
+            }
+        }
+        let want: Vec<_> = [(1, 2), (2, 3), (3, 2), (4, 3)].map(|(s, n)| (CHAOS_PERIOD * s, n)).into();
+        assert_eq!(per_period.into_iter().collect::<Vec<_>>(), want);
     }
 
     #[tokio::test]

@@ -2,20 +2,25 @@
 //! [`crate::run_floor`].
 //!
 //! Parses and validates the flags (bad values come back as `clap` errors so the binary exits 2 with a
-//! usage message), builds a tokio runtime, shows a progress bar on a terminal, turns Ctrl-C into a
-//! cancellation that still prints and writes the partial result, then prints the summary table and
-//! writes `--json FILE`. `--soak` turns the same command into a soak ([`crate::soak`]): every transport at
-//! once, the same flags, its own table and JSON. `feedlab floor` needs no server and no runtime: it
-//! measures the kernel's cost of a push ([`crate::floor`]) and prints its table.
+//! usage message), builds a tokio runtime, shows a progress bar with the time left on a terminal, turns
+//! Ctrl-C or SIGTERM into a cancellation that still prints and writes the partial result, then prints the
+//! summary table and writes `--json FILE`. `--soak` turns the same command into a soak ([`crate::soak`]):
+//! every transport at once, the same flags, its own table and JSON. `feedlab floor` needs no server and no
+//! runtime: it measures the kernel's cost of a push ([`crate::floor`]) and prints its table.
+//!
+//! It also holds the terminal conventions `feedlab run` (feedlab-suite) and the binary's logging share
+//! ([`Console`], [`live_bar`], [`LogWriter`], [`interrupted`]): a live bar and colours only on a terminal,
+//! plain lines without escape codes in a file or a pipe, log lines printed above the bar instead of
+//! through it.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, WeakProgressBar};
 use tokio_util::sync::CancellationToken;
 
 use clap::builder::TypedValueParser;
@@ -110,6 +115,10 @@ pub struct BenchArgs {
     /// lost: 10%/s, 10%, 0.1.
     #[arg(long, value_name = "RATE", default_value = "0", value_parser = parse_chaos)]
     pub chaos: f64,
+    /// socketio-ws: open the WebSocket directly (Socket.IO's `transports: ["websocket"]`) instead of
+    /// starting on polling and upgrading, as browsers do by default.
+    #[arg(long)]
+    pub socketio_direct: bool,
     /// Soak: run poll, long-poll, SSE and WebSocket clients at once (--clients split four ways) for this
     /// long (10m, 1h) and report errors, loss per transport and, with --server-pid, the server's memory.
     /// Targets: RSS growth under 5%, no errors, nothing lost.
@@ -134,6 +143,7 @@ impl BenchArgs {
         cfg.clients = self.clients;
         cfg.duration = self.soak.unwrap_or(self.duration);
         cfg.chaos = self.chaos;
+        cfg.socketio_direct = self.socketio_direct;
         cfg.rate = self.rate;
         cfg.poll_interval = self.poll_interval;
         cfg.longpoll_timeout = self.longpoll_timeout;
@@ -275,8 +285,8 @@ fn usage(e: Error) -> anyhow::Error {
     }
 }
 
-/// Runs `run` on a new tokio runtime with a token that Ctrl-C cancels (the run then returns what it
-/// measured so far).
+/// Runs `run` on a new tokio runtime with a token that Ctrl-C or SIGTERM cancels (the run then returns
+/// what it measured so far).
 fn with_ctrl_c<T, F>(run: impl FnOnce(CancellationToken) -> F) -> anyhow::Result<T>
 where
     F: std::future::Future<Output = Result<T, Error>>,
@@ -284,28 +294,119 @@ where
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
     Ok(runtime.block_on(async {
         let cancel = CancellationToken::new();
-        let on_ctrl_c = cancel.clone();
+        let on_signal = cancel.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("feedlab bench: interrupted, finishing with what was measured");
-                on_ctrl_c.cancel();
-            }
+            let signal = interrupted().await;
+            say(&format!("feedlab bench: {signal}: finishing with what was measured"));
+            on_signal.cancel();
         });
         run(cancel).await
     })?)
 }
 
-/// A progress bar on stderr, hidden when stderr is not a terminal (CI logs, pipes).
+/// The bench's progress bar: clients connected while connecting, then seconds of the measured window, with
+/// the time left at the current pace; hidden when stderr is not a terminal.
 fn progress_bar() -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
+    // A template error only loses the styling (and a test checks this one).
+    live_bar(None, ProgressStyle::with_template(BAR).unwrap_or_else(|_| ProgressStyle::default_bar()))
+}
+
+/// The bench bar's template: `{eta}` is indicatif's estimate from the pace so far, which in the window
+/// (one step a second) is the window's time left.
+const BAR: &str = "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len}, {eta} left  {wide_msg}";
+
+/// Resolves on the first Ctrl-C (SIGINT) or SIGTERM, naming it. `feedlab bench` and `feedlab run` treat
+/// both alike: a service manager or `timeout` sends SIGTERM where a person presses Ctrl-C, and both should
+/// keep what was measured. Call it again to wait for the next one.
+pub async fn interrupted() -> &'static str {
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => s.recv().await,
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<Option<()>>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "interrupted (Ctrl-C)",
+        _ = terminate => "terminated (SIGTERM)",
+    }
+}
+
+/// How one output stream is shown: a terminal gets live bars and colours, a file or a pipe plain lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Console {
+    /// A terminal that can redraw a line: progress bars are drawn.
+    pub live: bool,
+    /// ANSI colours may be used: a terminal, and `NO_COLOR` unset (<https://no-color.org>).
+    pub color: bool,
+}
+
+impl Console {
+    /// Standard error: the progress bar and log lines.
+    pub fn stderr() -> Console {
+        Console::detect(std::io::stderr().is_terminal())
+    }
+
+    /// Standard output: tables and summaries.
+    pub fn stdout() -> Console {
+        Console::detect(std::io::stdout().is_terminal())
+    }
+
+    fn detect(terminal: bool) -> Console {
+        let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+        Console::new(terminal, var("TERM").is_some_and(|t| t == "dumb"), var("NO_COLOR").is_some())
+    }
+
+    /// The rule itself: a `dumb` terminal cannot move the cursor or colour; `NO_COLOR` keeps the bar.
+    fn new(terminal: bool, dumb: bool, no_color: bool) -> Console {
+        Console { live: terminal && !dumb, color: terminal && !dumb && !no_color }
+    }
+}
+
+/// The bar on screen, so that [`LogWriter`] can print above it.
+static ON_SCREEN: std::sync::Mutex<Option<WeakProgressBar>> = std::sync::Mutex::new(None);
+
+/// A progress bar on stderr in `style`, or a hidden one when stderr is not a live terminal. [`LogWriter`]
+/// prints log lines above it.
+pub fn live_bar(len: Option<u64>, style: ProgressStyle) -> ProgressBar {
+    if !Console::stderr().live {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    // unwrap-free: a template error only loses the styling.
-    if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}") {
-        bar.set_style(style);
-    }
+    let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr()).with_style(style);
+    // unwrap: poisoned only if a thread panicked while swapping the handle, which cannot panic.
+    *ON_SCREEN.lock().unwrap() = Some(bar.downgrade());
     bar
+}
+
+/// A line for the user on stderr, above the bar if one is drawn.
+pub fn say(line: &str) {
+    // One write, so the bar is hidden and redrawn once.
+    let _ = LogWriter.write_all(format!("{line}\n").as_bytes());
+}
+
+/// Standard error with the bar on screen hidden while a line is written, then drawn again below it:
+/// `tracing_subscriber::fmt().with_writer(|| LogWriter)`, and [`say`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // unwrap: see ON_SCREEN.
+        let bar = ON_SCREEN.lock().unwrap().as_ref().and_then(WeakProgressBar::upgrade);
+        let write = || std::io::stderr().lock().write_all(buf);
+        match bar {
+            Some(bar) if !bar.is_finished() => bar.suspend(write)?,
+            _ => write()?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 #[cfg(test)]
@@ -391,5 +492,19 @@ mod tests {
         let err = bench(cli.bench).unwrap_err();
         assert!(err.downcast_ref::<clap::Error>().is_some(), "{err:#}");
         assert!(Cli::try_parse_from(["bench", "--transport", "smoke-signals"]).is_err());
+    }
+
+    #[test]
+    fn the_bar_template_parses() {
+        assert!(ProgressStyle::with_template(BAR).is_ok());
+    }
+
+    #[test]
+    fn bars_and_colours_only_on_a_capable_terminal() {
+        let c = Console::new;
+        assert_eq!(c(true, false, false), Console { live: true, color: true });
+        assert_eq!(c(true, false, true), Console { live: true, color: false }, "NO_COLOR keeps the bar");
+        assert_eq!(c(true, true, false), Console { live: false, color: false }, "TERM=dumb");
+        assert_eq!(c(false, false, false), Console { live: false, color: false }, "a file or a pipe");
     }
 }

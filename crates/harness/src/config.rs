@@ -110,6 +110,9 @@ pub struct BenchConfig {
     /// `/proc/PID/stat` at the edges of the ramp-up and of the steady window ([`crate::run`]). A soak
     /// samples memory instead, through [`crate::soak::SoakConfig::server_pid`].
     pub server_pid: Option<u32>,
+    /// `socketio-ws`: open the WebSocket directly instead of upgrading a polling session (as browsers do
+    /// by default).
+    pub socketio_direct: bool,
 }
 
 impl BenchConfig {
@@ -134,6 +137,7 @@ impl BenchConfig {
             seed: None,
             chaos: 0.0,
             server_pid: None,
+            socketio_direct: false,
         }
     }
 
@@ -157,6 +161,14 @@ impl BenchConfig {
         }
         if self.transport == Transport::Poll && self.poll_interval.is_zero() {
             return Err(Error::Config("--poll-interval must be longer than 0".into()));
+        }
+        if self.socketio_direct && self.transport != Transport::SocketioWs {
+            return Err(Error::Config("--socketio-direct is for --transport socketio-ws".into()));
+        }
+        if self.transport == Transport::SocketioPolling && !self.keep_alive {
+            return Err(Error::Config(
+                "--keep-alive off: Socket.IO's polling keeps its connections alive, as browsers do".into(),
+            ));
         }
         if self.transport == Transport::Longpoll && self.longpoll_timeout.is_zero() {
             return Err(Error::Config("--longpoll-timeout must be longer than 0".into()));

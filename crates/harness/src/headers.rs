@@ -146,10 +146,14 @@ impl RequestHeaders {
     ///   the browser profile Chromium's handshake extras taken from the capture: `Pragma`, `Cache-Control`,
     ///   `User-Agent`, `Origin`, `Accept-Encoding`, `Accept-Language`. No `Sec-WebSocket-Extensions`: the
     ///   harness cannot speak permessage-deflate, so it must not offer it.
+    /// - Socket.IO polling: as poll (its `POST`s add `Content-Type` in the browser profile, see
+    ///   `clients::socketio`), without `Accept-Encoding`: Socket.IO gzips polling answers of 1 KiB and more
+    ///   for a client that offers it, and the harness cannot decode them, so it must not offer it.
+    /// - Socket.IO WebSocket: as WebSocket without `Sec-WebSocket-Protocol` (Socket.IO's client asks none).
     pub fn request_headers(&self, transport: Transport, authority: &str, keep_alive: bool) -> Vec<(String, String)> {
         let h = |n: &str, v: &str| (n.to_string(), v.to_string());
         match (self, transport) {
-            (RequestHeaders::Minimal, Transport::Poll | Transport::Longpoll) => {
+            (RequestHeaders::Minimal, Transport::Poll | Transport::Longpoll | Transport::SocketioPolling) => {
                 let mut v = vec![h("Host", authority)];
                 if !keep_alive {
                     v.push(h("Connection", "close"));
@@ -157,10 +161,17 @@ impl RequestHeaders {
                 v
             }
             (RequestHeaders::Minimal, Transport::Sse) => vec![h("Host", authority), h("Accept", "text/event-stream")],
-            (RequestHeaders::Minimal, Transport::Ws) => ws_required(authority),
+            (RequestHeaders::Minimal, Transport::Ws) => ws_required(authority, Some(WS_SUBPROTOCOL)),
+            (RequestHeaders::Minimal, Transport::SocketioWs) => ws_required(authority, None),
             (RequestHeaders::Browser(f), Transport::Poll | Transport::Longpoll) => {
                 let mut v = f.retargeted(authority);
                 set_or_push(&mut v, "Connection", if keep_alive { "keep-alive" } else { "close" });
+                v
+            }
+            (RequestHeaders::Browser(f), Transport::SocketioPolling) => {
+                let mut v = f.retargeted(authority);
+                set_or_push(&mut v, "Connection", if keep_alive { "keep-alive" } else { "close" });
+                v.retain(|(n, _)| !n.eq_ignore_ascii_case("accept-encoding"));
                 v
             }
             (RequestHeaders::Browser(f), Transport::Sse) => {
@@ -170,10 +181,11 @@ impl RequestHeaders {
                 v.insert(at, h("Cache-Control", "no-cache"));
                 v
             }
-            (RequestHeaders::Browser(f), Transport::Ws) => {
+            (RequestHeaders::Browser(f), Transport::Ws | Transport::SocketioWs) => {
                 let captured = f.retargeted(authority);
                 let from = |name: &str| captured.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).cloned();
-                let mut v = ws_required(authority);
+                let subprotocol = (transport == Transport::Ws).then_some(WS_SUBPROTOCOL);
+                let mut v = ws_required(authority, subprotocol);
                 v.push(h("Pragma", "no-cache"));
                 v.push(h("Cache-Control", "no-cache"));
                 v.extend(from("User-Agent"));
@@ -194,17 +206,12 @@ impl RequestHeaders {
     }
 }
 
-fn ws_required(authority: &str) -> Vec<(String, String)> {
-    [
-        ("Host", authority),
-        ("Connection", "Upgrade"),
-        ("Upgrade", "websocket"),
-        ("Sec-WebSocket-Version", "13"),
-        ("Sec-WebSocket-Protocol", WS_SUBPROTOCOL),
-    ]
-    .iter()
-    .map(|(n, v)| (n.to_string(), v.to_string()))
-    .collect()
+fn ws_required(authority: &str, subprotocol: Option<&str>) -> Vec<(String, String)> {
+    [("Host", authority), ("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")]
+        .into_iter()
+        .chain(subprotocol.map(|p| ("Sec-WebSocket-Protocol", p)))
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
 }
 
 fn set_or_push(headers: &mut Vec<(String, String)>, name: &str, value: &str) {
@@ -265,5 +272,32 @@ pub(crate) mod tests {
         let ws = RequestHeaders::Minimal.request_headers(Transport::Ws, "a:1", true);
         assert_eq!(ws[0].0, "Host");
         assert!(ws.iter().any(|(n, v)| n == "Sec-WebSocket-Protocol" && v == WS_SUBPROTOCOL));
+        let sio = RequestHeaders::Minimal.request_headers(Transport::SocketioWs, "a:1", true);
+        assert_eq!(sio, ws[..4]);
+        let polling = RequestHeaders::Minimal.request_headers(Transport::SocketioPolling, "a:1", true);
+        assert_eq!(polling, v);
+    }
+
+    #[test]
+    fn socketio_offers_nothing_it_cannot_decode() {
+        let p = RequestHeaders::Browser(
+            BrowserFixture::from_json(
+                &SAMPLE
+                    .replace(
+                        r#"["Accept-Language","en-US"]"#,
+                        r#"["Accept-Language","en-US"],["Accept-Encoding","gzip"]"#,
+                    )
+                    .replace(r"Accept-Language: en-US\r\n", r"Accept-Language: en-US\r\nAccept-Encoding: gzip\r\n"),
+            )
+            .unwrap(),
+        );
+        let poll = p.request_headers(Transport::Poll, "h:1", true);
+        assert!(poll.iter().any(|(n, _)| n == "Accept-Encoding"));
+        let polling = p.request_headers(Transport::SocketioPolling, "h:1", true);
+        assert_eq!(polling.len(), poll.len() - 1);
+        assert!(!polling.iter().any(|(n, _)| n == "Accept-Encoding"));
+        let ws = p.request_headers(Transport::SocketioWs, "h:1", true);
+        assert!(!ws.iter().any(|(n, _)| n == "Sec-WebSocket-Protocol"));
+        assert_eq!(ws.len() + 1, p.request_headers(Transport::Ws, "h:1", true).len());
     }
 }

@@ -3,7 +3,8 @@
 //! Simulates N clients of one transport (ajax polling, long-poll, Server-Sent Events or WebSocket) against
 //! any server that speaks the feedlab contract (DESIGN.md sections 1-2), publishes through the server's
 //! own `POST /messages`, and measures on the wire what each transport costs: requests, header bytes,
-//! framing, latency and loss.
+//! framing, latency and loss. Socket.IO's polling and WebSocket transports are measured the same way,
+//! against the Socket.IO peer in `peers/socketio/` ([`clients::socketio`]).
 //!
 //! How the pieces fit:
 //! - [`config`]: the validated [`BenchConfig`]; [`cli`] builds it from the command line; [`headers`]: what
@@ -34,9 +35,10 @@
 //! run        -> publisher, merge, clients, relay, chaos, net, record, config, result
 //! publisher  -> clients (http, Live), net, counting, record, config, result
 //! merge      -> record, config, result
-//! clients    -> poll, longpoll, sse, ws (dispatch), and through them:
+//! clients    -> poll, longpoll, sse, ws, socketio (dispatch), and through them:
 //!   poll, longpoll -> poller -> http, message, ctx
 //!   sse, ws        -> stream -> ctx       (sse -> http, message; ws -> message, counting)
+//!   socketio       -> stream, http, ws, message (its polling and ws on the shapes above)
 //!   ctx            -> message -> error (ClientError); chaos, net, record, tracker, counting, config
 //!   http           -> error, counting, net
 //! config     -> headers, net

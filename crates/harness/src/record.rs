@@ -187,8 +187,13 @@ pub struct ClientRecord {
     pub unanswered_request_headers: u64,
     /// Message JSON bytes received.
     pub body: u64,
-    /// SSE comment bytes received (heartbeats).
-    pub sse_comments: u64,
+    /// Control bytes found inside HTTP bodies and WebSocket frames, which the stream alone cannot tell from
+    /// framing: SSE comments (heartbeats), Engine.IO pings and pongs (with their frames) and Socket.IO's
+    /// disconnect.
+    pub in_band_control: u64,
+    /// Connection-setup bytes found inside HTTP bodies and WebSocket frames: Engine.IO's open packet and
+    /// upgrade probe, Socket.IO's namespace connect (with their frames).
+    pub in_band_handshake: u64,
     /// In-order/loss bookkeeping.
     pub tracker: Tracker,
     /// Delivery latency (receive - ts - clock offset) of messages published during the window.
@@ -215,7 +220,8 @@ impl ClientRecord {
             unanswered_requests: 0,
             unanswered_request_headers: 0,
             body: 0,
-            sse_comments: 0,
+            in_band_control: 0,
+            in_band_handshake: 0,
             tracker: Tracker::new(start_cursor),
             latency: Latencies::default(),
             request_latency: Latencies::default(),
@@ -305,7 +311,7 @@ impl ClientRecord {
 
     /// This client's bytes by category ([`WireCounters::categorize`]).
     pub fn bytes(&self) -> WireBytes {
-        self.wire.categorize(self.body, self.sse_comments)
+        self.wire.categorize(self.body, self.in_band_control, self.in_band_handshake)
     }
 
     /// Records one poll/long-poll exchange.

@@ -56,8 +56,8 @@ pub const RSS_WARMUP_SHARE: f64 = 0.1;
 /// How often the server's RSS is read: often enough to catch a peak, rarely enough to cost nothing.
 pub const RSS_SAMPLE_PERIOD: Duration = Duration::from_secs(1);
 
-/// The transports a soak runs, in this order: all of them.
-pub const SOAK_TRANSPORTS: [Transport; 4] = Transport::ALL;
+/// The transports a soak runs, in this order: all of feedlab's own (a soak watches one server).
+pub const SOAK_TRANSPORTS: [Transport; 4] = Transport::FEEDLAB;
 
 /// A soak's settings: the bench settings every group shares, plus where to read the server's memory.
 #[derive(Debug, Clone)]

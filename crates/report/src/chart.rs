@@ -1,8 +1,10 @@
 //! Chart descriptions: plain data saying what to draw, produced by the per-experiment shaping code
 //! (`experiments/`) and consumed by the drawing code (`draw/`). Keeping them apart means the shaping is unit
-//! tested without pixels and the drawing never looks at result files.
+//! tested without pixels and the drawing never looks at result files. Every text of a chart is a [`Text`] in
+//! both languages; a chart is drawn once per language.
 
 use crate::data::Transport;
+use crate::text::{Text, tr};
 
 /// One chart of an experiment. Its `name` is the file stem of `<name>.svg` / `<name>.png`.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,12 +28,37 @@ impl Chart {
     }
 
     /// Title drawn above the chart and used as the image's alt text.
-    pub fn title(&self) -> &str {
+    pub fn title(&self) -> &Text {
         match self {
             Chart::Bars(c) => &c.title,
             Chart::Lines(c) => &c.title,
             Chart::Timeline(c) => &c.title,
         }
+    }
+
+    /// Every text drawn on the chart except tick labels and bar values (numbers): title, axis
+    /// descriptions, legends, categories.
+    pub fn texts(&self) -> Vec<&Text> {
+        let mut out = vec![self.title()];
+        match self {
+            Chart::Bars(c) => {
+                out.extend([&c.x_label, &c.y.label]);
+                out.extend(&c.groups);
+                out.extend(c.series.iter().map(|s| &s.label).chain(c.refs.iter().map(|r| &r.label)));
+            }
+            Chart::Lines(c) => {
+                out.extend([&c.x.label, &c.y.label]);
+                out.extend(c.series.iter().map(|s| &s.label));
+            }
+            Chart::Timeline(c) => {
+                out.push(&c.x.label);
+                for p in &c.panels {
+                    out.push(&p.y.label);
+                    out.extend(p.series.iter().map(|s| &s.label));
+                }
+            }
+        }
+        out
     }
 }
 
@@ -39,24 +66,24 @@ impl Chart {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Axis {
     /// Description including the unit, e.g. `latency (ms)`.
-    pub label: String,
+    pub label: Text,
     /// Logarithmic scale (for values spanning decades).
     pub log: bool,
 }
 
 impl Axis {
     /// A linear axis.
-    pub fn linear(label: impl Into<String>) -> Self {
+    pub fn linear(label: impl Into<Text>) -> Self {
         Self { label: label.into(), log: false }
     }
 
-    /// A logarithmic axis; "(log scale)" is appended to the description so the reader is told.
-    pub fn log(label: impl Into<String>) -> Self {
-        Self { label: format!("{}, log scale", label.into()), log: true }
+    /// A logarithmic axis; ", log scale" is appended to the description so the reader is told.
+    pub fn log(label: impl Into<Text>) -> Self {
+        Self { label: tr!(AXIS_LOG, label = label.into()), log: true }
     }
 
     /// Logarithmic when the positive values span more than [`DECADES_FOR_LOG`] decades, else linear.
-    pub fn auto(label: impl Into<String>, values: impl IntoIterator<Item = f64>) -> Self {
+    pub fn auto(label: impl Into<Text>, values: impl IntoIterator<Item = f64>) -> Self {
         if spans_decades(values) { Self::log(label) } else { Self::linear(label) }
     }
 }
@@ -114,7 +141,7 @@ impl LineKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     /// Legend text.
-    pub label: String,
+    pub label: Text,
     /// Colour.
     pub color: Color,
     /// Line style.
@@ -129,7 +156,7 @@ pub struct LineChart {
     /// File stem.
     pub name: String,
     /// Title.
-    pub title: String,
+    pub title: Text,
     /// X axis.
     pub x: Axis,
     /// Y axis.
@@ -144,14 +171,14 @@ pub struct RefLine {
     /// Value in y units.
     pub y: f64,
     /// Legend text, saying where the value comes from.
-    pub label: String,
+    pub label: Text,
 }
 
 /// One series of bars (one bar per group).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BarSeries {
     /// Legend text.
-    pub label: String,
+    pub label: Text,
     /// Colour.
     pub color: Color,
     /// One value per group; `None` when not measured (no bar drawn).
@@ -164,11 +191,11 @@ pub struct BarChart {
     /// File stem.
     pub name: String,
     /// Title.
-    pub title: String,
+    pub title: Text,
     /// Description of the categories on x.
-    pub x_label: String,
+    pub x_label: Text,
     /// Category names, left to right.
-    pub groups: Vec<String>,
+    pub groups: Vec<Text>,
     /// Y axis.
     pub y: Axis,
     /// Bars: each series has one bar in every group.
@@ -192,7 +219,7 @@ pub struct TimelineChart {
     /// File stem.
     pub name: String,
     /// Title.
-    pub title: String,
+    pub title: Text,
     /// The shared x (time) axis.
     pub x: Axis,
     /// Panels, top to bottom.
@@ -210,6 +237,6 @@ mod tests {
         assert!(spans_decades([0.0, 2.0, 871.0]));
         assert!(!spans_decades([0.0, 0.0]));
         assert!(Axis::auto("bytes (B)", [2.0, 871.0]).log);
-        assert!(Axis::auto("bytes (B)", [2.0, 871.0]).label.contains("log scale"));
+        assert!(Axis::auto("bytes (B)", [2.0, 871.0]).label[crate::Lang::En].contains("log scale"));
     }
 }

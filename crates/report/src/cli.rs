@@ -9,7 +9,7 @@ use crate::paths::DEFAULT_OUT;
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReportArgs {
     /// Results directory: reads DIR/<experiment>/data.json and writes the charts, DIR/README.md,
-    /// DIR/index.html and DIR/index.json.
+    /// DIR/index.html and DIR/index.json, in English and in Chinese (README.zh.md, ...).
     #[arg(long, value_name = "DIR", default_value = DEFAULT_OUT)]
     pub out: PathBuf,
 }
@@ -24,14 +24,13 @@ pub fn report(args: ReportArgs) -> anyhow::Result<()> {
             anyhow::Error::new(e)
         }
     })?;
-    let charts: usize = rendered.experiments.iter().map(|e| e.charts.len()).sum();
+    let charts: usize = rendered.experiments.iter().map(|e| e.section.charts.len()).sum();
     println!(
-        "rendered {} experiments, {} charts (SVG + PNG): {}, {}, {}",
-        rendered.experiments.len(),
-        charts,
-        rendered.readme.display(),
-        rendered.html.display(),
-        rendered.index.display()
+        "rendered {} experiments, {charts} charts (SVG + PNG) in English and Chinese:",
+        rendered.experiments.len()
     );
+    for p in &rendered.pages {
+        println!("  {}, {}, {}", p.readme.display(), p.html.display(), p.index.display());
+    }
     Ok(())
 }

@@ -48,8 +48,8 @@ pub enum Error {
         /// What plotters reported.
         message: String,
     },
-    /// The embedded font could not be loaded (only if the committed font file were corrupt).
-    #[error("the embedded chart font could not be loaded")]
+    /// An embedded font could not be loaded (only if a committed font file were corrupt).
+    #[error("an embedded chart font could not be loaded")]
     Font,
 }
 

@@ -3,11 +3,16 @@
 //!
 //! ```text
 //! results/
-//!   README.md  index.html  index.json
-//!   <experiment>/data.json  data.csv  <chart>.svg  <chart>.png
+//!   README.md  index.html  index.json               English
+//!   README.zh.md  index.zh.html  index.zh.json      Chinese
+//!   <experiment>/data.json  data.csv  <chart>.svg  <chart>.png  <chart>.zh.svg  <chart>.zh.png
 //! ```
+//!
+//! English keeps the names the report always had; every other language adds its [`Lang::suffix`].
 
 use std::path::{Path, PathBuf};
+
+use crate::text::Lang;
 
 /// The default results directory, relative to the working directory.
 pub const DEFAULT_OUT: &str = "results";
@@ -41,21 +46,23 @@ pub enum ResultFile<'a> {
     Data(&'a str),
     /// `<experiment>/data.csv`: one row per step, for spreadsheets.
     Csv(&'a str),
-    /// `<experiment>/<chart>.<ext>`.
+    /// `<experiment>/<chart>[.<lang>].<ext>`.
     Chart {
         /// Experiment name.
         experiment: &'a str,
         /// Chart name (file stem).
         chart: &'a str,
+        /// The language of its texts.
+        lang: Lang,
         /// Image format.
         format: ImageFormat,
     },
-    /// `README.md`: the report as rendered by a code host.
-    Readme,
-    /// `index.html`: the self-contained report page.
-    Html,
-    /// `index.json`: experiments, charts and verdicts for the classroom page's charts tab.
-    Index,
+    /// `README[.<lang>].md`: the report as rendered by a code host.
+    Readme(Lang),
+    /// `index[.<lang>].html`: the self-contained report page.
+    Html(Lang),
+    /// `index[.<lang>].json`: experiments, charts and verdicts for the classroom page's charts tab.
+    Index(Lang),
 }
 
 impl ResultFile<'_> {
@@ -64,10 +71,12 @@ impl ResultFile<'_> {
         match self {
             ResultFile::Data(e) => format!("{e}/data.json"),
             ResultFile::Csv(e) => format!("{e}/data.csv"),
-            ResultFile::Chart { experiment, chart, format } => format!("{experiment}/{chart}.{}", format.ext()),
-            ResultFile::Readme => "README.md".to_owned(),
-            ResultFile::Html => "index.html".to_owned(),
-            ResultFile::Index => "index.json".to_owned(),
+            ResultFile::Chart { experiment, chart, lang, format } => {
+                format!("{experiment}/{chart}{}.{}", lang.suffix(), format.ext())
+            }
+            ResultFile::Readme(lang) => format!("README{}.md", lang.suffix()),
+            ResultFile::Html(lang) => format!("index{}.html", lang.suffix()),
+            ResultFile::Index(lang) => format!("index{}.json", lang.suffix()),
         }
     }
 
@@ -91,10 +100,15 @@ mod tests {
         let out = Path::new("results");
         assert_eq!(ResultFile::Data("rtt").path(out), Path::new("results/rtt/data.json"));
         assert_eq!(ResultFile::Csv("rtt").relative(), "rtt/data.csv");
-        let chart = ResultFile::Chart { experiment: "rtt", chart: "latency", format: ImageFormat::Png };
+        let chart = ResultFile::Chart { experiment: "rtt", chart: "latency", lang: Lang::En, format: ImageFormat::Png };
         assert_eq!(chart.path(out), Path::new("results/rtt/latency.png"));
-        assert_eq!(ResultFile::Readme.path(out), Path::new("results/README.md"));
-        assert_eq!(ResultFile::Html.relative(), "index.html");
-        assert_eq!(ResultFile::Index.relative(), "index.json");
+        let chart = ResultFile::Chart { experiment: "rtt", chart: "latency", lang: Lang::Zh, format: ImageFormat::Svg };
+        assert_eq!(chart.path(out), Path::new("results/rtt/latency.zh.svg"));
+        assert_eq!(ResultFile::Readme(Lang::En).path(out), Path::new("results/README.md"));
+        assert_eq!(ResultFile::Readme(Lang::Zh).path(out), Path::new("results/README.zh.md"));
+        assert_eq!(ResultFile::Html(Lang::En).relative(), "index.html");
+        assert_eq!(ResultFile::Html(Lang::Zh).relative(), "index.zh.html");
+        assert_eq!(ResultFile::Index(Lang::En).relative(), "index.json");
+        assert_eq!(ResultFile::Index(Lang::Zh).relative(), "index.zh.json");
     }
 }

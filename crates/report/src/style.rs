@@ -12,14 +12,30 @@ use plotters::style::{FontStyle, RGBColor};
 use crate::chart::LineKind;
 use crate::data::Transport;
 use crate::error::Error;
+use crate::text::Lang;
 
 /// Chart size in pixels (PNG) and user units (SVG): 16:9, readable when scaled to a page column.
 pub const SIZE: (u32, u32) = (1000, 560);
 /// Height of the second panel of a two-panel chart (the overload timeline), pixels.
 pub const TWO_PANEL_HEIGHT: u32 = 760;
 
-/// The font family every text uses; the embedded font is registered under this name.
+/// The font family every English text uses; the embedded DejaVu Sans is registered under this name.
 pub const FONT: &str = "sans-serif";
+/// The family name of the embedded Chinese font in the Chinese report page's `@font-face`.
+pub const CJK_FAMILY: &str = "Feedlab CJK";
+/// The font family every Chinese chart text uses, registered under this name with the embedded Chinese
+/// font. plotters writes the name as it is into SVG's `font-family`, where it reads as a CSS list: the page
+/// `index.zh.html` provides "Feedlab CJK"; an SVG opened alone falls back to the viewer's sans-serif.
+pub const CJK_FONT: &str = "Feedlab CJK, sans-serif";
+
+/// The font family of a language's charts.
+pub fn font(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => FONT,
+        Lang::Zh => CJK_FONT,
+    }
+}
+
 /// Chart title size, pixels.
 pub const TITLE_SIZE: u32 = 24;
 /// Axis description ("latency (ms)") size, pixels.
@@ -100,9 +116,16 @@ pub const REJECTED: RGBColor = RGBColor(204, 121, 167);
 /// Other errors in the overload timeline.
 pub const ERROR: RGBColor = RGBColor(213, 94, 0);
 
-/// The colour of each transport, in [`Transport::ALL`] order: orange, sky blue, bluish green, blue.
-const TRANSPORT_COLORS: [RGBColor; Transport::ALL.len()] =
-    [RGBColor(230, 159, 0), RGBColor(86, 180, 233), RGBColor(0, 158, 115), RGBColor(0, 114, 178)];
+/// The colour of each transport, in [`Transport::ALL`] order: orange, sky blue, bluish green, blue; then
+/// Socket.IO's two, away from all of those: brown (polling) and purple (WebSocket).
+const TRANSPORT_COLORS: [RGBColor; Transport::ALL.len()] = [
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(0, 158, 115),
+    RGBColor(0, 114, 178),
+    RGBColor(153, 102, 51),
+    RGBColor(102, 51, 153),
+];
 
 /// The colour of a transport, identical in every chart.
 pub fn transport_color(t: Transport) -> RGBColor {
@@ -121,11 +144,15 @@ pub enum Marker {
     Triangle,
     /// WebSocket.
     Diamond,
+    /// Socket.IO polling.
+    TriangleDown,
+    /// Socket.IO WebSocket.
+    Plus,
 }
 
 /// The marker of each transport, in [`Transport::ALL`] order.
 const TRANSPORT_MARKERS: [Marker; Transport::ALL.len()] =
-    [Marker::Circle, Marker::Square, Marker::Triangle, Marker::Diamond];
+    [Marker::Circle, Marker::Square, Marker::Triangle, Marker::Diamond, Marker::TriangleDown, Marker::Plus];
 
 /// The marker of a transport, identical in every chart.
 pub fn transport_marker(t: Transport) -> Marker {
@@ -144,11 +171,35 @@ figure svg{max-width:100%;height:auto;border:1px solid #eee}.note{background:#ff
 /// library installed.
 static FONT_BYTES: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 
-/// Registers the embedded font with plotters, once per process. Every drawing entry point calls it.
+/// The embedded Chinese font: Noto Sans CJK SC (SIL Open Font License, `fonts/LICENSE-NotoSansCJK.txt`),
+/// cut down by `scripts/subset-cjk-font.py` to printable ASCII and the characters of `texts.toml`, so one
+/// font draws every character of a Chinese chart (plotters has no per-glyph fallback). A test reads its
+/// character map against the catalogue.
+pub static CJK_FONT_BYTES: &[u8] = include_bytes!("../fonts/noto-sans-sc-report.otf");
+
+/// Registers the embedded fonts with plotters, once per process. Every drawing entry point calls it.
 pub fn register_font() -> Result<(), Error> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok());
+    let ok = *REGISTERED.get_or_init(|| {
+        let register = |name, bytes| plotters::style::register_font(name, FontStyle::Normal, bytes).is_ok();
+        register(FONT, FONT_BYTES) && register(CJK_FONT, CJK_FONT_BYTES)
+    });
     if ok { Ok(()) } else { Err(Error::Font) }
+}
+
+/// The stylesheet a language's page adds to [`PAGE_CSS`]: for Chinese, the embedded Chinese font as a
+/// `data:` URL (the page stays one file that works offline, on a machine without CJK fonts too), used by
+/// the text and by the inline charts, whose SVG text names [`CJK_FONT`].
+pub fn page_css(lang: Lang) -> String {
+    use base64::Engine as _;
+    match lang {
+        Lang::En => String::new(),
+        Lang::Zh => format!(
+            "@font-face{{font-family:\"{CJK_FAMILY}\";src:url(data:font/otf;base64,{}) format(\"opentype\")}}\
+             body{{font-family:\"{CJK_FAMILY}\",sans-serif}}",
+            base64::engine::general_purpose::STANDARD.encode(CJK_FONT_BYTES)
+        ),
+    }
 }
 
 /// Writes a number for a tick label or a table: few significant digits, thousands as `k`/`M` above 10,000,

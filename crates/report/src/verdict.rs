@@ -1,8 +1,11 @@
 //! Verdicts: for each claim of the classic explanation an experiment tests, whether the measurement supports
 //! it. A verdict is always computed from the data by a small pure function (tested both ways in the
-//! experiment modules), never typed in, and carries the numbers it was decided on.
+//! experiment modules), never typed in, and carries the numbers it was decided on, worded in both languages
+//! from the same values (`texts.toml`).
 
 use serde::Serialize;
+
+use crate::text::{Lang, Text, tr};
 
 /// Whether the measurement supports a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -18,10 +21,19 @@ pub enum Outcome {
 
 impl Outcome {
     /// Words used in the report.
-    pub fn words(self) -> &'static str {
+    pub fn words(self) -> Text {
+        match self {
+            Outcome::Supported => tr!(OUTCOME_SUPPORTED),
+            Outcome::NotSupported => tr!(OUTCOME_NOT_SUPPORTED),
+            Outcome::Inconclusive => tr!(OUTCOME_INCONCLUSIVE),
+        }
+    }
+
+    /// The name of the outcome in `index.json` and the page's CSS class (`not-supported`).
+    pub fn class(self) -> &'static str {
         match self {
             Outcome::Supported => "supported",
-            Outcome::NotSupported => "not supported",
+            Outcome::NotSupported => "not-supported",
             Outcome::Inconclusive => "inconclusive",
         }
     }
@@ -33,28 +45,24 @@ impl Outcome {
 }
 
 /// One tested claim with its computed outcome.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     /// The claim in the classic explanation's words.
-    pub claim: String,
+    pub claim: Text,
     /// Where the claim comes from.
-    pub source: String,
+    pub source: Text,
     /// What the data says.
     pub outcome: Outcome,
     /// The measured numbers and the threshold that decided the outcome.
-    pub evidence: String,
+    pub evidence: Text,
 }
 
 impl Verdict {
     /// The paragraph printed under the chart (Markdown, also used as plain text).
-    pub fn paragraph(&self) -> String {
-        format!(
-            "**Claim** ({}): {} **Measured:** {} **Verdict: {}.**",
-            self.source,
-            self.claim,
-            self.evidence,
-            self.outcome.words()
-        )
+    pub fn paragraph(&self, lang: Lang) -> String {
+        let (source, claim, evidence) = (&self.source, &self.claim, &self.evidence);
+        tr!(VERDICT_MD, source = source, claim = claim, evidence = evidence, outcome = self.outcome.words())[lang]
+            .to_owned()
     }
 }
 
@@ -125,7 +133,9 @@ mod tests {
     fn paragraph_names_claim_source_and_outcome() {
         let v =
             Verdict { claim: "C.".into(), source: "S".into(), outcome: Outcome::NotSupported, evidence: "E.".into() };
-        let p = v.paragraph();
+        let p = v.paragraph(Lang::En);
         assert!(p.contains("C.") && p.contains("(S)") && p.contains("E.") && p.contains("not supported"));
+        let p = v.paragraph(Lang::Zh);
+        assert!(p.contains("C.") && p.contains("（S）") && p.contains("E.") && p.contains("不支持"), "{p}");
     }
 }

@@ -1,13 +1,16 @@
 //! Renders synthetic data (tests/common, invented numbers, temp dirs only) through the public API and the
-//! CLI entry point, and checks every file that comes out: valid SVG/PNG of the expected size, pages that
-//! reference every chart, an index.json that lists them, and usage errors for bad input.
+//! CLI entry point, and checks every file that comes out, in English and in Chinese: valid SVG/PNG of the
+//! expected size, pages that reference every chart and link each other, an index.json that lists them, the
+//! Chinese pages and charts drawn entirely by the embedded Chinese font, and usage errors for bad input.
 
 mod common;
 
 use std::path::Path;
 
+use std::collections::BTreeSet;
+
 use feedlab_report::cli::{ReportArgs, report};
-use feedlab_report::{Error, render_all, render_experiment};
+use feedlab_report::{Error, Lang, render_all, render_experiment};
 
 /// Expected chart names per experiment.
 const CHARTS: [(&str, &[&str]); 7] = [
@@ -57,19 +60,27 @@ fn every_chart_is_a_valid_svg_and_png_of_the_right_size() {
     assert_eq!(rendered.experiments.len(), CHARTS.len());
     for ((exp, charts), r) in CHARTS.iter().zip(&rendered.experiments) {
         assert_eq!(r.section.experiment, *exp, "report order");
-        let names: Vec<&str> = r.charts.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, *charts, "{exp}");
-        for (c, chart) in r.charts.iter().zip(&r.section.charts) {
-            let expected = feedlab_report::draw::size_of(chart);
-            let png = std::fs::read(&c.png).unwrap();
-            assert_eq!(png_size(&png), expected, "{}", c.png.display());
-            // A blank image compresses to almost nothing; a drawn chart does not.
-            assert!(png.len() > 10_000, "{} suspiciously small", c.png.display());
-            let svg = std::fs::read_to_string(&c.svg).unwrap();
-            assert_eq!(svg_size(&svg), expected, "{}", c.svg.display());
-            assert!(svg.contains(&c.title), "{} lacks its title", c.svg.display());
-            assert!(svg.contains("font-family=\"sans-serif\""));
+        assert_eq!(r.charts.len(), charts.len() * Lang::ALL.len(), "{exp}: every chart in every language");
+        for lang in Lang::ALL {
+            let names: Vec<&str> = r.charts_in(lang).map(|c| c.name.as_str()).collect();
+            assert_eq!(names, *charts, "{exp}");
+            for (c, chart) in r.charts_in(lang).zip(&r.section.charts) {
+                let expected = feedlab_report::draw::size_of(chart);
+                let png = std::fs::read(&c.png).unwrap();
+                assert_eq!(png_size(&png), expected, "{}", c.png.display());
+                // A blank image compresses to almost nothing; a drawn chart does not.
+                assert!(png.len() > 10_000, "{} suspiciously small", c.png.display());
+                let svg = std::fs::read_to_string(&c.svg).unwrap();
+                assert_eq!(svg_size(&svg), expected, "{}", c.svg.display());
+                assert_eq!(c.title, &chart.title()[lang]);
+                assert!(svg.contains(&c.title), "{} lacks its title", c.svg.display());
+                let family = feedlab_report::style::font(lang);
+                assert!(svg.contains(&format!("font-family=\"{family}\"")), "{}", c.svg.display());
+            }
         }
+        let (en, zh) = (r.charts_in(Lang::En).next().unwrap(), r.charts_in(Lang::Zh).next().unwrap());
+        assert_ne!(en.title, zh.title, "{exp}: the Chinese chart has its own title");
+        assert!(zh.png.to_string_lossy().ends_with(".zh.png") && !en.png.to_string_lossy().contains(".zh."));
         assert!(r.csv.is_file());
         let csv = std::fs::read_to_string(&r.csv).unwrap();
         let steps = common::all().into_iter().find(|d| d.experiment == *exp).unwrap().steps.len();
@@ -77,43 +88,103 @@ fn every_chart_is_a_valid_svg_and_png_of_the_right_size() {
     }
 }
 
+/// The pages of one language, read back.
+struct Pages {
+    readme: String,
+    html: String,
+    index: serde_json::Value,
+}
+
+fn read_pages(rendered: &feedlab_report::Rendered, lang: Lang) -> Pages {
+    let p = rendered.pages(lang);
+    let read = |path: &Path| std::fs::read_to_string(path).unwrap();
+    Pages { readme: read(&p.readme), html: read(&p.html), index: serde_json::from_str(&read(&p.index)).unwrap() }
+}
+
 #[test]
 fn pages_reference_every_chart_and_verdict() {
     let (dir, rendered) = render_synthetic("pages");
-    let readme = std::fs::read_to_string(&rendered.readme).unwrap();
-    let html = std::fs::read_to_string(&rendered.html).unwrap();
-    let index: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&rendered.index).unwrap()).unwrap();
-    assert_eq!(rendered.readme, dir.join("README.md"));
-    let mut inline_svgs = 0;
-    for (i, r) in rendered.experiments.iter().enumerate() {
-        assert!(readme.contains(&format!("## {}", r.section.title)));
-        let ie = &index["experiments"][i];
-        assert_eq!(ie["experiment"], r.section.experiment.as_str());
-        for (j, c) in r.charts.iter().enumerate() {
-            assert!(readme.contains(&format!("]({})", c.png_rel)), "README lacks {}", c.png_rel);
-            assert!(readme.contains(&format!("]({})", c.svg_rel)), "README lacks {}", c.svg_rel);
-            assert!(html.contains(&format!("href=\"{}\"", c.svg_rel)), "HTML lacks {}", c.svg_rel);
-            assert_eq!(ie["charts"][j]["png"], c.png_rel.as_str());
-            assert!(dir.join(ie["charts"][j]["svg"].as_str().unwrap()).is_file());
-            inline_svgs += 1;
+    assert_eq!(rendered.pages(Lang::En).readme, dir.join("README.md"));
+    assert_eq!(rendered.pages(Lang::Zh).readme, dir.join("README.zh.md"));
+    assert_eq!(rendered.pages(Lang::Zh).html, dir.join("index.zh.html"));
+    assert_eq!(rendered.pages(Lang::Zh).index, dir.join("index.zh.json"));
+    for lang in Lang::ALL {
+        let Pages { readme, html, index } = read_pages(&rendered, lang);
+        let mut inline_svgs = 0;
+        for (i, r) in rendered.experiments.iter().enumerate() {
+            assert!(readme.contains(&format!("## {}", &r.section.title[lang])));
+            let ie = &index["experiments"][i];
+            assert_eq!(ie["experiment"], r.section.experiment.as_str());
+            assert_eq!(ie["title"], &r.section.title[lang]);
+            for (j, c) in r.charts_in(lang).enumerate() {
+                assert!(readme.contains(&format!("]({})", c.png_rel)), "README lacks {}", c.png_rel);
+                assert!(readme.contains(&format!("]({})", c.svg_rel)), "README lacks {}", c.svg_rel);
+                assert!(html.contains(&format!("href=\"{}\"", c.svg_rel)), "HTML lacks {}", c.svg_rel);
+                assert_eq!(ie["charts"][j]["png"], c.png_rel.as_str());
+                assert_eq!(ie["charts"][j]["title"], c.title.as_str());
+                assert!(dir.join(ie["charts"][j]["svg"].as_str().unwrap()).is_file());
+                inline_svgs += 1;
+            }
+            assert!(!r.section.verdicts.is_empty(), "{} has no verdict", r.section.experiment);
+            for (j, v) in r.section.verdicts.iter().enumerate() {
+                assert!(readme.contains(&v.paragraph(lang)), "README lacks verdict {:?}", v.claim);
+                assert_eq!(ie["verdicts"][j]["claim"], &v.claim[lang]);
+                assert_eq!(ie["verdicts"][j]["paragraph"], v.paragraph(lang).as_str());
+            }
         }
-        assert!(!r.section.verdicts.is_empty(), "{} has no verdict", r.section.experiment);
-        for (j, v) in r.section.verdicts.iter().enumerate() {
-            assert!(readme.contains(&v.paragraph()), "README lacks verdict {}", v.claim);
-            assert_eq!(ie["verdicts"][j]["claim"], v.claim.as_str());
+        assert_eq!(html.matches("<svg").count(), inline_svgs, "every chart inline exactly once");
+        assert!(!html.contains("<?xml"));
+        assert!(html.contains(&format!("<html lang=\"{}\">", lang.html())));
+        assert!(readme.contains("Quantum Leap in Scalability"));
+        assert!(readme.contains("synthetic"), "run machine printed");
+        // Each page names every language and links the others.
+        for other in Lang::ALL.into_iter().filter(|l| *l != lang) {
+            let (md, page) =
+                if other == Lang::En { ("README.md", "index.html") } else { ("README.zh.md", "index.zh.html") };
+            let link = format!("[{}", other.own_name());
+            assert!(readme.contains(&link) && readme.contains(&format!("]({md})")), "{lang:?} README lacks {md}");
+            assert!(html.contains(&format!("<a href=\"{page}\" hreflang=\"{}\"", other.html())), "{lang:?}: {page}");
+        }
+        // Rendering again gives the same pages.
+        let again = render_all(&dir).unwrap();
+        assert_eq!(std::fs::read_to_string(&again.pages(lang).readme).unwrap(), readme);
+    }
+    // The Kaazing table is there with its source, their numbers quoted and our 100k computed, in both.
+    let en = read_pages(&rendered, Lang::En).readme;
+    assert!(en.contains("| Kaazing polling (quoted) | 871 | 6.6 quoted | 66 quoted | 665 quoted |"), "{en}");
+    assert!(en.contains("| Kaazing WebSocket (quoted) | 2 | 0.015 quoted | 0.153 quoted | 1.526 quoted |"));
+    assert!(en.contains("computed"));
+    let zh = read_pages(&rendered, Lang::Zh).readme;
+    assert!(zh.contains("| Kaazing 轮询（引用） | 871 | 6.6 引用 | 66 引用 | 665 引用 |"), "{zh}");
+    assert!(zh.contains("计算"));
+    // The English page uses the viewer's fonts; the Chinese one embeds its own, for its text and its charts.
+    assert!(!read_pages(&rendered, Lang::En).html.contains("@font-face"));
+    let zh_html = read_pages(&rendered, Lang::Zh).html;
+    assert!(zh_html.contains("@font-face{font-family:\"Feedlab CJK\";src:url(data:font/otf;base64,"));
+    assert!(zh_html.contains("font-family=\"Feedlab CJK, sans-serif\""));
+}
+
+/// Every character of the Chinese README and of the Chinese charts' texts has a glyph in the embedded
+/// Chinese font (read with ab_glyph, as plotters reads it): the Chinese charts are drawn with nothing else.
+#[test]
+fn chinese_pages_and_charts_are_covered_by_the_embedded_font() {
+    use ab_glyph::Font as _;
+    let font = ab_glyph::FontRef::try_from_slice(feedlab_report::style::CJK_FONT_BYTES).unwrap();
+    let (_dir, rendered) = render_synthetic("zh-font");
+    let mut text = read_pages(&rendered, Lang::Zh).readme;
+    for r in &rendered.experiments {
+        for c in r.charts_in(Lang::Zh) {
+            let svg = std::fs::read_to_string(&c.svg).unwrap();
+            // The contents of every <text> element.
+            for part in svg.split("<text").skip(1) {
+                let inner = &part[part.find('>').unwrap() + 1..part.find("</text>").unwrap()];
+                text.push_str(inner);
+            }
         }
     }
-    assert_eq!(html.matches("<svg").count(), inline_svgs, "every chart inline exactly once");
-    assert!(!html.contains("<?xml"));
-    // The Kaazing table is there with its source, their numbers quoted and our 100k computed.
-    assert!(readme.contains("Quantum Leap in Scalability"));
-    assert!(readme.contains("| Kaazing polling (quoted) | 871 | 6.6 quoted | 66 quoted | 665 quoted |"), "{readme}");
-    assert!(readme.contains("| Kaazing WebSocket (quoted) | 2 | 0.015 quoted | 0.153 quoted | 1.526 quoted |"));
-    assert!(readme.contains("computed"));
-    assert!(readme.contains("synthetic"), "run machine printed");
-    // Rendering again gives the same pages.
-    let again = render_all(&dir).unwrap();
-    assert_eq!(std::fs::read_to_string(&again.readme).unwrap(), readme);
+    assert!(text.contains('轮'), "there is Chinese text to check");
+    let missing: BTreeSet<char> = text.chars().filter(|c| *c != '\n' && font.glyph_id(*c).0 == 0).collect();
+    assert_eq!(missing, BTreeSet::new(), "re-run scripts/subset-cjk-font.py and commit crates/report/fonts/");
 }
 
 #[test]
@@ -121,9 +192,11 @@ fn render_experiment_alone_writes_its_charts() {
     let dir = common::temp_dir("one");
     let r = render_experiment(&dir, &common::rtt()).unwrap();
     assert!(dir.join("rtt/latency.svg").is_file() && dir.join("rtt/latency.png").is_file());
+    assert!(dir.join("rtt/latency.zh.svg").is_file() && dir.join("rtt/latency.zh.png").is_file());
     assert!(dir.join("rtt/data.csv").is_file());
     assert!(!dir.join("README.md").exists(), "pages are render_all's job");
-    assert_eq!(r.charts.len(), 1);
+    assert_eq!(r.charts_in(Lang::En).count(), 1);
+    assert_eq!(r.charts_in(Lang::Zh).count(), 1);
     let mut bad = common::rtt();
     bad.experiment = "../escape".into();
     assert!(matches!(render_experiment(&dir, &bad), Err(Error::InvalidName { .. })));
@@ -200,4 +273,5 @@ fn cli_renders_and_defaults_to_results() {
     let args = Cli::parse_from(["report", "--out", dir.to_str().unwrap()]).args;
     report(args).unwrap();
     assert!(dir.join("index.html").is_file());
+    assert!(dir.join("index.zh.html").is_file());
 }

@@ -72,10 +72,11 @@ fn parse_ticker(text: &str) -> Result<f64, String> {
     crate::state::check_ticker_rate(units::parse_rate(text)?).map_err(|why| format!("{text:?}: {why}"))
 }
 
-/// `--disable`'s values: the contract's transports, so `--help` and a refusal name every one of them.
+/// `--disable`'s values: the contract's transports this server serves, so `--help` and a refusal name every
+/// one of them.
 fn transport_parser() -> impl TypedValueParser<Value = Transport> {
     // unwrap: PossibleValuesParser lets only the names through, and each of them parses.
-    clap::builder::PossibleValuesParser::new(Transport::NAMES).map(|name| name.parse::<Transport>().unwrap())
+    clap::builder::PossibleValuesParser::new(Transport::FEEDLAB_NAMES).map(|name| name.parse::<Transport>().unwrap())
 }
 
 impl ServeArgs {
@@ -161,8 +162,10 @@ mod tests {
     fn disable_takes_the_contract_transports() {
         assert_eq!(parse(&["--disable", "ws,poll"]).unwrap().disable, [Transport::Ws, Transport::Poll]);
         let err = parse(&["--disable", "echo"]).unwrap_err();
-        for name in Transport::NAMES {
+        for name in Transport::FEEDLAB_NAMES {
             assert!(err.contains(name), "the refusal names {name}: {err}");
         }
+        // Socket.IO's transports are the peer's, not this server's to disable.
+        assert!(parse(&["--disable", "socketio-ws"]).is_err());
     }
 }

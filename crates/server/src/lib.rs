@@ -13,6 +13,8 @@ pub mod cli;
 pub mod config;
 pub mod error;
 mod middleware;
+/// The WebSocket frame guard, public so the fuzz targets (`crates/fuzz`) can drive it directly.
+pub use middleware::frame_guard;
 pub mod query;
 pub mod routes;
 pub mod state;

@@ -67,28 +67,25 @@ async fn cursor_older_than_retention_gets_a_gap() {
     assert_eq!(longpoll["gap"], serde_json::json!({"from": 2, "to": 7}));
 }
 
+/// A held long-poll is answered by the publish itself: it is held (the server counts it open) and still
+/// unanswered when the message is published, and its answer carries that message, which a long-poll
+/// timing out would not (its answer is empty). How soon after the publish is the harness's to measure.
 #[tokio::test]
-async fn longpoll_returns_within_milliseconds_of_a_publish() {
+async fn a_held_longpoll_is_answered_by_the_publish() {
     let server = TestServer::start(Config::default());
-    let url = server.url();
-    let started = Instant::now();
     let held = tokio::spawn({
-        let addr = server.addr;
-        async move {
-            let _ = url;
-            let server_ref = FakeRef(addr);
-            server_ref.get("/longpoll?after=0&timeout_ms=10000").await
-        }
+        let server_ref = FakeRef(server.addr);
+        async move { server_ref.get("/longpoll?after=0&timeout_ms=60000").await }
     });
     assert_eq!(wait_open(&server, "longpoll", 1, Duration::from_secs(5)).await, 1, "the long-poll is held");
-    let published_at = Instant::now();
+    assert!(!held.is_finished(), "answered before anything was published");
     publish(&server, "wake up").await;
     let answer: serde_json::Value = serde_json::from_str(&held.await.unwrap()).unwrap();
-    let waited = published_at.elapsed();
     assert_eq!(ids(&answer), vec![1]);
-    assert!(started.elapsed() < Duration::from_secs(10), "answered by the publish, not the timeout");
-    // Generous bound: the point is "at the publish", not a benchmark (that is the harness's job).
-    assert!(waited < Duration::from_secs(2), "answered {waited:?} after the publish");
+    assert_eq!(answer["messages"][0]["body"], "wake up");
+    let stats = stats(&server).await;
+    assert_eq!(stats["transports"]["longpoll"]["empty_responses"], 0, "not answered by its timeout");
+    assert_eq!(stats["transports"]["longpoll"]["messages_delivered"], 1);
 }
 
 /// A minimal GET through hyper for use inside spawned tasks (TestServer is not Clone).

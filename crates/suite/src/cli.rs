@@ -1,24 +1,29 @@
 //! `feedlab run`: the command line in front of [`crate::runner`].
 //!
 //! Loads and validates the experiment files (a bad file or an unknown name is a `clap` usage error, exit
-//! code 2), builds one tokio runtime for the harness, turns Ctrl-C into a cancellation that keeps every
-//! finished step (a second Ctrl-C exits at once), runs, then renders the report from everything under
-//! `--out` with `feedlab_report::render_all`.
+//! code 2), builds one tokio runtime for the harness, turns Ctrl-C or SIGTERM into a cancellation that
+//! keeps every finished step and the one running (a second signal exits at once), runs with a
+//! [`Progress`] on stderr, renders the report from everything under `--out` with
+//! `feedlab_report::render_all`, and prints the [`summary`](crate::summary) on stdout: the verdicts and
+//! where the report is.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use feedlab_contract::HeaderProfile;
+use feedlab_harness::cli::{Console, interrupted};
 use feedlab_harness::{BrowserFixture, CancellationToken};
 
 use crate::catalog::{self, DEFAULT_DIR};
 use crate::experiment::Experiment;
-use crate::progress::Progress;
+use crate::progress::{Progress, minutes};
 use crate::runner::{self, RunOptions};
 use crate::server::ServerCommand;
+use crate::summary::Layout;
 
-/// Run the experiment suite and write results/ with data, charts and the report.
+/// Run the experiment suite and write results/ with data, charts and the report (what a user reads: see
+/// `Command::Run` in the `feedlab` crate, which is `feedlab run --help`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
     /// Experiments to run, by name (the file stems in --experiments-dir); all of them when none is given.
@@ -54,25 +59,27 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let uses_browser = experiments.iter().flat_map(|e| &e.steps).any(|s| s.headers == HeaderProfile::Browser);
     let browser = uses_browser.then(BrowserFixture::embedded);
 
+    let steps: usize = experiments.iter().map(|e| e.steps.len()).sum();
+    let mut progress = Progress::new(planned, steps);
+
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
     let cancel = CancellationToken::new();
     rt.spawn({
-        let cancel = cancel.clone();
+        let (cancel, progress) = (cancel.clone(), progress.clone());
         async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("feedlab run: interrupted; keeping the steps measured so far (Ctrl-C again to quit now)");
-                cancel.cancel();
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    // The server children get SIGTERM from the kernel as this process ends (PR_SET_PDEATHSIG).
-                    std::process::exit(130);
-                }
-            }
+            let signal = interrupted().await;
+            progress.say(&format!(
+                "feedlab run: {signal}; ending the running step, keeping it and the finished ones (again to quit now)"
+            ));
+            cancel.cancel();
+            interrupted().await;
+            // The server children get SIGTERM from the kernel as this process ends (PR_SET_PDEATHSIG).
+            std::process::exit(130);
         }
     });
     let opts = RunOptions { out: args.out.clone(), server: ServerCommand::current_exe()?, browser, cancel };
-    let mut progress = Progress::new(planned, true);
-    progress.say(format!(
-        "feedlab run: {} experiment(s){}, about {} planned",
+    progress.say(&format!(
+        "feedlab run: {} experiment(s){}, {steps} steps, about {} planned",
         experiments.len(),
         if args.quick { " (quick)" } else { "" },
         minutes(planned)
@@ -83,21 +90,22 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let outcome = outcome?;
     let took = started.elapsed();
 
-    let steps: usize = outcome.recorded.iter().map(|r| r.1).sum();
-    if steps > 0 {
+    let recorded: usize = outcome.recorded.iter().map(|r| r.1).sum();
+    if recorded > 0 {
         let rendered = feedlab_report::render_all(&args.out).context("rendering the report")?;
-        let charts: usize = rendered.experiments.iter().map(|e| e.charts.len()).sum();
-        println!(
-            "feedlab run: {} experiment(s), {steps} steps in {}; report of {} experiment(s), {charts} charts: {}, {}",
+        let ran = format!(
+            "feedlab run: {} experiment(s), {recorded} steps in {}{}",
             outcome.recorded.len(),
             minutes(took),
-            rendered.experiments.len(),
-            rendered.readme.display(),
-            rendered.html.display()
+            if outcome.interrupted { " (interrupted)" } else { "" }
         );
+        let stdout = Console::stdout();
+        let width = stdout.live.then(|| console::Term::stdout().size_checked()).flatten();
+        let layout = Layout { color: stdout.color, width: width.map(|(_rows, cols)| usize::from(cols)) };
+        print!("{}", crate::summary::render(&ran, &rendered, layout));
     }
     if outcome.interrupted {
-        anyhow::bail!("interrupted: the {steps} step(s) measured so far are kept in {}", args.out.display());
+        anyhow::bail!("interrupted: the {recorded} step(s) measured so far are kept in {}", args.out.display());
     }
     if !outcome.failed.is_empty() {
         let list: Vec<String> = outcome.failed.iter().map(|(n, e)| format!("{n}: {e}")).collect();
@@ -135,12 +143,6 @@ fn plan(experiments: &[Experiment], planned: Duration) -> String {
     }
     s += &format!("total: {} experiment(s), about {} planned\n", experiments.len(), minutes(planned));
     s
-}
-
-/// `3 min 20 s` / `45 s`.
-fn minutes(d: Duration) -> String {
-    let s = d.as_secs_f64().round() as u64;
-    if s >= 60 { format!("{} min {} s", s / 60, s % 60) } else { format!("{s} s") }
 }
 
 #[cfg(test)]
@@ -196,11 +198,5 @@ mod tests {
         let text = plan(&exps, Duration::from_secs(10));
         assert!(text.starts_with("overload ("), "{text}");
         assert!(text.contains("storm:"), "{text}");
-    }
-
-    #[test]
-    fn minutes_read_well() {
-        assert_eq!(minutes(Duration::from_secs(45)), "45 s");
-        assert_eq!(minutes(Duration::from_secs(200)), "3 min 20 s");
     }
 }

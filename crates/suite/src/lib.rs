@@ -13,7 +13,8 @@
 //! server's counters) come from `feedlab_contract`: adding a transport there adds it to every sweep.
 //!
 //! How the pieces fit: [`cli`] parses `feedlab run`, [`catalog`] finds and selects experiment files,
-//! [`runner`] runs them with a [`progress`] bar and [`machine`] describes the box for the report.
+//! [`runner`] runs them with a [`progress`] bar (or plain lines when not on a terminal), [`machine`]
+//! describes the box for the report and [`summary`] prints the verdicts and where the report is.
 #![warn(missing_docs)]
 
 pub mod catalog;
@@ -26,6 +27,7 @@ pub mod progress;
 pub mod record;
 pub mod runner;
 pub mod server;
+pub mod summary;
 pub mod timeline;
 
 pub use error::Error;

@@ -8,7 +8,7 @@
 //!    `storm.start`, a second harness run with the storm's clients;
 //! 4. take the end readings and hand everything to the [`Recorder`], which rewrites `data.json`.
 //!
-//! Cancelling (Ctrl-C) ends the harness run in progress, which returns what it measured marked
+//! Cancelling (Ctrl-C or SIGTERM) ends the harness run in progress, which returns what it measured marked
 //! `cancelled`; that partial step is kept like the finished ones and nothing further starts. A failing
 //! experiment (the server died, the harness could not reach it) keeps its finished steps, and the run goes
 //! on with the next experiment; the failures are reported at the end.
@@ -39,7 +39,7 @@ pub struct RunOptions {
     pub server: ServerCommand,
     /// The browser header fixture, when a step uses the browser profile.
     pub browser: Option<BrowserFixture>,
-    /// Cancelled on Ctrl-C.
+    /// Cancelled on Ctrl-C or SIGTERM.
     pub cancel: CancellationToken,
 }
 
@@ -65,21 +65,24 @@ pub fn run_all(
     std::fs::create_dir_all(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
     let machine = crate::machine::describe(SystemTime::now());
     let mut outcome = Outcome::default();
-    for (n, exp) in experiments.iter().enumerate() {
+    for exp in experiments {
         if opts.cancel.is_cancelled() {
             break;
         }
         let mut rec = Recorder::new(&opts.out, exp, machine.clone());
-        let result = run_experiment(rt, exp, (n + 1, experiments.len()), opts, progress, &mut rec);
+        let before = progress.steps_done();
+        let result = run_experiment(rt, exp, opts, progress, &mut rec);
         if !rec.is_empty() {
             outcome.recorded.push((exp.name.clone(), rec.len()));
-            progress.say(format!("{}: {} steps -> {}", exp.name, rec.len(), rec.path().display()));
+            progress.say(&format!("{}: {} steps written to {}", exp.name, rec.len(), rec.path().display()));
         }
         match result {
             Ok(()) => {}
             Err(e @ Error::Io { .. }) => return Err(e),
             Err(e) => {
-                progress.say(format!("{}: failed: {e}", exp.name));
+                progress.say(&format!("{}: failed: {e}", exp.name));
+                let rest = &exp.steps[(progress.steps_done() - before).min(exp.steps.len())..];
+                progress.skipped(rest.len(), rest.iter().map(StepPlan::estimate).sum());
                 outcome.failed.push((exp.name.clone(), e));
             }
         }
@@ -91,13 +94,12 @@ pub fn run_all(
 fn run_experiment(
     rt: &Runtime,
     exp: &Experiment,
-    (n, of): (usize, usize),
     opts: &RunOptions,
     progress: &mut Progress,
     rec: &mut Recorder,
 ) -> Result<(), Error> {
     let mut server = None;
-    for (i, step) in exp.steps.iter().enumerate() {
+    for step in &exp.steps {
         if opts.cancel.is_cancelled() {
             break;
         }
@@ -114,14 +116,7 @@ fn run_experiment(
         if !srv.is_running() {
             return Err(srv.failed("the server exited during the experiment"));
         }
-        progress.step(format!(
-            "[{n}/{of}] {} step {}/{}: {} ({} s)",
-            exp.name,
-            i + 1,
-            exp.steps.len(),
-            step.label,
-            step.duration.as_secs_f64()
-        ));
+        progress.step(&format!("{} {} ({} s)", exp.name, step.label, step.duration.as_secs_f64()));
         let ctx = StepCtx { exp, step, server: srv, opts, progress: progress.clone() };
         let records = rt.block_on(ctx.run()).map_err(|source| Error::Harness {
             experiment: exp.name.clone(),
@@ -138,7 +133,7 @@ fn run_experiment(
         for r in records {
             rec.push(r)?;
         }
-        progress.finished(step.estimate(), format!("  {}: {summary}", step.label));
+        progress.finished(step.estimate(), &format!("{} {}: {summary}", exp.name, step.label));
     }
     if let Some(srv) = server {
         srv.stop();

@@ -89,7 +89,7 @@ struct Totals {
 fn totals(body: &[u8]) -> Result<Totals, String> {
     let stats: Stats = serde_json::from_slice(body).map_err(|e| format!("/stats: {e}"))?;
     let mut totals = Totals::default();
-    for t in Transport::ALL {
+    for t in Transport::FEEDLAB {
         let counts = stats.transports.get(t.name()).ok_or_else(|| format!("/stats: no `transports.{t}`"))?;
         let c = Counts::deserialize(counts).map_err(|e| format!("/stats: `transports.{t}`: {e}"))?;
         if t.request_per_answer() {

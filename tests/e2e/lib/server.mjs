@@ -61,3 +61,21 @@ export async function startServer(extraArgs = [], { addr = '127.0.0.1:0' } = {})
     },
   };
 }
+
+/** One counter of one client on one transport, as the server counts it now (GET /stats?client=ID). */
+export async function serverCounter(serverUrl, clientId, transport, name) {
+  const res = await fetch(`${serverUrl}/stats?client=${encodeURIComponent(clientId)}`);
+  if (!res.ok) throw new Error(`GET /stats: HTTP ${res.status}`);
+  return Number((await res.json()).client.transports[transport][name]);
+}
+
+/** Polls `check` (async) until it returns something truthy, and returns that; fails after `timeoutMs`. */
+export async function until(check, what, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -50,6 +50,12 @@ pub enum ClientError {
     /// The server closed a stream (SSE) that should have stayed open.
     #[error("stream ended by the server")]
     StreamEnded,
+    /// Socket.IO: a reconnect asked to resume its session (connection-state recovery) and the server
+    /// started a new one instead, so whatever was emitted meanwhile is lost (and counted as lost). It
+    /// happens when the server had not noticed the old connection end: a polling client dropped between an
+    /// answer and its next `GET`.
+    #[error("the server did not resume the Socket.IO session")]
+    NotResumed,
     /// The answer did not follow the contract.
     #[error("protocol: {0}")]
     Protocol(String),
@@ -57,7 +63,7 @@ pub enum ClientError {
 
 impl ClientError {
     /// The error's kind, as counted in results: `connect`, `io`, `http_503`, `keepalive_retry`, `ws`, `ws_close_1013`,
-    /// `epoch_changed`, `cursor_ahead`, `stream_ended`, `protocol`.
+    /// `epoch_changed`, `cursor_ahead`, `stream_ended`, `session_not_resumed`, `protocol`.
     pub fn kind(&self) -> String {
         match self {
             ClientError::Connect(_) => "connect".into(),
@@ -69,6 +75,7 @@ impl ClientError {
             ClientError::EpochChanged { .. } => "epoch_changed".into(),
             ClientError::CursorAhead { .. } => "cursor_ahead".into(),
             ClientError::StreamEnded => "stream_ended".into(),
+            ClientError::NotResumed => "session_not_resumed".into(),
             ClientError::Protocol(_) => "protocol".into(),
         }
     }

@@ -1,6 +1,7 @@
 //! The simulated clients, one file per transport (mirroring the server's `routes/`):
-//! [`poll`], [`longpoll`], [`sse`], [`ws`]. Each holds what is particular to its protocol; what they
-//! share lives beside them, and [`run_client`] here dispatches on the transport:
+//! [`poll`], [`longpoll`], [`sse`], [`ws`]; and [`socketio`], Socket.IO's two transports, measured against
+//! the Socket.IO peer. Each holds what is particular to its protocol; what they share lives beside them, and
+//! [`run_client`] here dispatches on the transport:
 //! - `ctx`: the run context every client reads ([`Ctx`]) and the one recovery path ([`Ctx::retry`]);
 //! - `error`: client-side errors ([`ClientError`]), counted by kind, never fatal;
 //! - `message`: a message's `id` and `ts`, and gaps, as every transport carries them;
@@ -31,6 +32,7 @@ pub mod longpoll;
 mod message;
 pub mod poll;
 pub mod poller;
+pub mod socketio;
 pub mod sse;
 pub mod stream;
 pub mod ws;
@@ -54,5 +56,7 @@ pub async fn run_client(ctx: Arc<Ctx>, idx: usize) -> ClientRecord {
         Transport::Longpoll => longpoll::run(&ctx, idx, rec).await,
         Transport::Sse => sse::run(&ctx, idx, rec).await,
         Transport::Ws => ws::run(&ctx, idx, rec).await,
+        Transport::SocketioPolling => socketio::run_polling(&ctx, idx, rec).await,
+        Transport::SocketioWs => socketio::run_ws(&ctx, idx, rec).await,
     }
 }

@@ -92,7 +92,7 @@ impl Streaming for Sse {
         }
     }
 
-    fn take(&mut self, ctx: &Ctx, rec: &mut ClientRecord, data: Bytes) {
+    fn take(&mut self, ctx: &Ctx, rec: &mut ClientRecord, _open: &mut Open, data: Bytes) {
         let Sse { parser, last_event_id, .. } = self;
         parser.feed(&data, |event| {
             if let Some(id) = event.id {
@@ -117,7 +117,7 @@ impl Streaming for Sse {
                 Err(e) => ctx.error(rec, &e),
             }
         });
-        rec.sse_comments += std::mem::take(&mut parser.comment_bytes);
+        rec.in_band_control += std::mem::take(&mut parser.comment_bytes);
     }
 
     /// Dropping the body and the connection closes the socket: an event stream has no goodbye.

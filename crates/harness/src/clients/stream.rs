@@ -39,7 +39,9 @@ pub trait Streaming: Send {
     fn next(conn: &mut Self::Conn) -> impl Future<Output = Option<Result<Self::Item, ClientError>>> + Send;
 
     /// Records what `item` carried (messages, gaps, heartbeats; a malformed one is counted as an error).
-    fn take(&mut self, ctx: &Ctx, rec: &mut ClientRecord, item: Self::Item);
+    /// `conn` is there for a protocol that must answer on it (Socket.IO queues its pongs and its next poll
+    /// there; [`Streaming::next`] sends them).
+    fn take(&mut self, ctx: &Ctx, rec: &mut ClientRecord, conn: &mut Self::Conn, item: Self::Item);
 
     /// The client is done: ends the stream politely.
     fn close(conn: Self::Conn) -> impl Future<Output = ()> + Send;
@@ -95,7 +97,7 @@ pub async fn run<S: Streaming>(ctx: &Ctx, idx: usize, mut rec: ClientRecord, mut
                 _ = &mut strike => break Ended::Dropped,
             };
             match item {
-                Some(Ok(item)) => client.take(ctx, &mut rec, item),
+                Some(Ok(item)) => client.take(ctx, &mut rec, &mut conn, item),
                 Some(Err(e)) => break Ended::Failed(e),
                 None => break Ended::Failed(ClientError::StreamEnded),
             }

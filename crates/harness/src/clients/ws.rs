@@ -13,6 +13,7 @@
 //! tokio-tungstenite runs over the same [`CountingStream`] as hyper,
 //! created for an upgrade, so the handshake and every frame header are counted where they cross the wire.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -26,7 +27,7 @@ use super::ctx::Ctx;
 use super::error::{ClientError, refusal};
 use super::message::{Item, parse_item};
 use super::stream::{self, Streaming};
-use crate::counting::CountingStream;
+use crate::counting::{CountingStream, WireCounters};
 use crate::record::ClientRecord;
 
 /// How long a client that is done waits for the server to answer its close frame before dropping the
@@ -58,24 +59,7 @@ impl Streaming for Ws {
 
     async fn open(&mut self, ctx: &Ctx, rec: &mut ClientRecord, tcp: TcpStream) -> Result<Self::Conn, ClientError> {
         let query = format!("after={}{}", rec.tracker.cursor(), ctx.epoch_query(&rec.tracker));
-        let stream = CountingStream::for_upgrade(tcp, rec.wire.clone(), ctx.live.bytes.clone());
-        // tungstenite wants an absolute ws:// URI; only its path and query go on the request line.
-        let mut req = http::Request::builder().uri(format!("ws://{}/ws?{query}", ctx.cfg.target.authority));
-        for (name, value) in &self.headers {
-            req = req.header(name, value);
-        }
-        let req = req
-            .header("Sec-WebSocket-Key", generate_key())
-            .body(())
-            .map_err(|e| ClientError::Protocol(format!("cannot build the upgrade request: {e}")))?;
-        let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER);
-        match tokio_tungstenite::client_async_with_config(req, stream, Some(config)).await {
-            Ok((ws, _response)) => Ok(ws),
-            Err(tungstenite::Error::Http(resp)) => {
-                Err(refusal(resp.status().as_u16(), resp.headers(), resp.body().as_deref().unwrap_or_default()))
-            }
-            Err(e) => Err(ClientError::Ws(Box::new(e))),
-        }
+        upgrade(ctx, rec.wire.clone(), tcp, &format!("/ws?{query}"), &self.headers).await
     }
 
     async fn next(ws: &mut Self::Conn) -> Option<Result<Message, ClientError>> {
@@ -87,7 +71,7 @@ impl Streaming for Ws {
         })
     }
 
-    fn take(&mut self, ctx: &Ctx, rec: &mut ClientRecord, msg: Message) {
+    fn take(&mut self, ctx: &Ctx, rec: &mut ClientRecord, _ws: &mut Self::Conn, msg: Message) {
         match msg {
             Message::Text(text) => match parse_item(text.as_str()) {
                 Ok(Item::Message(head)) => ctx.deliver(rec, head, text.len()),
@@ -102,12 +86,46 @@ impl Streaming for Ws {
         }
     }
 
-    /// Close frame, then wait for the server's, within [`CLOSE_GRACE`].
-    async fn close(mut ws: Self::Conn) {
-        let _ = tokio::time::timeout(CLOSE_GRACE, async {
-            let _ = ws.close(None).await;
-            while let Some(Ok(_)) = ws.next().await {}
-        })
-        .await;
+    async fn close(ws: Self::Conn) {
+        close(ws).await;
     }
+}
+
+/// Opens a WebSocket on `tcp` (connected, its connection and request counted on `wire`) at `path` (with
+/// its query), sending `headers` and a fresh `Sec-WebSocket-Key`; a refusal is read like any HTTP one.
+/// Shared with Socket.IO's WebSocket transport.
+pub(super) async fn upgrade(
+    ctx: &Ctx,
+    wire: Arc<WireCounters>,
+    tcp: TcpStream,
+    path: &str,
+    headers: &[(String, String)],
+) -> Result<WebSocketStream<CountingStream>, ClientError> {
+    let stream = CountingStream::for_upgrade(tcp, wire, ctx.live.bytes.clone());
+    // tungstenite wants an absolute ws:// URI; only its path and query go on the request line.
+    let mut req = http::Request::builder().uri(format!("ws://{}{path}", ctx.cfg.target.authority));
+    for (name, value) in headers {
+        req = req.header(name, value);
+    }
+    let req = req
+        .header("Sec-WebSocket-Key", generate_key())
+        .body(())
+        .map_err(|e| ClientError::Protocol(format!("cannot build the upgrade request: {e}")))?;
+    let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER);
+    match tokio_tungstenite::client_async_with_config(req, stream, Some(config)).await {
+        Ok((ws, _response)) => Ok(ws),
+        Err(tungstenite::Error::Http(resp)) => {
+            Err(refusal(resp.status().as_u16(), resp.headers(), resp.body().as_deref().unwrap_or_default()))
+        }
+        Err(e) => Err(ClientError::Ws(Box::new(e))),
+    }
+}
+
+/// Close frame, then wait for the server's, within [`CLOSE_GRACE`].
+pub(super) async fn close(mut ws: WebSocketStream<CountingStream>) {
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        let _ = ws.close(None).await;
+        while let Some(Ok(_)) = ws.next().await {}
+    })
+    .await;
 }

@@ -84,26 +84,32 @@ impl WireCounters {
     }
 
     /// The result's byte categories (the contract's [`WireBytes`]) of these counters, given what the
-    /// client parsed out of them: `messages`, the message JSON bytes, and `comments`, the SSE comment
-    /// bytes. A counter a transport does not use stays 0 (no frames over HTTP, no HTTP body after an
-    /// upgrade), so one rule serves every transport:
-    /// - framing: data-frame headers both ways, plus every body or data-frame payload byte that is neither
-    ///   a message nor a comment (poll envelopes, chunk lines, SSE fields; a contract server sends no
-    ///   other WebSocket payload, but any would be transport cost too);
-    /// - control: WebSocket control frames both ways, and SSE comments.
-    pub fn categorize(&self, messages: u64, comments: u64) -> WireBytes {
+    /// client parsed out of them: `messages`, the message JSON bytes; `control` and `handshake`, the
+    /// bytes of bodies and data frames (headers included) that carry control (SSE comments, Engine.IO
+    /// ping/pong) or connection setup (Engine.IO's open and upgrade, Socket.IO's connect). A counter a
+    /// transport does not use stays 0 (no frames over HTTP, no HTTP body after an upgrade), so one rule
+    /// serves every transport:
+    /// - framing: data-frame headers both ways, plus every body or data-frame payload byte that is none of
+    ///   those (poll envelopes, chunk lines, SSE fields, Engine.IO packet types and separators, Socket.IO's
+    ///   `["event",` and `]`; a contract server sends no other WebSocket payload, but any would be transport
+    ///   cost too);
+    /// - control: WebSocket control frames both ways, plus `control`;
+    /// - handshake: the upgrade request and its `101` head, plus `handshake`.
+    pub fn categorize(&self, messages: u64, control: u64, handshake: u64) -> WireBytes {
         let get = |c: &AtomicU64| c.load(Relaxed);
-        let payload = get(&self.response_body) + get(&self.request_body) + get(&self.ws_in_payload);
+        let data = get(&self.response_body)
+            + get(&self.request_body)
+            + get(&self.ws_in_payload)
+            + get(&self.ws_out_payload)
+            + get(&self.ws_in_header)
+            + get(&self.ws_out_header);
         WireBytes {
             request_headers: get(&self.request_head),
             response_headers: get(&self.response_head),
             body: messages,
-            framing: get(&self.ws_in_header)
-                + get(&self.ws_out_header)
-                + get(&self.ws_out_payload)
-                + payload.saturating_sub(messages + comments),
-            handshake: get(&self.handshake_request) + get(&self.handshake_response),
-            control: get(&self.ws_in_control) + get(&self.ws_out_control) + comments,
+            framing: data.saturating_sub(messages + control + handshake),
+            handshake: get(&self.handshake_request) + get(&self.handshake_response) + handshake,
+            control: get(&self.ws_in_control) + get(&self.ws_out_control) + control,
             sent: get(&self.sent),
             received: get(&self.received),
         }
@@ -142,9 +148,12 @@ impl HttpSide {
 }
 
 /// A `TcpStream` that counts and sorts every byte crossing it. See the module documentation.
+///
+/// Generic over the socket only so the fuzz targets (`crates/fuzz`) can drive it with scripted reads and
+/// writes; the harness always wraps a `TcpStream`.
 #[derive(Debug)]
-pub struct CountingStream {
-    inner: TcpStream,
+pub struct CountingStream<S = TcpStream> {
+    inner: S,
     counters: Arc<WireCounters>,
     live: Arc<LiveBytes>,
     /// True until the upgrade response head ends (WebSocket streams only).
@@ -155,9 +164,9 @@ pub struct CountingStream {
     frames: Option<(FrameScanner, FrameScanner)>,
 }
 
-impl CountingStream {
+impl<S> CountingStream<S> {
     /// Wraps a connected socket for plain HTTP.
-    pub fn new(inner: TcpStream, counters: Arc<WireCounters>, live: Arc<LiveBytes>) -> Self {
+    pub fn new(inner: S, counters: Arc<WireCounters>, live: Arc<LiveBytes>) -> Self {
         live.open.fetch_add(1, Relaxed);
         CountingStream {
             inner,
@@ -171,7 +180,7 @@ impl CountingStream {
     }
 
     /// Wraps a socket that will carry one WebSocket upgrade and then frames.
-    pub fn for_upgrade(inner: TcpStream, counters: Arc<WireCounters>, live: Arc<LiveBytes>) -> Self {
+    pub fn for_upgrade(inner: S, counters: Arc<WireCounters>, live: Arc<LiveBytes>) -> Self {
         let mut stream = Self::new(inner, counters, live);
         stream.upgrading = true;
         stream
@@ -229,7 +238,7 @@ fn add(counter: &AtomicU64, n: usize) {
     }
 }
 
-impl Drop for CountingStream {
+impl<S> Drop for CountingStream<S> {
     fn drop(&mut self) {
         self.live.open.fetch_sub(1, Relaxed);
     }
@@ -254,7 +263,7 @@ fn scan_head(buf: &[u8], mut matched: u8) -> (usize, bool, u8) {
     (buf.len(), false, matched)
 }
 
-impl AsyncRead for CountingStream {
+impl<S: AsyncRead + Unpin> AsyncRead for CountingStream<S> {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let before = buf.filled().len();
@@ -266,7 +275,7 @@ impl AsyncRead for CountingStream {
     }
 }
 
-impl AsyncWrite for CountingStream {
+impl<S: AsyncWrite + Unpin> AsyncWrite for CountingStream<S> {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let res = Pin::new(&mut this.inner).poll_write(cx, buf);

@@ -5,11 +5,12 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{DrawResult, LegendEntry, LegendKind, Scale, configure_mesh, draw_legend, rgb, split_legend};
+use super::{AxisDesc, DrawResult, LegendEntry, LegendKind, Scale, configure_mesh, draw_legend, rgb, split_legend};
 use crate::chart::{BarChart, LineKind};
 use crate::style;
+use crate::text::Lang;
 
-pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &BarChart) -> DrawResult<DB> {
+pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &BarChart, lang: Lang) -> DrawResult<DB> {
     let (plot, legend) = split_legend(area);
     let n = c.groups.len().max(1);
     let values: Vec<f64> = c.series.iter().flat_map(|s| s.values.iter().flatten().copied()).collect();
@@ -23,12 +24,12 @@ pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &BarCha
         .x_label_area_size(style::X_LABEL_AREA)
         .y_label_area_size(style::Y_LABEL_AREA)
         .build_cartesian_2d(x, y)?;
-    let groups = c.groups.clone();
+    let groups: Vec<String> = c.groups.iter().map(|g| g[lang].to_owned()).collect();
     let group_name = move |v: &f64| groups.get(v.floor().max(0.0) as usize).cloned().unwrap_or_default();
-    configure_mesh(&mut chart, &c.x_label, &c.y.label, &group_name, false)?;
+    configure_mesh(&mut chart, AxisDesc { x: &c.x_label[lang], y: &c.y.label[lang], lang }, &group_name, false)?;
 
     let value_style =
-        (style::FONT, style::VALUE_SIZE).into_font().color(&style::INK).pos(Pos::new(HPos::Center, VPos::Bottom));
+        (style::font(lang), style::VALUE_SIZE).into_font().color(&style::INK).pos(Pos::new(HPos::Center, VPos::Bottom));
     for g in 0..c.groups.len() {
         // Only series measured in this group get a slot, so a group never shows gaps for missing bars.
         let present: Vec<(&crate::chart::BarSeries, f64)> =
@@ -62,17 +63,17 @@ pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &BarCha
         .series
         .iter()
         .map(|s| LegendEntry {
-            label: s.label.clone(),
+            label: s.label[lang].to_owned(),
             color: rgb(s.color),
             marker: style::Marker::Circle,
             kind: LegendKind::Box,
         })
         .collect();
     entries.extend(c.refs.iter().map(|r| LegendEntry {
-        label: r.label.clone(),
+        label: r.label[lang].to_owned(),
         color: style::THEORY,
         marker: style::Marker::Circle,
         kind: LegendKind::Line(LineKind::Theory),
     }));
-    draw_legend(&legend, &entries)
+    draw_legend(&legend, &entries, lang)
 }

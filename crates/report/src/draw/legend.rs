@@ -7,10 +7,11 @@ use plotters::prelude::*;
 use super::{DrawResult, marker_vertices};
 use crate::chart::LineKind;
 use crate::style;
+use crate::text::Lang;
 
 /// One legend entry: a line sample (solid, dashed, or a filled box for bars) and its text.
 pub(super) struct LegendEntry {
-    /// The text.
+    /// The text, in the language being drawn.
     pub(super) label: String,
     /// The series' colour.
     pub(super) color: RGBColor,
@@ -41,8 +42,9 @@ pub(super) fn split_legend<DB: DrawingBackend>(
 pub(super) fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     entries: &[LegendEntry],
+    lang: Lang,
 ) -> DrawResult<DB> {
-    let text = (style::FONT, style::LEGEND_SIZE).into_font().color(&style::INK);
+    let text = (style::font(lang), style::LEGEND_SIZE).into_font().color(&style::INK);
     let line_h = style::LEGEND_SIZE as i32 + style::LEGEND_ROW_GAP;
     let (x0, top) = style::LEGEND_ORIGIN;
     let (sample_w, box_h) = style::LEGEND_SAMPLE;
@@ -74,7 +76,7 @@ pub(super) fn draw_legend<DB: DrawingBackend>(
         } else {
             f64::from(style::LEGEND_SIZE)
         };
-        let font = (style::FONT, size).into_font().color(&style::INK);
+        let font = (style::font(lang), size).into_font().color(&style::INK);
         area.draw(&Text::new(
             e.label.clone(),
             (x0 + sample_w + gap, y),

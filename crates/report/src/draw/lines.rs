@@ -5,17 +5,18 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    DrawResult, LegendEntry, LegendKind, Scale, configure_mesh, draw_legend, marker_of, marker_vertices, rgb,
+    AxisDesc, DrawResult, LegendEntry, LegendKind, Scale, configure_mesh, draw_legend, marker_of, marker_vertices, rgb,
     split_legend,
 };
 use crate::chart::{Axis, LineChart, Series};
 use crate::style;
+use crate::text::Lang;
 
-pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &LineChart) -> DrawResult<DB> {
+pub(super) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &LineChart, lang: Lang) -> DrawResult<DB> {
     let (plot, legend) = split_legend(area);
     let x = x_scale(&c.x, &c.series);
-    draw_panel(&plot, &c.x, x, &c.y, &c.series)?;
-    draw_legend(&legend, &legend_entries(&c.series))
+    draw_panel(&plot, &c.x, x, &c.y, &c.series, lang)?;
+    draw_legend(&legend, &legend_entries(&c.series, lang), lang)
 }
 
 /// The x scale covering every series' points.
@@ -24,11 +25,11 @@ pub(super) fn x_scale<'a>(x: &Axis, series: impl IntoIterator<Item = &'a Series>
 }
 
 /// Legend entries for a set of series, in order.
-pub(super) fn legend_entries(series: &[Series]) -> Vec<LegendEntry> {
+pub(super) fn legend_entries(series: &[Series], lang: Lang) -> Vec<LegendEntry> {
     series
         .iter()
         .map(|s| LegendEntry {
-            label: s.label.clone(),
+            label: s.label[lang].to_owned(),
             color: rgb(s.color),
             marker: marker_of(s.color),
             kind: LegendKind::Line(s.kind),
@@ -43,6 +44,7 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
     x: Scale,
     y_axis: &Axis,
     series: &[Series],
+    lang: Lang,
 ) -> DrawResult<DB> {
     let y = Scale::covering(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)), y_axis.log, true);
     let mut chart = ChartBuilder::on(area)
@@ -50,7 +52,8 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
         .x_label_area_size(style::X_LABEL_AREA)
         .y_label_area_size(style::Y_LABEL_AREA)
         .build_cartesian_2d(x, y)?;
-    configure_mesh(&mut chart, &x_axis.label, &y_axis.label, &|v| style::format_tick(*v), true)?;
+    let desc = AxisDesc { x: &x_axis.label[lang], y: &y_axis.label[lang], lang };
+    configure_mesh(&mut chart, desc, &|v| style::format_tick(*v), true)?;
     for s in series {
         // A log axis cannot show zero or negative values: such points are left out, not faked.
         let points: Vec<(f64, f64)> = s

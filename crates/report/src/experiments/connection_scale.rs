@@ -6,6 +6,7 @@ use super::{Column, Section, cell, ms, of, push, step_table, streaming, transpor
 use crate::chart::{Axis, Chart, Color, LineChart, LineKind, Series};
 use crate::data::{ExperimentData, Step, Transport};
 use crate::style::format_number;
+use crate::text::{Text, tr, transport};
 use crate::verdict::{Outcome, Verdict, all, ratio};
 
 /// Client count the C10k claim is about.
@@ -22,52 +23,38 @@ pub(crate) fn cpu_us_per_message(s: &Step) -> Option<f64> {
     ratio(s.server?.cpu_s * 1e6, s.bench.integrity.delivered as f64)
 }
 
-fn chart(data: &ExperimentData, name: &str, title: &str, y: &str, f: impl Fn(&Step) -> Option<f64>) -> Chart {
+fn chart(data: &ExperimentData, name: &str, title: Text, y: Text, f: impl Fn(&Step) -> Option<f64>) -> Chart {
     let series: Vec<Series> = transports(data)
         .into_iter()
         .map(|t| {
             let mut points: Vec<_> = of(data, t).filter_map(|s| Some((s.params.clients as f64, f(s)?))).collect();
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
-            Series { label: t.name().into(), color: Color::Transport(t), kind: LineKind::Measured, points }
+            Series { label: transport(t), color: Color::Transport(t), kind: LineKind::Measured, points }
         })
         .collect();
     let ys: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).collect();
-    Chart::Lines(LineChart {
-        name: name.into(),
-        title: title.into(),
-        x: Axis::log("connected clients"),
-        y: Axis::auto(y, ys),
-        series,
-    })
+    Chart::Lines(LineChart { name: name.into(), title, x: Axis::log(tr!(SCALE_X)), y: Axis::auto(y, ys), series })
 }
 
 pub(super) fn shape(data: &ExperimentData) -> Section {
     let mut section = Section::empty(data);
-    section.intro = "More and more clients of each transport on one server process; its CPU time and resident \
-                     memory are read from /proc."
-        .into();
+    section.intro = tr!(SCALE_INTRO);
     section.charts = vec![
-        chart(
-            data,
-            "memory",
-            "Server memory per 1,000 connected clients",
-            "server RSS growth (MiB per 1,000 clients)",
-            mib_per_1000,
-        ),
-        chart(data, "cpu", "Server CPU time per delivered message", "server CPU per message (µs)", cpu_us_per_message),
-        chart(data, "p99", "p99 delivery latency vs clients", "p99 latency (ms)", |s| {
+        chart(data, "memory", tr!(SCALE_MEMORY_TITLE), tr!(SCALE_MEMORY_Y), mib_per_1000),
+        chart(data, "cpu", tr!(SCALE_CPU_TITLE), tr!(SCALE_CPU_Y), cpu_us_per_message),
+        chart(data, "p99", tr!(SCALE_P99_TITLE), tr!(AXIS_LATENCY, percentile = "p99"), |s| {
             Some(ms(s.bench.latency_us.p99 as f64)).filter(|_| s.bench.integrity.delivered > 0)
         }),
     ];
     section.tables = vec![step_table(
-        "Per step: server cost, latency and errors.",
+        tr!(SCALE_TABLE),
         &data.steps,
         vec![
             Column::clients(),
-            Column::optional("RSS peak MiB", |s| s.server.map(|v| v.rss_mib_peak)),
-            Column::optional("MiB per 1,000 clients", mib_per_1000),
-            Column::optional("CPU s", |s| s.server.map(|v| v.cpu_s)),
-            Column::optional("CPU µs/msg", cpu_us_per_message),
+            Column::optional(tr!(SCALE_COLUMN_RSS), |s| s.server.map(|v| v.rss_mib_peak)),
+            Column::optional(tr!(SCALE_COLUMN_PER_1000), mib_per_1000),
+            Column::optional(tr!(SCALE_COLUMN_CPU), |s| s.server.map(|v| v.cpu_s)),
+            Column::optional(tr!(SCALE_COLUMN_CPU_PER_MESSAGE), cpu_us_per_message),
             Column::p99_ms(),
             Column::rejected(),
             Column::other_errors(),
@@ -92,34 +79,31 @@ fn c10k(data: &ExperimentData) -> Verdict {
             Outcome::Inconclusive
         };
         outcomes.push(outcome);
-        parts.push(format!(
-            "{} at {} clients: {} errors ({} of them 503), {} lost, {}",
-            t.name(),
-            format_number(s.params.clients as f64),
-            s.bench.errors_total(),
-            s.bench.rejected_503(),
-            s.bench.integrity.lost,
-            mib_per_1000(s).map_or("memory not measured".into(), |m| format!(
-                "{} KiB of server memory per connection",
-                format_number(m * 1024.0 / 1000.0)
+        parts.push(tr!(
+            SCALE_C10K_ITEM,
+            transport = transport(t),
+            clients = format_number(s.params.clients as f64),
+            errors = s.bench.errors_total().to_string(),
+            rejected = s.bench.rejected_503().to_string(),
+            lost = s.bench.integrity.lost.to_string(),
+            memory = mib_per_1000(s).map_or(tr!(SCALE_C10K_NO_MEMORY), |m| tr!(
+                SCALE_C10K_MEMORY,
+                kib = format_number(m * 1024.0 / 1000.0)
             ))
         ));
     }
     let outcome = all(outcomes);
     Verdict {
-        claim: format!(
-            "One event-driven server holds {} open connections (the C10k problem) without errors.",
-            cell(C10K as f64)
-        ),
-        source: "Dan Kegel, \"The C10K problem\"".into(),
+        claim: tr!(SCALE_C10K_CLAIM, clients = cell(C10K as f64)),
+        source: tr!(SOURCE_C10K),
         outcome,
-        evidence: format!(
-            "{}.{}",
-            if parts.is_empty() { "no long-poll, SSE or WebSocket steps".into() } else { parts.join("; ") },
-            if outcome == Outcome::Inconclusive {
-                format!(" The run did not reach {} clients for every push transport.", cell(C10K as f64))
+        evidence: tr!(
+            SCALE_C10K_EVIDENCE,
+            list = if parts.is_empty() { tr!(SCALE_C10K_NONE) } else { Text::join(parts, &tr!(LIST_SEMICOLON)) },
+            short = if outcome == Outcome::Inconclusive {
+                tr!(SCALE_C10K_SHORT, clients = cell(C10K as f64))
             } else {
-                String::new()
+                Text::default()
             }
         ),
     }
@@ -138,26 +122,22 @@ fn cpu(data: &ExperimentData) -> Verdict {
             .max_by_key(|c| c.0);
         if let Some((clients, poll, push)) = common {
             outcomes.push(Outcome::from_bool(poll > push));
-            parts.push(format!(
-                "at {} clients polling {} µs vs {} {} µs",
-                format_number(clients as f64),
-                format_number(poll),
-                t.name(),
-                format_number(push)
+            parts.push(tr!(
+                SCALE_CPU_ITEM,
+                clients = format_number(clients as f64),
+                poll = format_number(poll),
+                transport = transport(t),
+                push = format_number(push)
             ));
         }
     }
     Verdict {
-        claim: "Pushing a message costs the server less CPU than answering polls for it.".into(),
-        source: "the classic explanation of polling vs push".into(),
+        claim: tr!(SCALE_CPU_CLAIM),
+        source: tr!(SOURCE_POLLING_VS_PUSH),
         outcome: all(outcomes),
-        evidence: format!(
-            "server CPU per delivered message {}.",
-            if parts.is_empty() {
-                "not comparable (no polling and push steps with the same clients)".into()
-            } else {
-                parts.join("; ")
-            }
+        evidence: tr!(
+            SCALE_CPU_EVIDENCE,
+            list = if parts.is_empty() { tr!(SCALE_CPU_NONE) } else { Text::join(parts, &tr!(LIST_SEMICOLON)) }
         ),
     }
 }
@@ -186,8 +166,8 @@ mod tests {
                 at(Transport::Ws, 10_000, 2.0, 0),
             ],
         ));
-        assert_eq!(s.verdicts[0].outcome, Outcome::Supported, "{}", s.verdicts[0].evidence);
-        assert_eq!(s.verdicts[1].outcome, Outcome::Supported, "{}", s.verdicts[1].evidence);
+        assert_eq!(s.verdicts[0].outcome, Outcome::Supported, "{:?}", s.verdicts[0].evidence);
+        assert_eq!(s.verdicts[1].outcome, Outcome::Supported, "{:?}", s.verdicts[1].evidence);
         assert_eq!(s.charts.len(), 3);
     }
 

@@ -37,7 +37,7 @@ pub(crate) fn data(experiment: &str, steps: Vec<Step>) -> ExperimentData {
 }
 
 /// Overhead bytes per message of the synthetic steps, per transport (in [`Transport::ALL`] order).
-const PER_MESSAGE: [f64; Transport::ALL.len()] = [300.0, 300.0, 15.0, 2.0];
+const PER_MESSAGE: [f64; Transport::ALL.len()] = [300.0, 300.0, 15.0, 2.0, 400.0, 4.0];
 
 /// A plausible step for `t` with `clients` clients at 1 msg/s for 10 s, then adjusted by `f`.
 pub(crate) fn step(t: Transport, clients: u64, f: impl FnOnce(&mut Step)) -> Step {

@@ -5,14 +5,13 @@ use super::{Column, Section, of, step_table, streaming, transports};
 use crate::chart::{Axis, BarChart, BarSeries, Chart, Color};
 use crate::data::{ExperimentData, Step, Transport};
 use crate::style::format_number;
+use crate::text::{Text, tr, transport};
 use crate::verdict::{Outcome, Verdict, ratio};
 
 /// Share of empty poll answers needed for "supported".
 pub const EMPTY_SHARE_MIN: f64 = 0.9;
 /// How many times more bytes per second an idle poller must cost than the costliest idle push client.
 pub const BYTES_FACTOR: f64 = 10.0;
-
-const SOURCE: &str = "the classic explanation of polling vs push";
 
 /// Idle cost of one transport, per client.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -53,18 +52,18 @@ fn idle(data: &ExperimentData) -> Vec<Idle> {
         .collect()
 }
 
-fn bars(name: &str, title: &str, y: &str, idle: &[Idle], value: impl Fn(&Idle) -> Option<f64>) -> Chart {
-    let groups: Vec<String> = idle.iter().map(|i| i.transport.name().to_owned()).collect();
+fn bars(name: &str, title: Text, y: Text, idle: &[Idle], value: impl Fn(&Idle) -> Option<f64>) -> Chart {
+    let groups: Vec<Text> = idle.iter().map(|i| transport(i.transport)).collect();
     Chart::Bars(BarChart {
         name: name.into(),
-        title: title.into(),
-        x_label: "transport (quiet feed)".into(),
+        title,
+        x_label: tr!(IDLE_X),
         y: Axis::auto(y, idle.iter().filter_map(&value)),
         series: idle
             .iter()
             .enumerate()
             .map(|(g, i)| BarSeries {
-                label: i.transport.name().into(),
+                label: transport(i.transport),
                 color: Color::Transport(i.transport),
                 values: (0..groups.len()).map(|k| if k == g { value(i) } else { None }).collect(),
             })
@@ -77,27 +76,21 @@ fn bars(name: &str, title: &str, y: &str, idle: &[Idle], value: impl Fn(&Idle) -
 pub(super) fn shape(data: &ExperimentData) -> Section {
     let idle = idle(data);
     let mut section = Section::empty(data);
-    section.intro = "Clients of each transport stay connected to a feed on which nothing is published; everything \
-                     they cost is overhead."
-        .into();
+    section.intro = tr!(IDLE_INTRO);
     section.charts = vec![
-        bars("requests", "Idle requests per second per client", "requests per second per client (req/s)", &idle, |i| {
-            i.requests_per_s
-        }),
-        bars("bytes", "Idle wire bytes per second per client", "bytes per second per client (B/s)", &idle, |i| {
-            i.bytes_per_s
-        }),
+        bars("requests", tr!(IDLE_REQUESTS_TITLE), tr!(IDLE_REQUESTS_Y), &idle, |i| i.requests_per_s),
+        bars("bytes", tr!(IDLE_BYTES_TITLE), tr!(IDLE_BYTES_Y), &idle, |i| i.bytes_per_s),
     ];
     section.tables = vec![step_table(
-        "Idle cost per client (all wire bytes: headers, bodies, framing, heartbeats, handshakes).",
+        tr!(IDLE_TABLE),
         &data.steps,
         vec![
             Column::clients(),
-            Column::number("seconds", |s| s.bench.duration_s),
-            Column::optional("requests/s per client", |s| per_client_per_s(s.bench.requests, s)),
-            Column::optional("bytes/s per client", |s| per_client_per_s(wire_bytes(s), s)),
-            Column::text("empty answers", |s| {
-                empty_share(s).map_or("-".into(), |r| format!("{}%", format_number(r * 100.0)))
+            Column::number(tr!(IDLE_COLUMN_SECONDS), |s| s.bench.duration_s),
+            Column::optional(tr!(IDLE_COLUMN_REQUESTS), |s| per_client_per_s(s.bench.requests, s)),
+            Column::optional(tr!(IDLE_COLUMN_BYTES), |s| per_client_per_s(wire_bytes(s), s)),
+            Column::text(tr!(IDLE_COLUMN_EMPTY), |s| {
+                empty_share(s).map_or("-".into(), |r| format!("{}%", format_number(r * 100.0)).into())
             }),
         ],
     )];
@@ -118,31 +111,24 @@ fn verdict(idle: &[Idle]) -> Verdict {
         }
         _ => Outcome::Inconclusive,
     };
-    let evidence = format!(
-        "an idle poller sends {} req/s and {} B/s with {} of answers empty; the costliest idle push client ({}) \
-         {} B/s (thresholds: ≥ {}% empty and ≥ {}x the bytes).",
-        poll.and_then(|p| p.requests_per_s).map_or("-".into(), format_number),
-        poll.and_then(|p| p.bytes_per_s).map_or("-".into(), format_number),
-        poll.and_then(|p| p.empty_share).map_or("-".into(), |e| format!("{}%", format_number(e * 100.0))),
-        push_max.map_or("-", |p| p.0.name()),
-        push_max.map_or("-".into(), |p| format_number(p.1)),
-        EMPTY_SHARE_MIN * 100.0,
-        BYTES_FACTOR
+    let evidence = tr!(
+        IDLE_EVIDENCE,
+        requests = poll.and_then(|p| p.requests_per_s).map_or("-".into(), format_number),
+        bytes = poll.and_then(|p| p.bytes_per_s).map_or("-".into(), format_number),
+        empty = poll.and_then(|p| p.empty_share).map_or("-".into(), |e| format!("{}%", format_number(e * 100.0))),
+        transport = push_max.map_or("-".into(), |p| transport(p.0)),
+        push_bytes = push_max.map_or("-".into(), |p| format_number(p.1)),
+        min_empty = (EMPTY_SHARE_MIN * 100.0).to_string(),
+        factor = BYTES_FACTOR.to_string()
     );
-    Verdict {
-        claim: "On a quiet feed polling keeps costing requests and bytes, nearly all answers empty, while an idle \
-                SSE or WebSocket connection costs almost nothing."
-            .into(),
-        source: SOURCE.into(),
-        outcome,
-        evidence,
-    }
+    Verdict { claim: tr!(IDLE_CLAIM), source: tr!(SOURCE_POLLING_VS_PUSH), outcome, evidence }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::fixture::{data, step};
     use super::*;
+    use crate::text::Lang;
 
     fn run(poll_empty: u64, poll_bytes: u64, ws_bytes: u64) -> Section {
         shape(&data(
@@ -169,7 +155,7 @@ mod tests {
     #[test]
     fn supported_when_polling_wastes() {
         let s = run(100, 20_000, 100);
-        assert_eq!(s.verdicts[0].outcome, Outcome::Supported, "{}", s.verdicts[0].evidence);
+        assert_eq!(s.verdicts[0].outcome, Outcome::Supported, "{:?}", s.verdicts[0].evidence);
         assert_eq!(s.charts.len(), 2);
     }
 
@@ -183,7 +169,7 @@ mod tests {
     fn per_client_rates() {
         let s = run(100, 20_000, 100);
         // 20,000 B over 10 s and 10 clients = 200 B/s per client.
-        assert_eq!(s.tables[0].rows[0][5], "200");
-        assert_eq!(s.tables[0].rows[0][6], "100%");
+        assert_eq!(&s.tables[0].rows[0][5][Lang::En], "200");
+        assert_eq!(&s.tables[0].rows[0][6][Lang::Zh], "100%");
     }
 }

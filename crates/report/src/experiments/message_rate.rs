@@ -7,6 +7,7 @@ use super::{Column, Section, ms, of, requests_per_message, step_table, streaming
 use crate::chart::{Axis, Chart, Color, LineChart, LineKind, Series};
 use crate::data::{ExperimentData, Step, Transport};
 use crate::style::format_number;
+use crate::text::{Text, tr, transport};
 use crate::verdict::{Outcome, Verdict, all};
 
 /// Long-poll at the lowest rate must need between these many requests per message for "one per message".
@@ -15,8 +16,6 @@ pub const ONE_PER_MESSAGE: (f64, f64) = (0.8, 1.5);
 pub const BATCHING_BELOW: f64 = 0.5;
 /// SSE/WebSocket at the highest rate must need fewer requests per message than this.
 pub const STREAM_MAX: f64 = 0.01;
-
-const SOURCE: &str = "the classic explanation of long-polling and streaming";
 
 /// (msg/s, value) per transport, sorted by rate.
 fn points(data: &ExperimentData, t: Transport, f: impl Fn(&Step) -> Option<f64>) -> Vec<(f64, f64)> {
@@ -28,15 +27,15 @@ fn points(data: &ExperimentData, t: Transport, f: impl Fn(&Step) -> Option<f64>)
 fn chart(
     data: &ExperimentData,
     name: &str,
-    title: &str,
-    y: &str,
+    title: Text,
+    y: Text,
     f: impl Fn(&Step) -> Option<f64> + Copy,
     extra: Vec<Series>,
 ) -> Chart {
     let mut series: Vec<Series> = transports(data)
         .into_iter()
         .map(|t| Series {
-            label: t.name().into(),
+            label: transport(t),
             color: Color::Transport(t),
             kind: LineKind::Measured,
             points: points(data, t, f),
@@ -44,13 +43,7 @@ fn chart(
         .collect();
     series.extend(extra);
     let ys: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).collect();
-    Chart::Lines(LineChart {
-        name: name.into(),
-        title: title.into(),
-        x: Axis::log("published messages per second (msg/s)"),
-        y: Axis::auto(y, ys),
-        series,
-    })
+    Chart::Lines(LineChart { name: name.into(), title, x: Axis::log(tr!(RATE_X)), y: Axis::auto(y, ys), series })
 }
 
 fn rate_range(data: &ExperimentData) -> Option<(f64, f64)> {
@@ -60,13 +53,11 @@ fn rate_range(data: &ExperimentData) -> Option<(f64, f64)> {
 
 pub(super) fn shape(data: &ExperimentData) -> Section {
     let mut section = Section::empty(data);
-    section.intro = "The same clients at publish rates from a trickle to a flood; every figure is per delivered \
-                     message."
-        .into();
+    section.intro = tr!(RATE_INTRO);
     let mut theory = Vec::new();
     if let Some((lo, hi)) = rate_range(data) {
         theory.push(Series {
-            label: "one request per message".into(),
+            label: tr!(RATE_ONE_PER_MESSAGE),
             color: Color::Theory,
             kind: LineKind::Level,
             points: vec![(lo, 1.0), (hi, 1.0)],
@@ -75,7 +66,7 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
         if let Some(i) = interval {
             // A poller sends 1000/i requests per second whatever the rate: 1000 / (i x rate) per message.
             theory.push(Series {
-                label: format!("poll theory ({} ms interval)", format_number(i)),
+                label: tr!(RATE_POLL_THEORY, interval = format_number(i)),
                 color: Color::Theory,
                 kind: LineKind::Theory,
                 points: vec![(lo, 1000.0 / (i * lo)), (hi, 1000.0 / (i * hi))],
@@ -86,35 +77,35 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
         chart(
             data,
             "requests-per-message",
-            "Requests per delivered message vs message rate",
-            "requests per delivered message",
+            tr!(RATE_REQUESTS_TITLE),
+            tr!(RATE_REQUESTS_Y),
             requests_per_message,
             theory,
         ),
         chart(
             data,
             "overhead-per-message",
-            "Header + framing bytes per delivered message vs message rate",
-            "overhead per message (B)",
+            tr!(RATE_OVERHEAD_TITLE),
+            tr!(RATE_OVERHEAD_Y),
             |s| s.bench.overhead_bytes_per_message.filter(|_| s.bench.integrity.delivered > 0),
             Vec::new(),
         ),
         chart(
             data,
             "latency",
-            "Median delivery latency vs message rate",
-            "p50 latency (ms)",
+            tr!(RATE_LATENCY_TITLE),
+            tr!(AXIS_LATENCY, percentile = "p50"),
             |s| Some(ms(s.bench.latency_us.p50 as f64)).filter(|_| s.bench.integrity.delivered > 0),
             Vec::new(),
         ),
     ];
     section.tables = vec![step_table(
-        "Per step: cost per delivered message and latency.",
+        tr!(RATE_TABLE),
         &data.steps,
         vec![
             Column::rate(),
             Column::delivered(),
-            Column::optional("requests/msg", requests_per_message),
+            Column::optional(tr!(RATE_COLUMN_REQUESTS), requests_per_message),
             Column::overhead(),
             Column::p50_ms(),
             Column::p99_ms(),
@@ -131,34 +122,19 @@ fn longpoll_verdict(data: &ExperimentData) -> Verdict {
         None => Outcome::Inconclusive,
     };
     let batching = lp.iter().find(|p| p.1 < BATCHING_BELOW);
-    let evidence = format!(
-        "long-poll requests per message by rate: {}. {} (threshold at the lowest rate: {}–{}.)",
-        if lp.is_empty() {
-            "no long-poll steps".into()
-        } else {
-            lp.iter()
-                .map(|p| format!("{} msg/s → {}", format_number(p.0), format_number(p.1)))
-                .collect::<Vec<_>>()
-                .join(", ")
+    let points = lp.iter().map(|p| tr!(RATE_LONGPOLL_POINT, rate = format_number(p.0), value = format_number(p.1)));
+    let evidence = tr!(
+        RATE_LONGPOLL_EVIDENCE,
+        list = if lp.is_empty() { tr!(RATE_LONGPOLL_NONE) } else { Text::join(points, &tr!(LIST_COMMA)) },
+        batching = match (batching, lp.last()) {
+            (Some(b), _) => tr!(RATE_LONGPOLL_BATCHING, rate = format_number(b.0), messages = format_number(1.0 / b.1)),
+            (None, Some(last)) => tr!(RATE_LONGPOLL_NO_BATCHING, rate = format_number(last.0)),
+            (None, None) => Text::default(),
         },
-        match (batching, lp.last()) {
-            (Some(b), _) => format!(
-                "Batching helps from {} msg/s: one answer then carries {} messages on average.",
-                format_number(b.0),
-                format_number(1.0 / b.1)
-            ),
-            (None, Some(last)) => format!("No batching seen up to {} msg/s.", format_number(last.0)),
-            (None, None) => String::new(),
-        },
-        ONE_PER_MESSAGE.0,
-        ONE_PER_MESSAGE.1
+        low = ONE_PER_MESSAGE.0.to_string(),
+        high = ONE_PER_MESSAGE.1.to_string()
     );
-    Verdict {
-        claim: "Long-polling costs one full HTTP request per delivered message.".into(),
-        source: SOURCE.into(),
-        outcome,
-        evidence,
-    }
+    Verdict { claim: tr!(RATE_LONGPOLL_CLAIM), source: tr!(SOURCE_LONGPOLL_STREAMING), outcome, evidence }
 }
 
 /// The classic table compares one poll's headers with one WebSocket frame's header, which assumes one
@@ -173,32 +149,33 @@ fn poll_vs_ws_verdict(data: &ExperimentData) -> Verdict {
     let interval = of(data, Transport::Poll).find_map(|s| s.params.poll_interval_ms);
     let cheaper = pairs.iter().find(|(_, p, w)| p <= w);
     let outcome = if pairs.is_empty() { Outcome::Inconclusive } else { Outcome::from_bool(cheaper.is_none()) };
-    let listing = pairs
-        .iter()
-        .map(|(rate, p, w)| {
-            format!("{} msg/s: poll {} B vs ws {} B", format_number(*rate), format_number(*p), format_number(*w))
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    let listing = pairs.iter().map(|(rate, p, w)| {
+        tr!(
+            RATE_OVERHEAD_VS_WS_PAIR,
+            rate = format_number(*rate),
+            poll = transport(Transport::Poll),
+            poll_bytes = format_number(*p),
+            ws = transport(Transport::Ws),
+            ws_bytes = format_number(*w)
+        )
+    });
     let finding = match cheaper {
-        Some((rate, _, _)) => format!(
-            " From {} msg/s, polling{} carries several messages per answer and its headers, shared between them, \
-             cost no more per message than WebSocket framing: the classic comparison assumes one message per poll.",
-            format_number(*rate),
-            interval.map(|ms| format!(" every {} ms", format_number(ms))).unwrap_or_default()
+        Some((rate, _, _)) => tr!(
+            RATE_OVERHEAD_VS_WS_CHEAPER,
+            rate = format_number(*rate),
+            every = interval.map(|ms| tr!(RATE_OVERHEAD_VS_WS_EVERY, interval = format_number(ms))).unwrap_or_default()
         ),
-        None if !pairs.is_empty() => " WebSocket costs fewer overhead bytes per message at every rate measured.".into(),
-        None => String::new(),
+        None if !pairs.is_empty() => tr!(RATE_OVERHEAD_VS_WS_DEARER),
+        None => Text::default(),
     };
     Verdict {
-        claim: "WebSocket costs fewer overhead bytes per delivered message than polling, whatever the message rate."
-            .into(),
-        source: "Kaazing / websocket.org, \"HTML5 Web Sockets: A Quantum Leap in Scalability for the Web\"".into(),
+        claim: tr!(RATE_OVERHEAD_VS_WS_CLAIM),
+        source: tr!(SOURCE_KAAZING),
         outcome,
-        evidence: format!(
-            "overhead (header + framing) bytes per delivered message: {}.{}",
-            if listing.is_empty() { "no rate with both poll and WebSocket steps".into() } else { listing },
-            finding
+        evidence: tr!(
+            RATE_OVERHEAD_VS_WS_EVIDENCE,
+            list = if pairs.is_empty() { tr!(RATE_OVERHEAD_VS_WS_NONE) } else { Text::join(listing, &tr!(LIST_COMMA)) },
+            finding = finding
         ),
     }
 }
@@ -207,27 +184,20 @@ fn stream_verdict(data: &ExperimentData) -> Verdict {
     let at_top: Vec<(Transport, f64)> =
         streaming().filter_map(|t| Some((t, points(data, t, requests_per_message).last()?.1))).collect();
     let outcome = all(at_top.iter().map(|(_, rpm)| Outcome::from_bool(*rpm < STREAM_MAX)));
-    let evidence = format!(
-        "requests per message at the highest rate: {} (threshold < {}).",
-        if at_top.is_empty() {
-            "no SSE or WebSocket steps".into()
-        } else {
-            at_top.iter().map(|(t, v)| format!("{} {}", t.name(), format_number(*v))).collect::<Vec<_>>().join(", ")
-        },
-        STREAM_MAX
+    let items = at_top.iter().map(|(t, v)| tr!(RATE_STREAM_ITEM, transport = transport(*t), value = format_number(*v)));
+    let evidence = tr!(
+        RATE_STREAM_EVIDENCE,
+        list = if at_top.is_empty() { tr!(RATE_STREAM_NONE) } else { Text::join(items, &tr!(LIST_COMMA)) },
+        max = STREAM_MAX.to_string()
     );
-    Verdict {
-        claim: "SSE and WebSocket deliver every message over one open connection: no request per message.".into(),
-        source: SOURCE.into(),
-        outcome,
-        evidence,
-    }
+    Verdict { claim: tr!(RATE_STREAM_CLAIM), source: tr!(SOURCE_LONGPOLL_STREAMING), outcome, evidence }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::fixture::{data, step};
     use super::*;
+    use crate::text::Lang;
 
     fn at(t: Transport, rate: f64, requests: u64, delivered: u64) -> Step {
         step(t, 10, |s| {
@@ -249,7 +219,12 @@ mod tests {
             ],
         ));
         assert_eq!(s.verdicts[0].outcome, Outcome::Supported);
-        assert!(s.verdicts[0].evidence.contains("Batching helps from 100 msg/s"), "{}", s.verdicts[0].evidence);
+        assert!(
+            s.verdicts[0].evidence[Lang::En].contains("Batching helps from 100 msg/s"),
+            "{:?}",
+            s.verdicts[0].evidence
+        );
+        assert!(s.verdicts[0].evidence[Lang::Zh].contains("从 100 条/秒起"), "{:?}", s.verdicts[0].evidence);
         assert_eq!(s.verdicts[1].outcome, Outcome::Supported);
         assert_eq!(s.charts.len(), 3);
     }
@@ -274,10 +249,10 @@ mod tests {
         };
         let batching = shape(&data("message-rate", steps(1.3)));
         let v = &batching.verdicts[2];
-        assert_eq!(v.outcome, Outcome::NotSupported, "{}", v.evidence);
-        assert!(v.evidence.contains("From 1000 msg/s, polling every 1000 ms"), "{}", v.evidence);
+        assert_eq!(v.outcome, Outcome::NotSupported, "{:?}", v.evidence);
+        assert!(v.evidence[Lang::En].contains("From 1000 msg/s, polling every 1000 ms"), "{:?}", v.evidence);
         let always_dearer = shape(&data("message-rate", steps(40.0)));
-        assert_eq!(always_dearer.verdicts[2].outcome, Outcome::Supported, "{}", always_dearer.verdicts[2].evidence);
+        assert_eq!(always_dearer.verdicts[2].outcome, Outcome::Supported, "{:?}", always_dearer.verdicts[2].evidence);
     }
 
     #[test]
@@ -287,7 +262,7 @@ mod tests {
             vec![at(Transport::Longpoll, 0.1, 300, 100), at(Transport::Sse, 100.0, 5_000, 10_000)],
         ));
         assert_eq!(s.verdicts[0].outcome, Outcome::NotSupported);
-        assert!(s.verdicts[0].evidence.contains("No batching"));
+        assert!(s.verdicts[0].evidence[Lang::En].contains("No batching"));
         assert_eq!(s.verdicts[1].outcome, Outcome::NotSupported);
     }
 }

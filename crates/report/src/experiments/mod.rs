@@ -1,6 +1,7 @@
 //! Data shaping: one module per experiment of DESIGN 5 turns its `data.json` into a [`Section`] — the charts
 //! to draw, the tables of measured values and the verdicts — without drawing anything. The drawing lives in
-//! `draw/`, the page writing in `render/`.
+//! `draw/`, the page writing in `render/`. Every number is computed once and every text worded in both
+//! languages from it with `tr!` (`texts.toml`).
 
 mod connection_scale;
 mod header_overhead;
@@ -15,6 +16,7 @@ use feedlab_contract::bench::ERROR_HTTP_503;
 
 use crate::chart::Chart;
 use crate::data::{ExperimentData, Step, Transport};
+use crate::text::{Text, tr, transport};
 use crate::verdict::Verdict;
 pub use table::Table;
 pub(crate) use table::{Column, cell, step_table};
@@ -29,9 +31,9 @@ pub struct Section {
     /// Experiment name (directory).
     pub experiment: String,
     /// Section title.
-    pub title: String,
+    pub title: Text,
     /// One sentence saying what was run.
-    pub intro: String,
+    pub intro: Text,
     /// Charts, drawn to `<experiment>/<name>.svg|png`.
     pub charts: Vec<Chart>,
     /// Tables of measured values.
@@ -39,7 +41,7 @@ pub struct Section {
     /// Claims tested and what the data says.
     pub verdicts: Vec<Verdict>,
     /// Caveats the reader must see: a quick run, lost or duplicated messages, missing steps.
-    pub notes: Vec<String>,
+    pub notes: Vec<Text>,
 }
 
 /// Shapes one experiment's data into its section.
@@ -52,11 +54,7 @@ pub fn shape(data: &ExperimentData) -> Section {
         "connection-scale" => connection_scale::shape(data),
         "rtt" => rtt::shape(data),
         "overload" => overload::shape(data),
-        _ => Section {
-            intro: "An experiment this report has no charts for; its measured values follow.".to_owned(),
-            tables: vec![steps_table(data)],
-            ..Section::empty(data)
-        },
+        _ => Section { intro: tr!(UNKNOWN_INTRO), tables: vec![steps_table(data)], ..Section::empty(data) },
     };
     section.notes.splice(0..0, common_notes(data));
     section
@@ -67,72 +65,76 @@ impl Section {
     pub fn empty(data: &ExperimentData) -> Section {
         Section {
             experiment: data.experiment.clone(),
-            title: crate::data::display_title(data).to_owned(),
-            intro: String::new(),
+            title: crate::text::title(data),
+            intro: Text::default(),
             charts: Vec::new(),
             tables: Vec::new(),
             verdicts: Vec::new(),
             notes: Vec::new(),
         }
     }
+
+    /// Every text of the section, charts included (for checks that must hold for all of them).
+    pub fn texts(&self) -> Vec<&Text> {
+        let mut out = vec![&self.title, &self.intro];
+        out.extend(&self.notes);
+        out.extend(self.charts.iter().flat_map(Chart::texts));
+        for t in &self.tables {
+            out.push(&t.caption);
+            out.extend(t.header.iter().chain(t.rows.iter().flatten()));
+        }
+        out.extend(self.verdicts.iter().flat_map(|v| [&v.claim, &v.source, &v.evidence]));
+        out
+    }
 }
 
 /// Caveats every experiment shares: quick runs and delivery integrity (lost/duplicated/reordered must be 0).
-fn common_notes(data: &ExperimentData) -> Vec<String> {
+fn common_notes(data: &ExperimentData) -> Vec<Text> {
     let mut notes = Vec::new();
     if data.quick {
-        notes.push(
-            "Quick (CI-sized) run: fewer clients and shorter steps than the full suite; treat the numbers as a \
-             smoke test, not a measurement."
-                .to_owned(),
-        );
+        notes.push(tr!(NOTE_QUICK));
     }
     if data.steps.is_empty() {
-        notes.push("The data file has no steps: nothing was measured.".to_owned());
+        notes.push(tr!(NOTE_NO_STEPS));
     }
     for s in &data.steps {
         let b = &s.bench;
         let i = &b.integrity;
         if b.cancelled {
-            notes.push(format!("Step `{}` was interrupted: its figures cover only part of the run.", step_name(s)));
+            notes.push(tr!(NOTE_INTERRUPTED, step = step_name(s)));
         }
         if i.delivered == 0 && s.params.rate_per_s > 0.0 && b.published > 0 {
-            notes.push(format!(
-                "Step `{}` delivered no message although {} were published: its per-message figures are missing.",
-                step_name(s),
-                b.published
-            ));
+            notes.push(tr!(NOTE_SILENT, step = step_name(s), published = b.published.to_string()));
         }
         // 503s are the point of the overload experiment; anywhere else, and any other error, is worth a note.
-        let shown: Vec<String> = b
+        let shown: Vec<Text> = b
             .errors
             .iter()
             .filter(|(k, v)| **v > 0 && !(data.experiment == "overload" && *k == ERROR_HTTP_503))
-            .map(|(k, v)| format!("{v} {k}"))
+            .map(|(k, v)| tr!(NOTE_ERROR_COUNT, count = v.to_string(), kind = k))
             .collect();
         if !shown.is_empty() {
-            notes.push(format!("Step `{}` had client errors: {}.", step_name(s), shown.join(", ")));
+            notes.push(tr!(NOTE_ERRORS, step = step_name(s), errors = Text::join(shown, &tr!(LIST_COMMA))));
         }
         if !i.is_clean() {
-            notes.push(format!(
-                "Step `{}`: {} lost, {} duplicated, {} reordered messages. Delivery was not exact, so its other \
-                 figures describe a broken run.",
-                step_name(s),
-                i.lost,
-                i.duplicated,
-                i.reordered
+            notes.push(tr!(
+                NOTE_INTEGRITY,
+                step = step_name(s),
+                lost = i.lost.to_string(),
+                duplicated = i.duplicated.to_string(),
+                reordered = i.reordered.to_string()
             ));
         }
     }
     notes
 }
 
-/// A step's label, or one made from its parameters.
-pub(crate) fn step_name(s: &Step) -> String {
+/// A step's label (data: the same in both languages), or one made from its parameters.
+pub(crate) fn step_name(s: &Step) -> Text {
     if !s.label.is_empty() {
-        return s.label.clone();
+        return Text::same(&s.label);
     }
-    format!("{} {} clients", s.params.transport, s.params.clients)
+    tr!(STEP_NAME, transport = transport(s.params.transport), clients = s.params.clients.to_string())
 }
 
 /// Microseconds to milliseconds.
@@ -173,7 +175,7 @@ pub(crate) fn requests_per_message(s: &Step) -> Option<f64> {
 /// The generic table: one row per step with the figures every experiment has.
 pub(crate) fn steps_table(data: &ExperimentData) -> Table {
     step_table(
-        "Every step as measured.",
+        tr!(UNKNOWN_TABLE),
         &data.steps,
         vec![
             Column::clients(),
@@ -184,7 +186,7 @@ pub(crate) fn steps_table(data: &ExperimentData) -> Table {
             Column::p50_ms(),
             Column::p99_ms(),
             Column::lost(),
-            Column::number("errors", |s| s.bench.errors_total() as f64),
+            Column::number(tr!(COLUMN_ERRORS), |s| s.bench.errors_total() as f64),
         ],
     )
 }
@@ -206,6 +208,7 @@ pub(crate) mod fixture;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::Lang::{En, Zh};
 
     #[test]
     fn unknown_experiment_gets_a_table() {
@@ -224,7 +227,8 @@ mod tests {
             })],
         );
         let s = shape(&data);
-        assert!(s.notes.iter().any(|n| n.contains("3 lost")), "{:?}", s.notes);
+        assert!(s.notes.iter().any(|n| n[En].contains("3 lost")), "{:?}", s.notes);
+        assert!(s.notes.iter().any(|n| n[Zh].contains("丢失 3 条")), "{:?}", s.notes);
     }
 
     #[test]
@@ -237,8 +241,8 @@ mod tests {
             })],
         );
         let s = shape(&data);
-        assert!(s.notes.iter().any(|n| n.contains("780 ws")), "{:?}", s.notes);
-        assert!(s.notes.iter().any(|n| n.contains("delivered no message")), "{:?}", s.notes);
+        assert!(s.notes.iter().any(|n| n[En].contains("780 ws")), "{:?}", s.notes);
+        assert!(s.notes.iter().any(|n| n[En].contains("delivered no message")), "{:?}", s.notes);
         // In the overload experiment 503s are expected, not noted.
         let data = fixture::data(
             "overload",
@@ -246,7 +250,7 @@ mod tests {
                 s.bench.errors.insert("http_503".into(), 5);
             })],
         );
-        assert!(!shape(&data).notes.iter().any(|n| n.contains("http_503")));
+        assert!(!shape(&data).notes.iter().any(|n| n[En].contains("http_503")));
     }
 
     #[test]

@@ -6,14 +6,13 @@ use super::{Column, Section, ms, step_name, step_table};
 use crate::chart::{Axis, Chart, Color, LineKind, Panel, Series, TimelineChart};
 use crate::data::{ExperimentData, Sample, Step};
 use crate::style::format_number;
+use crate::text::{Text, tr, transport};
 use crate::verdict::{Outcome, Verdict};
 
 /// A p99 latency above this during the storm counts as collapsing rather than shedding, ms.
 pub const QUICK_MS: f64 = 1000.0;
 /// How many final samples must be clean (no 503, no errors, quick) for "recovered".
 pub const RECOVERY_SAMPLES: usize = 3;
-
-const SOURCE: &str = "feedlab DESIGN 3 (load shedding), after the usual advice to shed load rather than queue";
 
 /// A step's second-by-second figures, and whether they count 503 answers apart.
 #[derive(Debug, Default)]
@@ -53,25 +52,25 @@ impl Seconds {
 }
 
 fn timeline_chart(name: String, s: &Step, t: &Seconds) -> Chart {
-    let transport = s.params.transport;
+    let t_of_step = s.params.transport;
     let pick =
         |f: &dyn Fn(&Sample) -> Option<f64>| t.samples.iter().filter_map(|x| Some((x.t_s, f(x)?))).collect::<Vec<_>>();
     let mut top = vec![Series {
-        label: format!("{transport} requests/s"),
-        color: Color::Transport(transport),
+        label: tr!(OVERLOAD_REQUESTS, transport = transport(t_of_step)),
+        color: Color::Transport(t_of_step),
         kind: LineKind::Measured,
         points: pick(&|x| Some(x.requests_per_s)),
     }];
     if t.rejected_known {
         top.push(Series {
-            label: "503 answers/s".into(),
+            label: tr!(OVERLOAD_REJECTED),
             color: Color::Rejected,
             kind: LineKind::Measured,
             points: pick(&|x| Some(x.rejected_503_per_s)),
         });
         if t.samples.iter().any(|x| x.errors_per_s > x.rejected_503_per_s) {
             top.push(Series {
-                label: "other errors/s".into(),
+                label: tr!(OVERLOAD_OTHER_ERRORS),
                 color: Color::Error,
                 kind: LineKind::Measured,
                 points: pick(&|x| Some(x.errors_per_s - x.rejected_503_per_s)),
@@ -79,39 +78,32 @@ fn timeline_chart(name: String, s: &Step, t: &Seconds) -> Chart {
         }
     } else {
         top.push(Series {
-            label: "errors/s (503s included)".into(),
+            label: tr!(OVERLOAD_ERRORS),
             color: Color::Rejected,
             kind: LineKind::Measured,
             points: pick(&|x| Some(x.errors_per_s)),
         });
     }
     let top_values: Vec<f64> = top.iter().flat_map(|s| s.points.iter().map(|p| p.1)).collect();
-    let mut panels = vec![Panel { y: Axis::auto("per second (1/s)", top_values), series: top }];
+    let mut panels = vec![Panel { y: Axis::auto(tr!(OVERLOAD_PER_SECOND), top_values), series: top }];
     let p99 = pick(&|x| x.p99_us.filter(|v| *v > 0.0).map(ms));
     if !p99.is_empty() {
         panels.push(Panel {
-            y: Axis::auto("p99 latency (ms)", p99.iter().map(|p| p.1)),
-            series: vec![Series {
-                label: "p99 latency".into(),
-                color: Color::Ink,
-                kind: LineKind::Measured,
-                points: p99,
-            }],
+            y: Axis::auto(tr!(AXIS_LATENCY, percentile = "p99"), p99.iter().map(|p| p.1)),
+            series: vec![Series { label: tr!(OVERLOAD_P99), color: Color::Ink, kind: LineKind::Measured, points: p99 }],
         });
     }
     Chart::Timeline(TimelineChart {
         name,
-        title: format!("Overload timeline: {}", step_name(s)),
-        x: Axis::linear("time since the step started (s)"),
+        title: tr!(OVERLOAD_TITLE, step = step_name(s)),
+        x: Axis::linear(tr!(OVERLOAD_X)),
         panels,
     })
 }
 
 pub(super) fn shape(data: &ExperimentData) -> Section {
     let mut section = Section::empty(data);
-    section.intro = "More pollers than the server admits, then a quieter period; requests, errors and (when \
-                     recorded) 503s and latency are sampled every second."
-        .into();
+    section.intro = tr!(OVERLOAD_INTRO);
     let with_samples: Vec<(&Step, Seconds)> =
         data.steps.iter().map(|s| (s, Seconds::of(s))).filter(|(_, v)| !v.samples.is_empty()).collect();
     section.charts = with_samples
@@ -120,10 +112,10 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
         .map(|(i, (s, v))| timeline_chart(if i == 0 { "timeline".into() } else { format!("timeline-{}", i + 1) }, s, v))
         .collect();
     if with_samples.is_empty() {
-        section.notes.push("No step has a per-second timeline, so there is no timeline chart.".into());
+        section.notes.push(tr!(OVERLOAD_NO_TIMELINE));
     }
     section.tables = vec![step_table(
-        "Per step totals.",
+        tr!(OVERLOAD_TABLE),
         &data.steps,
         vec![
             Column::clients(),
@@ -132,7 +124,7 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
             Column::other_errors(),
             Column::p50_ms(),
             Column::p99_ms(),
-            Column::number("max ms", |s| ms(s.bench.latency_us.max as f64)),
+            Column::number(tr!(OVERLOAD_COLUMN_MAX), |s| ms(s.bench.latency_us.max as f64)),
         ],
     )];
     // Verdicts on the step with the longest timeline (else the first step).
@@ -145,13 +137,13 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
 }
 
 /// Worst p99 latency while shedding, ms, and what it was measured on.
-fn storm_p99(step: &Step, t: &Seconds) -> (f64, &'static str) {
+fn storm_p99(step: &Step, t: &Seconds) -> (f64, Text) {
     let per_second =
         t.samples.iter().filter(|x| x.errors_per_s > 0.0).filter_map(|x| x.p99_us).map(ms).reduce(f64::max);
     match (per_second, step.bench.request_latency_us) {
-        (Some(v), _) => (v, "worst per-second p99 while errors occurred"),
-        (None, Some(r)) => (ms(r.p99 as f64), "p99 answer latency over the step"),
-        (None, None) => (ms(step.bench.latency_us.p99 as f64), "p99 delivery latency over the step"),
+        (Some(v), _) => (v, tr!(OVERLOAD_STORM_PER_SECOND)),
+        (None, Some(r)) => (ms(r.p99 as f64), tr!(OVERLOAD_STORM_ANSWERS)),
+        (None, None) => (ms(step.bench.latency_us.p99 as f64), tr!(OVERLOAD_STORM_DELIVERY)),
     }
 }
 
@@ -162,29 +154,26 @@ fn shed(step: Option<&Step>, t: &Seconds) -> Verdict {
         Some(s) => super::other_errors(s) as f64,
         None => t.samples.iter().map(|x| x.errors_per_s - t.rejected(x).unwrap_or(x.errors_per_s)).sum(),
     };
-    let claim = "Past capacity the server answers 503 with Retry-After at once instead of queueing until it \
-                 collapses.";
     let Some(step) = step.filter(|_| rejected > 0.0) else {
         return Verdict {
-            claim: claim.into(),
-            source: SOURCE.into(),
+            claim: tr!(OVERLOAD_SHED_CLAIM),
+            source: tr!(SOURCE_SHEDDING),
             outcome: Outcome::Inconclusive,
-            evidence: "no 503 answers: the storm never went past capacity, so shedding was not exercised.".into(),
+            evidence: tr!(OVERLOAD_SHED_NO_STORM),
         };
     };
     let (p99, what) = storm_p99(step, t);
     Verdict {
-        claim: claim.into(),
-        source: SOURCE.into(),
+        claim: tr!(OVERLOAD_SHED_CLAIM),
+        source: tr!(SOURCE_SHEDDING),
         outcome: Outcome::from_bool(other == 0.0 && p99 <= QUICK_MS),
-        evidence: format!(
-            "{} answers were 503 and {} other errors occurred; {}: {} ms (threshold: no other errors, \
-             p99 ≤ {} ms).",
-            format_number(rejected),
-            format_number(other),
-            what,
-            format_number(p99),
-            format_number(QUICK_MS)
+        evidence: tr!(
+            OVERLOAD_SHED_EVIDENCE,
+            rejected = format_number(rejected),
+            other = format_number(other),
+            what = what,
+            p99 = format_number(p99),
+            quick = format_number(QUICK_MS)
         ),
     }
 }
@@ -206,30 +195,30 @@ fn recover(seconds: &Seconds) -> Verdict {
         Some(_) => Outcome::from_bool(tail.iter().all(clean)),
     };
     let join = |f: &dyn Fn(&Sample) -> String| tail.iter().map(f).collect::<Vec<_>>().join("/");
+    let p99 = tail.iter().any(|x| x.p99_us.is_some());
     Verdict {
-        claim: "After the storm the server recovers: no more errors or 503s, and it keeps answering quickly.".into(),
-        source: SOURCE.into(),
+        claim: tr!(OVERLOAD_RECOVER_CLAIM),
+        source: tr!(SOURCE_SHEDDING),
         outcome,
         evidence: match first_error {
-            None if t.is_empty() => "no per-second timeline was recorded.".into(),
-            None => "no errors or 503s at any second, so there was nothing to recover from.".into(),
-            Some(i) if too_short(i) => {
-                format!("the timeline ends within {RECOVERY_SAMPLES} s of the first error: too short to see recovery.")
-            }
-            Some(_) => format!(
-                "in the last {} s: {} errors/s, {} requests/s{} (needed: no errors, still answering{}).",
-                tail.len(),
-                join(&|x| format_number(x.errors_per_s)),
-                join(&|x| format_number(x.requests_per_s)),
-                if tail.iter().any(|x| x.p99_us.is_some()) {
-                    format!(", p99 {} ms", join(&|x| x.p99_us.map_or("-".into(), |p| format_number(ms(p)))))
+            None if t.is_empty() => tr!(OVERLOAD_RECOVER_NO_TIMELINE),
+            None => tr!(OVERLOAD_RECOVER_NO_ERRORS),
+            Some(i) if too_short(i) => tr!(OVERLOAD_RECOVER_TOO_SHORT, seconds = RECOVERY_SAMPLES.to_string()),
+            Some(_) => tr!(
+                OVERLOAD_RECOVER_EVIDENCE,
+                seconds = tail.len().to_string(),
+                errors = join(&|x| format_number(x.errors_per_s)),
+                requests = join(&|x| format_number(x.requests_per_s)),
+                p99 = if p99 {
+                    let values = join(&|x| x.p99_us.map_or("-".into(), |p| format_number(ms(p))));
+                    tr!(OVERLOAD_RECOVER_P99, values = values)
                 } else {
-                    String::new()
+                    Text::default()
                 },
-                if tail.iter().any(|x| x.p99_us.is_some()) {
-                    format!(", p99 ≤ {} ms", format_number(QUICK_MS))
+                p99_needed = if p99 {
+                    tr!(OVERLOAD_RECOVER_P99_NEEDED, quick = format_number(QUICK_MS))
                 } else {
-                    String::new()
+                    Text::default()
                 }
             ),
         },
@@ -270,8 +259,8 @@ mod tests {
         let mut t: Vec<Sample> = (0..5).map(|i| sample(i as f64, 5000.0, 2000.0, 0.0, 40.0)).collect();
         t.extend((5..10).map(|i| sample(i as f64, 1000.0, 0.0, 0.0, 5.0)));
         let s = run(t);
-        assert_eq!(s.verdicts[0].outcome, Outcome::Supported, "{}", s.verdicts[0].evidence);
-        assert_eq!(s.verdicts[1].outcome, Outcome::Supported, "{}", s.verdicts[1].evidence);
+        assert_eq!(s.verdicts[0].outcome, Outcome::Supported, "{:?}", s.verdicts[0].evidence);
+        assert_eq!(s.verdicts[1].outcome, Outcome::Supported, "{:?}", s.verdicts[1].evidence);
         assert_eq!(s.charts[0].name(), "timeline");
     }
 
@@ -311,10 +300,10 @@ mod tests {
                 s.bench.latency_us.p99 = 20_000;
             })],
         ));
-        assert_eq!(s.verdicts[0].outcome, Outcome::Supported, "{}", s.verdicts[0].evidence);
-        assert_eq!(s.verdicts[1].outcome, Outcome::Supported, "{}", s.verdicts[1].evidence);
+        assert_eq!(s.verdicts[0].outcome, Outcome::Supported, "{:?}", s.verdicts[0].evidence);
+        assert_eq!(s.verdicts[1].outcome, Outcome::Supported, "{:?}", s.verdicts[1].evidence);
         let Chart::Timeline(c) = &s.charts[0] else { panic!() };
         assert_eq!(c.panels.len(), 1, "no p99 per second: one panel");
-        assert!(c.panels[0].series.iter().any(|s| s.label.contains("503s included")));
+        assert!(c.panels[0].series.iter().any(|s| s.label[crate::text::Lang::En].contains("503s included")));
     }
 }

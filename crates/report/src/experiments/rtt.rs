@@ -6,6 +6,7 @@ use super::{Column, Section, median, ms, of, step_table, streaming, transports};
 use crate::chart::{Axis, Chart, Color, LineChart, LineKind, Series};
 use crate::data::{ExperimentData, Transport};
 use crate::style::format_number;
+use crate::text::{Text, tr, transport};
 use crate::verdict::{Outcome, Verdict, all, close_to};
 
 /// Tolerance of "push adds RTT/2": a share of RTT/2 ...
@@ -14,8 +15,6 @@ pub const ONE_WAY_REL: f64 = 0.3;
 pub const ONE_WAY_ABS_MS: f64 = 5.0;
 /// Long-poll must be slower than WebSocket by at least this share of the RTT for "extra trip".
 pub const EXTRA_TRIP_SHARE: f64 = 0.25;
-
-const SOURCE: &str = "the classic explanation of push vs long-polling";
 
 /// (rtt ms, p50 ms) per transport, sorted by RTT; several steps at one RTT give their median.
 fn p50_by_rtt(data: &ExperimentData, t: Transport) -> Vec<(f64, f64)> {
@@ -33,13 +32,11 @@ fn p50_by_rtt(data: &ExperimentData, t: Transport) -> Vec<(f64, f64)> {
 
 pub(super) fn shape(data: &ExperimentData) -> Section {
     let mut section = Section::empty(data);
-    section.intro = "A delaying relay between clients and server adds a round-trip time; the feed and clients are \
-                     otherwise unchanged."
-        .into();
+    section.intro = tr!(RTT_INTRO);
     let mut series: Vec<Series> = transports(data)
         .into_iter()
         .map(|t| Series {
-            label: format!("{} p50", t.name()),
+            label: tr!(SERIES_PERCENTILE, transport = transport(t), percentile = "p50"),
             color: Color::Transport(t),
             kind: LineKind::Measured,
             points: p50_by_rtt(data, t),
@@ -54,7 +51,7 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
     rtts.dedup();
     if let Some((t, b)) = base.filter(|_| rtts.len() > 1) {
         series.push(Series {
-            label: format!("theory: {} at 0 + RTT/2", t.name()),
+            label: tr!(RTT_THEORY, transport = transport(t)),
             color: Color::Theory,
             kind: LineKind::Theory,
             points: rtts.iter().map(|r| (*r, b + r / 2.0)).collect(),
@@ -63,18 +60,18 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
     let ys: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| *v > 0.0).collect();
     section.charts = vec![Chart::Lines(LineChart {
         name: "latency".into(),
-        title: "Median delivery latency vs network round trip".into(),
-        x: Axis::linear("simulated round-trip time (ms)"),
-        y: Axis::auto("p50 latency (ms)", ys),
+        title: tr!(RTT_TITLE),
+        x: Axis::linear(tr!(RTT_X)),
+        y: Axis::auto(tr!(AXIS_LATENCY, percentile = "p50"), ys),
         series,
     })];
     section.tables = vec![step_table(
-        "Latency per step and RTT.",
+        tr!(RTT_TABLE),
         &data.steps,
         vec![
-            Column::number("RTT ms", |s| s.params.rtt_ms),
+            Column::number(tr!(RTT_COLUMN_RTT), |s| s.params.rtt_ms),
             Column::p50_ms(),
-            Column::number("p90 ms", |s| ms(s.bench.latency_us.p90 as f64)),
+            Column::number(tr!(COLUMN_PERCENTILE_MS, percentile = "p90"), |s| ms(s.bench.latency_us.p90 as f64)),
             Column::p99_ms(),
             Column::requests(),
         ],
@@ -101,31 +98,29 @@ fn one_way(data: &ExperimentData) -> Verdict {
     let outcome = all(measured
         .iter()
         .map(|(_, rtt, add)| Outcome::from_bool(close_to(*add, rtt / 2.0, ONE_WAY_REL, ONE_WAY_ABS_MS))));
+    let list = if measured.is_empty() {
+        tr!(RTT_ONE_WAY_NONE)
+    } else {
+        let items = measured.iter().map(|(t, rtt, add)| {
+            tr!(
+                RTT_ONE_WAY_ITEM,
+                transport = transport(*t),
+                added = format_number(*add),
+                rtt = format_number(*rtt),
+                half = format_number(rtt / 2.0)
+            )
+        });
+        Text::join(items, &tr!(LIST_SEMICOLON))
+    };
     Verdict {
-        claim: "A pushed message (SSE, WebSocket) arrives one one-way delay later: RTT/2 added to its latency.".into(),
-        source: SOURCE.into(),
+        claim: tr!(RTT_ONE_WAY_CLAIM),
+        source: tr!(SOURCE_PUSH_VS_LONGPOLL),
         outcome,
-        evidence: format!(
-            "{} (tolerance ±{}% + {} ms).",
-            if measured.is_empty() {
-                "no SSE/WebSocket steps at RTT 0 and above".into()
-            } else {
-                measured
-                    .iter()
-                    .map(|(t, rtt, add)| {
-                        format!(
-                            "{} adds {} ms at RTT {} ms (RTT/2 = {} ms)",
-                            t.name(),
-                            format_number(*add),
-                            format_number(*rtt),
-                            format_number(rtt / 2.0)
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            },
-            ONE_WAY_REL * 100.0,
-            ONE_WAY_ABS_MS
+        evidence: tr!(
+            RTT_ONE_WAY_EVIDENCE,
+            list = list,
+            rel = (ONE_WAY_REL * 100.0).to_string(),
+            abs = ONE_WAY_ABS_MS.to_string()
         ),
     }
 }
@@ -140,28 +135,21 @@ fn extra_trip(data: &ExperimentData) -> Verdict {
         None => Outcome::Inconclusive,
     };
     Verdict {
-        claim: "Long-polling pays an extra trip per message compared with a WebSocket, since the client must ask \
-                again after every answer."
-            .into(),
-        source: SOURCE.into(),
+        claim: tr!(RTT_EXTRA_TRIP_CLAIM),
+        source: tr!(SOURCE_PUSH_VS_LONGPOLL),
         outcome,
         evidence: match top {
-            Some((rtt, l, w)) => format!(
-                "at RTT {} ms, long-poll p50 {} ms vs WebSocket {} ms: {} ms more (threshold {}% of the RTT = {} ms).{}",
-                format_number(rtt),
-                format_number(l),
-                format_number(w),
-                format_number(l - w),
-                EXTRA_TRIP_SHARE * 100.0,
-                format_number(EXTRA_TRIP_SHARE * rtt),
-                if outcome == Outcome::NotSupported {
-                    " At this message rate the re-request finishes before the next message is published, so the \
-                     extra trip does not show in latency."
-                } else {
-                    ""
-                }
+            Some((rtt, l, w)) => tr!(
+                RTT_EXTRA_TRIP_EVIDENCE,
+                rtt = format_number(rtt),
+                longpoll = format_number(l),
+                ws = format_number(w),
+                more = format_number(l - w),
+                share = (EXTRA_TRIP_SHARE * 100.0).to_string(),
+                threshold = format_number(EXTRA_TRIP_SHARE * rtt),
+                hidden = if outcome == Outcome::NotSupported { tr!(RTT_EXTRA_TRIP_HIDDEN) } else { Text::default() }
             ),
-            None => "long-poll and WebSocket were not both measured at an RTT above 0.".into(),
+            None => tr!(RTT_EXTRA_TRIP_NONE),
         },
     }
 }
@@ -170,6 +158,7 @@ fn extra_trip(data: &ExperimentData) -> Verdict {
 mod tests {
     use super::super::fixture::{data, step};
     use super::*;
+    use crate::text::Lang;
 
     fn at(t: Transport, rtt: f64, p50_ms: f64) -> crate::data::Step {
         step(t, 10, |s| {
@@ -190,8 +179,8 @@ mod tests {
     #[test]
     fn supported_both() {
         let s = at_150(76.0, 200.0);
-        assert_eq!(s.verdicts[0].outcome, Outcome::Supported, "{}", s.verdicts[0].evidence);
-        assert_eq!(s.verdicts[1].outcome, Outcome::Supported, "{}", s.verdicts[1].evidence);
+        assert_eq!(s.verdicts[0].outcome, Outcome::Supported, "{:?}", s.verdicts[0].evidence);
+        assert_eq!(s.verdicts[1].outcome, Outcome::Supported, "{:?}", s.verdicts[1].evidence);
     }
 
     #[test]
@@ -199,7 +188,8 @@ mod tests {
         let s = at_150(160.0, 165.0);
         assert_eq!(s.verdicts[0].outcome, Outcome::NotSupported);
         assert_eq!(s.verdicts[1].outcome, Outcome::NotSupported);
-        assert!(s.verdicts[1].evidence.contains("does not show"));
+        assert!(s.verdicts[1].evidence[Lang::En].contains("does not show"));
+        assert!(s.verdicts[1].evidence[Lang::Zh].contains("没有体现在延迟中"));
     }
 
     #[test]

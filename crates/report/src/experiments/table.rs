@@ -2,113 +2,112 @@
 //! a row per step. Every experiment's "per step" table is that helper with its own columns, so a step is
 //! named and its transport written the same way everywhere.
 
-use serde::Serialize;
-
 use super::{ms, other_errors, step_name};
 use crate::data::Step;
 use crate::style::format_table;
+use crate::text::{Text, tr, transport};
 
-/// A table of strings with a caption; numbers are already formatted.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A table with a caption; numbers are already formatted (the same in both languages).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     /// What the table shows.
-    pub caption: String,
+    pub caption: Text,
     /// Column headers (with units).
-    pub header: Vec<String>,
+    pub header: Vec<Text>,
     /// Rows, each as long as `header`.
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<Vec<Text>>,
 }
 
 /// One column of a per-step table: its header (with the unit) and how a step fills its cell.
 pub(crate) struct Column<'a> {
-    header: &'a str,
-    cell: Box<dyn Fn(&Step) -> String + 'a>,
+    header: Text,
+    cell: Box<dyn Fn(&Step) -> Text + 'a>,
 }
 
 impl<'a> Column<'a> {
     /// A column of text.
-    pub(crate) fn text(header: &'a str, cell: impl Fn(&Step) -> String + 'a) -> Self {
+    pub(crate) fn text(header: Text, cell: impl Fn(&Step) -> Text + 'a) -> Self {
         Column { header, cell: Box::new(cell) }
     }
 
     /// A column of numbers, formatted for tables.
-    pub(crate) fn number(header: &'a str, value: impl Fn(&Step) -> f64 + 'a) -> Self {
-        Column::text(header, move |s| cell(value(s)))
+    pub(crate) fn number(header: Text, value: impl Fn(&Step) -> f64 + 'a) -> Self {
+        Column::text(header, move |s| cell(value(s)).into())
     }
 
     /// A column of numbers that may be missing ("-").
-    pub(crate) fn optional(header: &'a str, value: impl Fn(&Step) -> Option<f64> + 'a) -> Self {
-        Column::text(header, move |s| cell_opt(value(s)))
+    pub(crate) fn optional(header: Text, value: impl Fn(&Step) -> Option<f64> + 'a) -> Self {
+        Column::text(header, move |s| cell_opt(value(s)).into())
     }
 
     /// Simulated clients.
     pub(crate) fn clients() -> Self {
-        Column::number("clients", |s| s.params.clients as f64)
+        Column::number(tr!(COLUMN_CLIENTS), |s| s.params.clients as f64)
     }
 
     /// Publish rate asked for.
     pub(crate) fn rate() -> Self {
-        Column::number("msg/s", |s| s.params.rate_per_s)
+        Column::number(tr!(COLUMN_RATE), |s| s.params.rate_per_s)
     }
 
     /// Messages delivered, summed over clients.
     pub(crate) fn delivered() -> Self {
-        Column::number("delivered", |s| s.bench.integrity.delivered as f64)
+        Column::number(tr!(COLUMN_DELIVERED), |s| s.bench.integrity.delivered as f64)
     }
 
     /// Requests the clients sent.
     pub(crate) fn requests() -> Self {
-        Column::number("requests", |s| s.bench.requests as f64)
+        Column::number(tr!(COLUMN_REQUESTS), |s| s.bench.requests as f64)
     }
 
     /// Median delivery latency.
     pub(crate) fn p50_ms() -> Self {
-        Column::number("p50 ms", |s| ms(s.bench.latency_us.p50 as f64))
+        Column::number(tr!(COLUMN_PERCENTILE_MS, percentile = "p50"), |s| ms(s.bench.latency_us.p50 as f64))
     }
 
     /// 99th percentile delivery latency.
     pub(crate) fn p99_ms() -> Self {
-        Column::number("p99 ms", |s| ms(s.bench.latency_us.p99 as f64))
+        Column::number(tr!(COLUMN_PERCENTILE_MS, percentile = "p99"), |s| ms(s.bench.latency_us.p99 as f64))
     }
 
     /// Header and framing bytes per delivered message (the harness's figure).
     pub(crate) fn overhead() -> Self {
-        Column::optional("overhead B/msg", |s| s.bench.overhead_bytes_per_message)
+        Column::optional(tr!(COLUMN_OVERHEAD), |s| s.bench.overhead_bytes_per_message)
     }
 
     /// 503 answers: the server shedding load.
     pub(crate) fn rejected() -> Self {
-        Column::number("503s", |s| s.bench.rejected_503() as f64)
+        Column::number(tr!(COLUMN_REJECTED), |s| s.bench.rejected_503() as f64)
     }
 
     /// Client errors other than 503 answers.
     pub(crate) fn other_errors() -> Self {
-        Column::number("other errors", |s| other_errors(s) as f64)
+        Column::number(tr!(COLUMN_OTHER_ERRORS), |s| other_errors(s) as f64)
     }
 
     /// Messages a client never got.
     pub(crate) fn lost() -> Self {
-        Column::number("lost", |s| s.bench.integrity.lost as f64)
+        Column::number(tr!(COLUMN_LOST), |s| s.bench.integrity.lost as f64)
     }
 }
 
 /// A table with one row per step of `steps`: the step's name and transport, then `columns`.
 pub(crate) fn step_table<'s>(
-    caption: &str,
+    caption: Text,
     steps: impl IntoIterator<Item = &'s Step>,
     columns: Vec<Column<'_>>,
 ) -> Table {
-    let mut header = vec!["step".to_owned(), "transport".to_owned()];
-    header.extend(columns.iter().map(|c| c.header.to_owned()));
+    let mut header = vec![tr!(COLUMN_STEP), tr!(COLUMN_TRANSPORT)];
+    header.extend(columns.iter().map(|c| c.header.clone()));
     let rows = steps
         .into_iter()
         .map(|s| {
-            let mut row = vec![step_name(s), s.params.transport.name().to_owned()];
+            let mut row = vec![step_name(s), transport(s.params.transport)];
             row.extend(columns.iter().map(|c| (c.cell)(s)));
             row
         })
         .collect();
-    Table { caption: caption.to_owned(), header, rows }
+    Table { caption, header, rows }
 }
 
 /// Formats a number for a table cell.
@@ -126,13 +125,17 @@ mod tests {
     use super::*;
     use crate::data::Transport;
     use crate::experiments::fixture::step;
+    use crate::text::Lang;
 
     #[test]
     fn one_row_per_step_named_and_typed() {
         let steps = [step(Transport::Ws, 1000, |s| s.label = "ws big".into()), step(Transport::Poll, 10, |_| {})];
-        let t = step_table("c", &steps, vec![Column::clients(), Column::optional("none", |_| None)]);
-        assert_eq!(t.header, ["step", "transport", "clients", "none"]);
-        assert_eq!(t.rows[0], ["ws big", "ws", "1,000", "-"]);
-        assert_eq!(t.rows[1], ["poll 10 clients", "poll", "10", "-"]);
+        let t = step_table("c".into(), &steps, vec![Column::clients(), Column::optional("none".into(), |_| None)]);
+        let words = |row: &[Text], lang| row.iter().map(|c| c[lang].to_owned()).collect::<Vec<_>>();
+        assert_eq!(words(&t.header, Lang::En), ["step", "transport", "clients", "none"]);
+        assert_eq!(words(&t.rows[0], Lang::En), ["ws big", "ws", "1,000", "-"]);
+        assert_eq!(words(&t.rows[1], Lang::En), ["poll 10 clients", "poll", "10", "-"]);
+        assert_eq!(words(&t.header, Lang::Zh), ["步骤", "传输方式", "客户端", "none"]);
+        assert_eq!(words(&t.rows[1], Lang::Zh), ["轮询 10 个客户端", "轮询", "10", "-"]);
     }
 }

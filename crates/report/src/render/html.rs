@@ -1,127 +1,137 @@
 //! `results/index.html`: the same report as the README in one self-contained file. Charts are inlined as
 //! SVG (their text uses the reader's sans-serif font), so the page works when opened from disk or mailed.
+//! One page per language (`index.zh.html`), each linking the others; the Chinese page embeds the charts'
+//! Chinese font, which its text and its inline charts use, so it reads the same on a machine without CJK
+//! fonts.
 
 use std::fmt::Write as _;
 
-use super::{PROVENANCE, machine_line, mark, runs};
+use super::{languages, machine_line, mark, runs};
 use crate::RenderedExperiment;
 use crate::experiments::Table;
 use crate::paths::ResultFile;
 use crate::style;
+use crate::text::{Lang, Text, tr};
 use crate::verdict::{Outcome, Verdict};
 
-/// The whole page. `svgs[i][j]` is the SVG text of chart `j` of experiment `i`.
-pub fn page(experiments: &[RenderedExperiment], svgs: &[Vec<String>]) -> String {
+/// The whole page in one language. `svgs[i][j]` is the SVG text of chart `j` of experiment `i` in `lang`.
+pub fn page(experiments: &[RenderedExperiment], svgs: &[Vec<String>], lang: Lang) -> String {
     let mut h = String::new();
     // unwrap: writing to a String cannot fail (here and below).
     let w = &mut h;
-    writeln!(w, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">").unwrap();
+    let title = &tr!(PAGE_TITLE)[lang];
+    writeln!(w, "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">", lang.html()).unwrap();
     writeln!(w, "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">").unwrap();
-    writeln!(w, "<title>feedlab results</title><style>{}</style></head><body>", style::PAGE_CSS).unwrap();
-    writeln!(w, "<h1>feedlab results</h1>\n<p>{}</p>", inline_md(PROVENANCE)).unwrap();
-    writeln!(w, "<p>Runs: {}.</p>", esc(&runs(experiments).join("; "))).unwrap();
-
-    writeln!(w, "<h2>Verdicts at a glance</h2>\n<table><tr><th>experiment</th><th>claim</th><th>verdict</th></tr>")
+    writeln!(w, "<title>{title}</title><style>{}{}</style></head><body>", style::PAGE_CSS, style::page_css(lang))
         .unwrap();
+    let link = |l: Lang, name: &str, href: &str| {
+        format!("<a href=\"{}\" hreflang=\"{}\">{}</a>", esc(href), l.html(), esc(name))
+    };
+    writeln!(w, "<h1>{title}</h1>\n<p>{}</p>", languages(lang, ResultFile::Html, link)).unwrap();
+    writeln!(w, "<p>{}</p>", inline_md(&tr!(PAGE_PROVENANCE)[lang])).unwrap();
+    writeln!(w, "<p>{}</p>", esc(&tr!(PAGE_RUNS, runs = runs(experiments, lang))[lang])).unwrap();
+
+    let header =
+        [tr!(PAGE_EXPERIMENT), tr!(PAGE_CLAIM), tr!(PAGE_VERDICT)].map(|h| format!("<th>{}</th>", esc(&h[lang])));
+    writeln!(w, "<h2>{}</h2>\n<table><tr>{}</tr>", esc(&tr!(PAGE_GLANCE)[lang]), header.concat()).unwrap();
     for e in experiments {
         for v in &e.section.verdicts {
             writeln!(
                 w,
                 "<tr><td><a href=\"#{id}\">{id}</a></td><td class=\"text\">{}</td><td class=\"text {}\">{}</td></tr>",
-                esc(&v.claim),
-                class(v.outcome),
-                mark(v.outcome),
+                esc(&v.claim[lang]),
+                v.outcome.class(),
+                esc(&mark(v.outcome)[lang]),
                 id = esc(&e.section.experiment)
             )
             .unwrap();
         }
     }
-    writeln!(w, "</table>\n<h2>Where the measurement disagrees with the documents</h2><ul>").unwrap();
+    writeln!(w, "</table>\n<h2>{}</h2><ul>", esc(&tr!(PAGE_DISAGREE)[lang])).unwrap();
     let mut any = false;
     for e in experiments {
         for v in e.section.verdicts.iter().filter(|v| v.outcome == Outcome::NotSupported) {
             any = true;
-            writeln!(w, "<li><strong>{}</strong>: {}</li>", esc(&e.section.experiment), verdict_html(v)).unwrap();
+            writeln!(w, "<li><strong>{}</strong>: {}</li>", esc(&e.section.experiment), verdict_html(v, lang)).unwrap();
         }
     }
     if !any {
-        writeln!(w, "<li>Nowhere: every claim tested was supported, or the data could not decide.</li>").unwrap();
+        writeln!(w, "<li>{}</li>", esc(&tr!(PAGE_NOWHERE_HTML)[lang])).unwrap();
     }
     writeln!(w, "</ul>").unwrap();
 
     for (i, e) in experiments.iter().enumerate() {
         let s = &e.section;
-        writeln!(w, "<section id=\"{}\">\n<h2>{}</h2>", esc(&s.experiment), esc(&s.title)).unwrap();
-        writeln!(w, "<p><code>{}</code> — {}</p>", esc(&s.experiment), esc(&s.intro)).unwrap();
-        writeln!(
-            w,
-            "<p><em>Run: {}{}.</em></p>",
-            esc(&machine_line(&e.machine)),
-            if e.quick { ", quick mode" } else { "" }
-        )
-        .unwrap();
+        writeln!(w, "<section id=\"{}\">\n<h2>{}</h2>", esc(&s.experiment), esc(&s.title[lang])).unwrap();
+        writeln!(w, "<p><code>{}</code> — {}</p>", esc(&s.experiment), esc(&s.intro[lang])).unwrap();
+        let quick = if e.quick { tr!(PAGE_QUICK) } else { Text::default() };
+        writeln!(w, "<p><em>{}</em></p>", esc(&tr!(PAGE_RUN, machine = machine_line(&e.machine), quick = quick)[lang]))
+            .unwrap();
         for n in &s.notes {
-            writeln!(w, "<p class=\"note\"><strong>Note:</strong> {}</p>", inline_md(n)).unwrap();
-        }
-        for (j, c) in e.charts.iter().enumerate() {
-            let svg = svgs.get(i).and_then(|v| v.get(j)).map_or("", String::as_str);
             writeln!(
                 w,
-                "<figure role=\"img\" aria-label=\"{t}\">{}<figcaption>{t} (<a href=\"{}\">SVG</a>, <a href=\"{}\">PNG</a>)</figcaption></figure>",
+                "<p class=\"note\"><strong>{}</strong> {}</p>",
+                esc(&tr!(PAGE_NOTE)[lang]),
+                inline_md(&n[lang])
+            )
+            .unwrap();
+        }
+        for (j, c) in e.charts_in(lang).enumerate() {
+            let svg = svgs.get(i).and_then(|v| v.get(j)).map_or("", String::as_str);
+            let link = |href: &str, name: &str| format!("<a href=\"{}\">{name}</a>", esc(href));
+            let caption = tr!(
+                PAGE_FIGCAPTION,
+                title = esc(&c.title),
+                svg = link(&c.svg_rel, "SVG"),
+                png = link(&c.png_rel, "PNG")
+            );
+            writeln!(
+                w,
+                "<figure role=\"img\" aria-label=\"{}\">{}<figcaption>{}</figcaption></figure>",
+                esc(&c.title),
                 strip_prolog(svg),
-                esc(&c.svg_rel),
-                esc(&c.png_rel),
-                t = esc(&c.title)
+                &caption[lang]
             )
             .unwrap();
         }
         for v in &s.verdicts {
-            writeln!(w, "<p>{}</p>", verdict_html(v)).unwrap();
+            writeln!(w, "<p>{}</p>", verdict_html(v, lang)).unwrap();
         }
         for t in &s.tables {
-            table(w, t);
+            table(w, t, lang);
         }
-        writeln!(
-            w,
-            "<p>Data: <a href=\"{d}\">{d}</a>, <a href=\"{c}\">{c}</a>.</p>\n</section>",
-            d = esc(&ResultFile::Data(&s.experiment).relative()),
-            c = esc(&ResultFile::Csv(&s.experiment).relative())
-        )
-        .unwrap();
+        let link = |f: ResultFile| format!("<a href=\"{p}\">{p}</a>", p = esc(&f.relative()));
+        let data =
+            tr!(PAGE_DATA, data = link(ResultFile::Data(&s.experiment)), csv = link(ResultFile::Csv(&s.experiment)));
+        writeln!(w, "<p>{}</p>\n</section>", &data[lang]).unwrap();
     }
     writeln!(w, "</body></html>").unwrap();
     h
 }
 
-fn verdict_html(v: &Verdict) -> String {
-    format!(
-        "<strong>Claim</strong> ({}): {} <strong>Measured:</strong> {} <strong class=\"{}\">Verdict: {}.</strong>",
-        esc(&v.source),
-        esc(&v.claim),
-        esc(&v.evidence),
-        class(v.outcome),
-        v.outcome.words()
-    )
+/// A verdict's paragraph as HTML: every value escaped, the outcome coloured by its class.
+fn verdict_html(v: &Verdict, lang: Lang) -> String {
+    let html = tr!(
+        VERDICT_HTML,
+        source = esc(&v.source[lang]),
+        claim = esc(&v.claim[lang]),
+        evidence = esc(&v.evidence[lang]),
+        class = v.outcome.class(),
+        outcome = esc(&v.outcome.words()[lang])
+    );
+    html[lang].to_owned()
 }
 
-fn class(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Supported => "supported",
-        Outcome::NotSupported => "not-supported",
-        Outcome::Inconclusive => "inconclusive",
-    }
-}
-
-fn table(w: &mut String, t: &Table) {
-    writeln!(w, "<table><caption>{}</caption><tr>", esc(&t.caption)).unwrap();
+fn table(w: &mut String, t: &Table, lang: Lang) {
+    writeln!(w, "<table><caption>{}</caption><tr>", esc(&t.caption[lang])).unwrap();
     for h in &t.header {
-        write!(w, "<th>{}</th>", esc(h)).unwrap();
+        write!(w, "<th>{}</th>", esc(&h[lang])).unwrap();
     }
     writeln!(w, "</tr>").unwrap();
     for r in &t.rows {
         write!(w, "<tr>").unwrap();
         for c in r {
-            write!(w, "<td>{}</td>", esc(c)).unwrap();
+            write!(w, "<td>{}</td>", esc(&c[lang])).unwrap();
         }
         writeln!(w, "</tr>").unwrap();
     }

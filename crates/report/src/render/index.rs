@@ -1,11 +1,13 @@
 //! `results/index.json`: what the classroom page's charts tab reads — every experiment with its charts (paths
-//! relative to `results/`) and verdict paragraphs.
+//! relative to `results/`) and verdict paragraphs. One per language, of the same shape: `index.zh.json` lists
+//! the Chinese charts and texts.
 
 use serde::Serialize;
 
 use crate::RenderedExperiment;
 use crate::data::Machine;
 use crate::paths::ResultFile;
+use crate::text::Lang;
 use crate::verdict::Outcome;
 
 /// The whole `index.json`.
@@ -37,7 +39,7 @@ pub struct IndexExperiment<'a> {
     /// Verdicts in display order.
     pub verdicts: Vec<IndexVerdict<'a>>,
     /// Caveats.
-    pub notes: &'a [String],
+    pub notes: Vec<&'a str>,
 }
 
 /// One chart in `index.json`.
@@ -68,22 +70,21 @@ pub struct IndexVerdict<'a> {
     pub paragraph: String,
 }
 
-/// Builds the index.
-pub fn index(experiments: &[RenderedExperiment]) -> Index<'_> {
+/// Builds the index of one language.
+pub fn index(experiments: &[RenderedExperiment], lang: Lang) -> Index<'_> {
     Index {
         generator: "feedlab report",
         experiments: experiments
             .iter()
             .map(|e| IndexExperiment {
                 experiment: &e.section.experiment,
-                title: &e.section.title,
+                title: &e.section.title[lang],
                 quick: e.quick,
                 machine: &e.machine,
                 data: ResultFile::Data(&e.section.experiment).relative(),
                 csv: ResultFile::Csv(&e.section.experiment).relative(),
                 charts: e
-                    .charts
-                    .iter()
+                    .charts_in(lang)
                     .map(|c| IndexChart { name: &c.name, title: &c.title, svg: &c.svg_rel, png: &c.png_rel })
                     .collect(),
                 verdicts: e
@@ -91,14 +92,14 @@ pub fn index(experiments: &[RenderedExperiment]) -> Index<'_> {
                     .verdicts
                     .iter()
                     .map(|v| IndexVerdict {
-                        claim: &v.claim,
-                        source: &v.source,
+                        claim: &v.claim[lang],
+                        source: &v.source[lang],
                         outcome: v.outcome,
-                        evidence: &v.evidence,
-                        paragraph: v.paragraph(),
+                        evidence: &v.evidence[lang],
+                        paragraph: v.paragraph(lang),
                     })
                     .collect(),
-                notes: &e.section.notes,
+                notes: e.section.notes.iter().map(|n| &n[lang]).collect(),
             })
             .collect(),
     }

@@ -25,13 +25,15 @@ use crate::middleware::meter;
 use crate::stats::Channel;
 
 /// The handler of each transport: the one place a new transport of the contract is wired to its file here
-/// (the match is exhaustive, so the compiler asks for it).
-fn transport_route(transport: Transport) -> Route {
+/// (the match is exhaustive, so the compiler asks for it). A peer's transport (Socket.IO's) has none: the
+/// peer serves it, this server answers its path like any unknown one.
+fn transport_route(transport: Transport) -> Option<Route> {
     match transport {
-        Transport::Poll => web::get().to(poll::poll),
-        Transport::Longpoll => web::get().to(longpoll::longpoll),
-        Transport::Sse => web::get().to(sse::sse),
-        Transport::Ws => web::get().to(ws::ws),
+        Transport::Poll => Some(web::get().to(poll::poll)),
+        Transport::Longpoll => Some(web::get().to(longpoll::longpoll)),
+        Transport::Sse => Some(web::get().to(sse::sse)),
+        Transport::Ws => Some(web::get().to(ws::ws)),
+        Transport::SocketioPolling | Transport::SocketioWs => None,
     }
 }
 
@@ -41,9 +43,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         actix_web::error::InternalError::from_response("", json_error(StatusCode::BAD_REQUEST, err.to_string())).into()
     }));
     let metered = web::scope("").wrap(from_fn(meter::meter));
-    let metered = Transport::ALL
-        .into_iter()
-        .fold(metered, |scope, transport| scope.service(resource(transport.path(), transport_route(transport))));
+    let metered = Transport::ALL.into_iter().fold(metered, |scope, transport| match transport_route(transport) {
+        Some(route) => scope.service(resource(transport.path(), route)),
+        None => scope,
+    });
     cfg.service(
         metered
             .service(resource(Channel::Echo.path(), web::get().to(echo::echo)))

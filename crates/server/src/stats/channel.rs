@@ -1,7 +1,9 @@
-//! The channels traffic is counted on: every transport of the contract, plus `/echo` and publishing.
+//! The channels traffic is counted on: every transport of the contract this server serves, plus `/echo` and
+//! publishing.
 //!
-//! The transports come from [`Transport::ALL`], so a transport added to the contract gets its counters, its
-//! `/stats` entry and its `/metrics` label here without an edit.
+//! The transports come from [`Transport::FEEDLAB`], so a transport added to the contract for this server gets
+//! its counters, its `/stats` entry and its `/metrics` label here without an edit (a peer's, such as
+//! Socket.IO's, is counted by nobody here).
 
 use feedlab_contract::Transport;
 
@@ -18,15 +20,15 @@ pub enum Channel {
 
 impl Channel {
     /// How many channels there are: the transports, echo and publish.
-    pub const COUNT: usize = Transport::ALL.len() + 2;
+    pub const COUNT: usize = Transport::FEEDLAB.len() + 2;
 
     /// Every channel, in the order of `/stats` and `/metrics`: the transports in the contract's order, then
     /// echo and publish.
     pub const ALL: [Channel; Channel::COUNT] = {
         let mut all = [Channel::Echo; Channel::COUNT];
         let mut i = 0;
-        while i < Transport::ALL.len() {
-            all[i] = Channel::Transport(Transport::ALL[i]);
+        while i < Transport::FEEDLAB.len() {
+            all[i] = Channel::Transport(Transport::FEEDLAB[i]);
             i += 1;
         }
         all[Channel::COUNT - 1] = Channel::Publish;
@@ -56,7 +58,8 @@ impl Channel {
         Channel::ALL.into_iter().find(|c| c.path() == path)
     }
 
-    /// Position in [`Channel::ALL`], for arrays indexed by channel.
+    /// Position in [`Channel::ALL`], for arrays indexed by channel. A transport's is its contract index:
+    /// [`Transport::FEEDLAB`] is the start of the contract's list.
     pub const fn index(self) -> usize {
         match self {
             Channel::Transport(transport) => transport.index(),

@@ -3,7 +3,7 @@
 //! A range error and a wrong-type error both quote [`allowed`], so the user always sees what the key
 //! accepts. Ranges are what makes sense for the contract and this kind of machine; whether one step fits the
 //! machine's socket limits is checked separately by the harness's own planner when the file is loaded.
-//! A sweep with no `transport` key covers every transport of the contract (`Transport::ALL`).
+//! A sweep with no `transport` key covers every transport feedlab's server serves (`Transport::FEEDLAB`).
 
 use std::fmt;
 
@@ -104,7 +104,7 @@ pub fn allowed(leaf: &str) -> Option<String> {
     Some(match leaf {
         "title" | "about" => "a string".to_owned(),
         "timeline" | "fresh_per_step" => "true or false".to_owned(),
-        "transport" => format!("{} (in [steps]: or a list of them)", one_of(&Transport::NAMES)),
+        "transport" => format!("{} (in [steps]: or a list of them)", one_of(&Transport::FEEDLAB_NAMES)),
         "headers" => format!("{}, or a list of them", one_of(&HeaderProfile::NAMES)),
         "clients" => list(CLIENTS),
         "rate_per_s" => list(RATE_PER_S),

@@ -61,6 +61,12 @@ fn sweeps_expand_to_the_cartesian_product_with_labels_from_varying_axes() {
 }
 
 #[test]
+fn a_peers_transport_is_refused_until_the_suite_starts_peers() {
+    let msg = error("[steps]\ntransport = [\"ws\", \"socketio-ws\"]\n", "steps.transport");
+    assert!(msg.contains("socketio-ws is served by the Socket.IO peer"), "{msg}");
+}
+
+#[test]
 fn poll_intervals_apply_to_polling_only() {
     let e = parse("[steps]\ntransport = [\"poll\", \"sse\"]\npoll_interval_ms = [100, 1000]\n", false).unwrap();
     let labels: Vec<&str> = e.steps.iter().map(|s| s.label.as_str()).collect();

@@ -16,6 +16,7 @@ use crate::chart::{Axis, BarChart, BarSeries, Chart, Color, LineChart, LineKind,
 use crate::data::{ExperimentData, HeaderProfile, Step, Transport};
 use crate::kaazing;
 use crate::style::format_number;
+use crate::text::{Text, profile, tr, transport};
 use crate::verdict::ratio;
 
 /// How many times more overhead per message polling must cost than WebSocket for "supported".
@@ -94,12 +95,8 @@ fn find(m: &[Measured], t: Transport, p: HeaderProfile) -> Option<&Measured> {
 pub(super) fn shape(data: &ExperimentData) -> Section {
     let m = measure(data);
     let mut section = Section::empty(data);
-    section.intro = format!(
-        "Each transport's clients receive {} msg/s; the harness counts every header and framing byte on the wire. \
-         Compared with the figures of {}.",
-        format_number(m.first().map_or(1.0, |x| x.rate)),
-        kaazing::SOURCE
-    );
+    section.intro =
+        tr!(HEADER_INTRO, rate = format_number(m.first().map_or(1.0, |x| x.rate)), source = tr!(SOURCE_KAAZING));
     section.charts = vec![bytes_chart(&m), bandwidth_chart(&m)];
     section.tables = vec![kaazing_table(&m), measured_table(data)];
     section.verdicts = verdicts::verdicts(&m);
@@ -121,21 +118,21 @@ fn bytes_chart(m: &[Measured]) -> Chart {
     let values = m.iter().map(|x| x.per_message).chain([kaazing::POLL_HEADER_BYTES, kaazing::WS_FRAME_BYTES]);
     Chart::Bars(BarChart {
         name: "bytes-per-message".into(),
-        title: "Header + framing bytes per delivered message".into(),
-        x_label: "client header profile".into(),
-        groups: profiles.iter().map(|p| format!("{} headers", p.name())).collect(),
-        y: Axis::auto("bytes per message (B)", values),
+        title: tr!(HEADER_BYTES_TITLE),
+        x_label: tr!(HEADER_BYTES_X),
+        groups: profiles.iter().map(|p| tr!(HEADER_BYTES_GROUP, profile = profile(*p))).collect(),
+        y: Axis::auto(tr!(HEADER_BYTES_Y), values),
         series: ts
             .iter()
             .map(|t| BarSeries {
-                label: t.name().into(),
+                label: transport(*t),
                 color: Color::Transport(*t),
                 values: profiles.iter().map(|p| find(m, *t, *p).map(|x| x.per_message)).collect(),
             })
             .collect(),
         refs: vec![
-            RefLine { y: kaazing::POLL_HEADER_BYTES, label: "Kaazing: 871 B per poll".into() },
-            RefLine { y: kaazing::WS_FRAME_BYTES, label: "Kaazing: 2 B per ws frame".into() },
+            RefLine { y: kaazing::POLL_HEADER_BYTES, label: tr!(HEADER_BYTES_KAAZING_POLL) },
+            RefLine { y: kaazing::WS_FRAME_BYTES, label: tr!(HEADER_BYTES_KAAZING_WS) },
         ],
     })
 }
@@ -153,14 +150,14 @@ fn bandwidth_chart(m: &[Measured]) -> Chart {
         let Some(x) = chart_profile(m, t) else { continue };
         let measured: Vec<(f64, f64)> = x.mbps.iter().map(|(c, v)| (*c as f64, *v)).collect();
         series.push(Series {
-            label: format!("{} ({}) measured", t.name(), x.profile.name()),
+            label: tr!(HEADER_BANDWIDTH_MEASURED, transport = transport(t), profile = profile(x.profile)),
             color: Color::Transport(t),
             kind: LineKind::Measured,
             points: measured.clone(),
         });
         if let Some(last) = measured.last().filter(|l| (l.0 as u64) < top) {
             series.push(Series {
-                label: format!("{} computed", t.name()),
+                label: tr!(HEADER_BANDWIDTH_COMPUTED, transport = transport(t)),
                 color: Color::Transport(t),
                 kind: LineKind::MeasuredDashed,
                 points: vec![*last, (top as f64, kaazing::mbps(x.per_message, x.rate, top))],
@@ -169,74 +166,66 @@ fn bandwidth_chart(m: &[Measured]) -> Chart {
     }
     let clients = kaazing::CLIENTS.map(|c| c as f64);
     series.push(Series {
-        label: "Kaazing poll (871 B)".into(),
+        label: tr!(HEADER_BANDWIDTH_KAAZING_POLL),
         color: Color::Theory,
         kind: LineKind::Theory,
         points: clients.iter().copied().zip(kaazing::POLL_MBPS).collect(),
     });
     series.push(Series {
-        label: "Kaazing ws (2 B)".into(),
+        label: tr!(HEADER_BANDWIDTH_KAAZING_WS),
         color: Color::Theory,
         kind: LineKind::Level,
         points: clients.iter().copied().zip(kaazing::WS_MBPS).collect(),
     });
     Chart::Lines(LineChart {
         name: "bandwidth".into(),
-        title: format!("Header overhead bandwidth at {} msg/s per client", format_number(rate)),
-        x: Axis::log("clients"),
-        y: Axis::log("overhead (Mbps = 2^20 bit/s)"),
+        title: tr!(HEADER_BANDWIDTH_TITLE, rate = format_number(rate)),
+        x: Axis::log(tr!(HEADER_BANDWIDTH_X)),
+        y: Axis::log(tr!(HEADER_BANDWIDTH_Y)),
         series,
     })
 }
 
 fn kaazing_table(m: &[Measured]) -> Table {
-    let mut header = vec!["source".to_owned(), "bytes per message".to_owned()];
-    header.extend(kaazing::CLIENTS.iter().map(|c| format!("{} clients (Mbps)", cell(*c as f64))));
+    let mut header = vec![tr!(HEADER_KAAZING_SOURCE), tr!(HEADER_KAAZING_BYTES)];
+    header.extend(kaazing::CLIENTS.iter().map(|c| tr!(HEADER_KAAZING_CLIENTS, clients = cell(*c as f64))));
     let mut rows = vec![
-        quoted_row("Kaazing polling (quoted)", kaazing::POLL_HEADER_BYTES, &kaazing::POLL_MBPS),
-        quoted_row("Kaazing WebSocket (quoted)", kaazing::WS_FRAME_BYTES, &kaazing::WS_MBPS),
+        quoted_row(tr!(HEADER_KAAZING_POLL), kaazing::POLL_HEADER_BYTES, &kaazing::POLL_MBPS),
+        quoted_row(tr!(HEADER_KAAZING_WS), kaazing::WS_FRAME_BYTES, &kaazing::WS_MBPS),
     ];
     for x in m {
-        let mut row = vec![format!("ours: {}, {} headers", x.transport.name(), x.profile.name()), cell(x.per_message)];
+        let ours = tr!(HEADER_KAAZING_OURS, transport = transport(x.transport), profile = profile(x.profile));
+        let mut row = vec![ours, cell(x.per_message).into()];
         for c in kaazing::CLIENTS {
             row.push(match x.mbps.get(&c) {
-                Some(v) => format!("{} measured", format_number(*v)),
-                None => format!("{} computed", format_number(kaazing::mbps(x.per_message, x.rate, c))),
+                Some(v) => tr!(HEADER_KAAZING_MEASURED, value = format_number(*v)),
+                None => tr!(HEADER_KAAZING_COMPUTED, value = format_number(kaazing::mbps(x.per_message, x.rate, c))),
             });
         }
         rows.push(row);
     }
-    Table {
-        caption: format!(
-            "Kaazing's table side by side with ours. Their numbers are quoted from {}; their Mbps is 2^20 bit/s. \
-             Ours are measured where a step ran that many clients, otherwise computed as measured bytes per \
-             message x 8 x msg/s x clients / 2^20 and labelled computed.",
-            kaazing::SOURCE
-        ),
-        header,
-        rows,
-    }
+    Table { caption: tr!(HEADER_KAAZING_CAPTION, source = tr!(SOURCE_KAAZING)), header, rows }
 }
 
-fn quoted_row(name: &str, bytes: f64, mbps: &[f64]) -> Vec<String> {
-    let mut row = vec![name.to_owned(), cell(bytes)];
+fn quoted_row(name: Text, bytes: f64, mbps: &[f64]) -> Vec<Text> {
+    let mut row = vec![name, cell(bytes).into()];
     // Quoted numbers are printed exactly as the source gives them, not re-rounded.
-    row.extend(mbps.iter().map(|v| format!("{v} quoted")));
+    row.extend(mbps.iter().map(|v| tr!(HEADER_KAAZING_QUOTED, value = v.to_string())));
     row
 }
 
 fn measured_table(data: &ExperimentData) -> Table {
     step_table(
-        "Measured values per step (handshakes excluded from the per-message overhead).",
+        tr!(HEADER_STEPS_CAPTION),
         &data.steps,
         vec![
-            Column::text("headers", |s| s.params.headers.name().into()),
+            Column::text(tr!(HEADER_STEPS_HEADERS), |s| profile(s.params.headers)),
             Column::clients(),
             Column::requests(),
-            Column::optional("header B per request", header_bytes_per_request),
+            Column::optional(tr!(HEADER_STEPS_PER_REQUEST), header_bytes_per_request),
             Column::overhead(),
-            Column::optional("setup B/msg", |s| s.bench.setup_bytes_per_message),
-            Column::optional("overhead Mbps", measured_mbps),
+            Column::optional(tr!(HEADER_STEPS_SETUP), |s| s.bench.setup_bytes_per_message),
+            Column::optional(tr!(HEADER_STEPS_MBPS), measured_mbps),
         ],
     )
 }

@@ -5,6 +5,7 @@ use super::{GAP_FACTOR, Measured, POLL_BYTES_TOLERANCE, WS_BYTES_SLACK, find, pr
 use crate::data::{HeaderProfile, Transport};
 use crate::kaazing;
 use crate::style::format_number;
+use crate::text::{Text, profile, tr};
 use crate::verdict::{Outcome, Verdict, all, at_least_times, close_to, ratio};
 
 pub(super) fn verdicts(m: &[Measured]) -> Vec<Verdict> {
@@ -15,23 +16,19 @@ pub(super) fn verdicts(m: &[Measured]) -> Vec<Verdict> {
         let ws = find(m, Transport::Ws, p).map(|x| x.per_message);
         let outcome = at_least_times(poll, ws, GAP_FACTOR);
         let evidence = match (poll, ws) {
-            (Some(poll), Some(ws)) => format!(
-                "with {} headers, polling costs {} B per message and WebSocket {} B: {}x (threshold {}x).",
-                p.name(),
-                format_number(poll),
-                format_number(ws),
-                ratio(poll, ws).map_or("-".into(), format_number),
-                GAP_FACTOR
+            (Some(poll), Some(ws)) => tr!(
+                HEADER_GAP_EVIDENCE,
+                profile = profile(p),
+                poll = format_number(poll),
+                ws = format_number(ws),
+                ratio = ratio(poll, ws).map_or("-".into(), format_number),
+                factor = GAP_FACTOR.to_string()
             ),
-            _ => format!("with {} headers, polling or WebSocket was not measured.", p.name()),
+            _ => tr!(HEADER_GAP_MISSING, profile = profile(p)),
         };
         out.push(Verdict {
-            claim: format!(
-                "WebSocket framing costs 2 B per message where polling costs 871 B of headers: polling carries at \
-                 least {GAP_FACTOR}x more overhead per message ({} headers).",
-                p.name()
-            ),
-            source: kaazing::SOURCE.into(),
+            claim: tr!(HEADER_GAP_CLAIM, factor = GAP_FACTOR.to_string(), profile = profile(p)),
+            source: tr!(SOURCE_KAAZING),
             outcome,
             evidence,
         });
@@ -44,32 +41,30 @@ pub(super) fn verdicts(m: &[Measured]) -> Vec<Verdict> {
             Some(b) => Outcome::from_bool(close_to(b, kaazing::POLL_HEADER_BYTES, POLL_BYTES_TOLERANCE, 0.0)),
             None => Outcome::Inconclusive,
         };
-        let others: Vec<String> = m
+        let others: Vec<Text> = m
             .iter()
             .filter(|y| y.transport == Transport::Poll && y.profile != x.profile)
-            .filter_map(|y| Some(format!("{} B with {} headers", format_number(y.per_request?), y.profile.name())))
+            .filter_map(|y| {
+                Some(tr!(HEADER_POLL_BYTES_OTHER, bytes = format_number(y.per_request?), profile = profile(y.profile)))
+            })
             .collect();
-        let evidence = format!(
-            "one poll (request + response heads) takes {} B with {} headers{}, {} of the quoted 871 B \
-             (tolerance ±{}%).{}",
-            x.per_request.map_or("-".into(), format_number),
-            x.profile.name(),
-            if others.is_empty() { String::new() } else { format!(" ({})", others.join(", ")) },
-            x.per_request.map_or("-".into(), |b| format!("{}%", format_number(b / kaazing::POLL_HEADER_BYTES * 100.0))),
-            POLL_BYTES_TOLERANCE * 100.0,
-            if outcome == Outcome::NotSupported {
-                " The measurement disagrees with the paper's figure: theirs came from one example exchange, \
-                 ours from the headers our clients and server actually send."
+        let evidence = tr!(
+            HEADER_POLL_BYTES_EVIDENCE,
+            bytes = x.per_request.map_or("-".into(), format_number),
+            profile = profile(x.profile),
+            others = if others.is_empty() {
+                Text::default()
             } else {
-                ""
-            }
+                tr!(HEADER_POLL_BYTES_OTHERS, list = Text::join(others, &tr!(LIST_COMMA)))
+            },
+            share = x
+                .per_request
+                .map_or("-".into(), |b| format!("{}%", format_number(b / kaazing::POLL_HEADER_BYTES * 100.0))),
+            tolerance = (POLL_BYTES_TOLERANCE * 100.0).to_string(),
+            disagrees =
+                if outcome == Outcome::NotSupported { tr!(HEADER_POLL_BYTES_DISAGREES) } else { Text::default() }
         );
-        out.push(Verdict {
-            claim: "Each poll carries about 871 B of HTTP request and response headers.".into(),
-            source: kaazing::SOURCE.into(),
-            outcome,
-            evidence,
-        });
+        out.push(Verdict { claim: tr!(HEADER_POLL_BYTES_CLAIM), source: tr!(SOURCE_KAAZING), outcome, evidence });
     }
     // 3. 2 B per WebSocket frame.
     let ws: Vec<&Measured> = m.iter().filter(|x| x.transport == Transport::Ws).collect();
@@ -83,30 +78,22 @@ pub(super) fn verdicts(m: &[Measured]) -> Vec<Verdict> {
                     && rfc <= kaazing::WS_FRAME_BYTES,
             )
         }));
-        let evidence = format!(
-            "{} (accepted: up to {} B over the 2 B header, for heartbeat pings). RFC 6455 gives a 2 B header only \
-             to messages of at most 125 B; longer ones need 4 B.",
-            ws.iter()
-                .map(|x| match x.message_bytes {
-                    Some(size) => format!(
-                        "{} B per message with {} headers, messages of {} B on average (RFC 6455 header: {} B)",
-                        format_number(x.per_message),
-                        x.profile.name(),
-                        format_number(size),
-                        rfc6455_header_bytes(size)
-                    ),
-                    None => format!("{} B per message with {} headers", format_number(x.per_message), x.profile.name()),
-                })
-                .collect::<Vec<_>>()
-                .join(", "),
-            WS_BYTES_SLACK
-        );
-        out.push(Verdict {
-            claim: "A WebSocket message costs 2 B of framing.".into(),
-            source: kaazing::SOURCE.into(),
-            outcome,
-            evidence,
+        let items = ws.iter().map(|x| match x.message_bytes {
+            Some(size) => tr!(
+                HEADER_WS_FRAME_SIZED,
+                bytes = format_number(x.per_message),
+                profile = profile(x.profile),
+                size = format_number(size),
+                rfc = rfc6455_header_bytes(size).to_string()
+            ),
+            None => tr!(HEADER_WS_FRAME_UNSIZED, bytes = format_number(x.per_message), profile = profile(x.profile)),
         });
+        let evidence = tr!(
+            HEADER_WS_FRAME_EVIDENCE,
+            list = Text::join(items, &tr!(LIST_COMMA)),
+            slack = WS_BYTES_SLACK.to_string()
+        );
+        out.push(Verdict { claim: tr!(HEADER_WS_FRAME_CLAIM), source: tr!(SOURCE_KAAZING), outcome, evidence });
     }
     out
 }

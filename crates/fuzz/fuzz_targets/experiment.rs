@@ -1,0 +1,5 @@
+//! libFuzzer entry for [`feedlab_fuzz::experiment`]: `bash scripts/fuzz.sh` runs it.
+
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| feedlab_fuzz::experiment::check(data));

@@ -1,0 +1,5 @@
+//! libFuzzer entry for [`feedlab_fuzz::query`]: `bash scripts/fuzz.sh` runs it.
+
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| feedlab_fuzz::query::check(data));
