@@ -33,6 +33,7 @@ pub(crate) fn data(experiment: &str, steps: Vec<Step>) -> ExperimentData {
         },
         quick: true,
         steps,
+        floor: None,
     }
 }
 
@@ -63,6 +64,7 @@ pub(crate) fn step(t: Transport, clients: u64, f: impl FnOnce(&mut Step)) -> Ste
         bench,
         server: Some(ServerUsage { cpu_s: 1.0, rss_mib_start: 10.0, rss_mib_peak: 20.0, rss_mib_end: 12.0 }),
         timeline: Vec::new(),
+        repeat: None,
     };
     f(&mut s);
     s
