@@ -5,8 +5,10 @@
 //! reference them.
 //! Its output, piped, is what a log file gets: plain lines (no escape codes, no module paths), one per
 //! step, then the verdicts of the report and where it is.
-//! Plus the usage errors of `feedlab run` (exit code 2), and SIGTERM mid-experiment keeping the finished
-//! steps and the running one, and stopping the server, as Ctrl-C does.
+//! Plus the usage errors of `feedlab run` (exit code 2), SIGTERM mid-experiment keeping the finished
+//! steps and the running one, and stopping the server, as Ctrl-C does, and an experiment with the floor and
+//! rounds: the floor in its data file, the steady window of every step, the report reading one against the
+//! other.
 //!
 //! The quick run takes about a minute and a half; set `FEEDLAB_KEEP_TEST_OUTPUT=1` to keep its directory.
 
@@ -60,7 +62,7 @@ const CHARTS: [(&str, &[&str]); 7] = [
     ("latency-vs-interval", &["latency"]),
     ("idle-cost", &["requests", "bytes"]),
     ("message-rate", &["requests-per-message", "overhead-per-message", "latency"]),
-    ("connection-scale", &["memory", "cpu", "p99"]),
+    ("connection-scale", &["memory", "cpu", "p99", "cpu-steady"]),
     ("rtt", &["latency"]),
     ("overload", &["timeline"]),
 ];
@@ -161,6 +163,10 @@ fn quick_run_writes_data_charts_and_report_for_every_experiment() {
             if step.params.role.is_none() {
                 let srv = step.server.unwrap_or_else(|| panic!("{exp} {}: server usage from /proc", step.label));
                 assert!(srv.rss_mib_start > 0.0 && srv.rss_mib_peak >= srv.rss_mib_start && srv.cpu_s >= 0.0);
+                // The suite gives the harness the server's pid: the steady window and the setup are sampled.
+                let cpu = b.server_cpu.unwrap_or_else(|| panic!("{exp} {}: steady-window server CPU", step.label));
+                assert!(cpu.steady.window_s > 0.0 && cpu.steady.user_s >= 0.0 && cpu.steady.system_s >= 0.0);
+                assert!(b.harness_cpu.is_some(), "{exp} {}: the harness's own CPU", step.label);
             }
             if b.published > 0 {
                 assert!(i.delivered > 0, "{exp} {}: published {} but delivered none", step.label, b.published);
@@ -386,4 +392,53 @@ fn usage_errors_exit_2() {
     for exp in KNOWN {
         assert!(text.contains(&format!("{exp} (")), "--dry-run lists {exp}: {text}");
     }
+}
+
+#[test]
+fn the_floor_and_rounds_reach_the_report() {
+    // The connection-scale report, from a small file of that name: the floor first, then two transports in
+    // three rounds (--quick: the floor on a few hundred sockets, short windows).
+    let dir = TempDir::new("floor");
+    let experiments = dir.0.join("experiments");
+    std::fs::create_dir_all(&experiments).unwrap();
+    std::fs::write(
+        experiments.join("connection-scale.toml"),
+        "floor = true\n[steps]\ntransport = [\"poll\", \"ws\"]\nclients = 5\nrate_per_s = 5\nduration_s = 1\nrepeats = 3\n",
+    )
+    .unwrap();
+    let out = dir.0.join("results");
+    let run = feedlab(&[
+        "run",
+        "--quick",
+        "--experiments-dir",
+        experiments.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.contains("connection-scale floor (200 loopback pairs): 1 per send"), "{stderr}");
+
+    let data = load(&out.join("connection-scale/data.json")).unwrap();
+    assert_eq!(data.schema_version, 2);
+    let floor = data.floor.as_ref().expect("the floor, measured in the same run");
+    assert_eq!(floor.cases.iter().map(|c| c.frames_per_send).collect::<Vec<_>>(), [1, 4, 16]);
+    let one = floor.case(1).unwrap().send_us.median;
+    assert!(one.is_finite() && one > 0.0, "{floor:#?}");
+    let rounds: Vec<_> = data.steps.iter().map(|s| (s.params.transport.name(), s.repeat)).collect();
+    assert_eq!(rounds.len(), 6);
+    assert_eq!(rounds[..3], [("poll", Some(0)), ("ws", Some(0)), ("poll", Some(1))]);
+    for s in &data.steps {
+        let steady = s.bench.server_cpu.unwrap().steady;
+        // Messages were delivered inside the window, so the figure and its ratio to the floor exist (their
+        // size is the machine's, not asserted; /proc counts 10 ms ticks, so a 1 s window of 5 clients may
+        // read 0).
+        let per = steady.total_us_per.unwrap_or_else(|| panic!("{}: nothing delivered in the window", s.label));
+        assert!(per >= 0.0 && (per / one).is_finite() && steady.count > 0, "{}: {steady:?}", s.label);
+        assert!(s.bench.harness_cpu.unwrap().total_us_per.is_some());
+    }
+    let readme = std::fs::read_to_string(ResultFile::Readme(Lang::En).path(&out)).unwrap();
+    assert!(readme.contains("measured at the start of this run on 200 idle loopback sockets"), "{readme}");
+    assert!(readme.contains("Steady window") && readme.contains("| x floor |"), "{readme}");
+    assert!(readme.contains("poll 5 clients #3") || readme.contains("poll #3"), "{readme}");
 }
