@@ -74,7 +74,7 @@ fn spread(steps: &[&Step], f: impl Fn(&Step) -> Option<f64>) -> Option<Spread> {
 fn spread_cell(s: Option<Spread>) -> Text {
     match s {
         None => "-".into(),
-        Some(s) if s.min == s.max => cell(s.median).into(),
+        Some(s) if cell(s.min) == cell(s.max) => cell(s.median).into(),
         Some(s) => format!("{} ({}-{})", cell(s.median), cell(s.min), cell(s.max)).into(),
     }
 }
