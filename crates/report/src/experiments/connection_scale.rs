@@ -79,12 +79,16 @@ fn spread_cell(s: Option<Spread>) -> Text {
     }
 }
 
+/// `f` against clients, one line per transport; a configuration measured in several rounds is drawn at its
+/// median.
 fn chart(data: &ExperimentData, name: &str, title: Text, y: Text, f: impl Fn(&Step) -> Option<f64>) -> Chart {
     let series: Vec<Series> = transports(data)
         .into_iter()
         .map(|t| {
-            let mut points: Vec<_> = of(data, t).filter_map(|s| Some((s.params.clients as f64, f(s)?))).collect();
-            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let points = configurations(data, t)
+                .into_iter()
+                .filter_map(|(c, steps)| Some((c as f64, spread(&steps, &f)?.median)))
+                .collect();
             Series { label: transport(t), color: Color::Transport(t), kind: LineKind::Measured, points }
         })
         .collect();
@@ -220,11 +224,14 @@ fn c10k(data: &ExperimentData) -> Verdict {
     let mut parts = Vec::new();
     let mut outcomes = Vec::new();
     for t in push() {
-        let Some(s) = of(data, t).max_by_key(|s| s.params.clients) else { continue };
-        let failures = s.bench.errors_total() + s.bench.integrity.lost;
-        let outcome = if failures > 0 {
+        // The largest configuration, every round of it: a failure in any round counts.
+        let Some((clients, steps)) = configurations(data, t).pop() else { continue };
+        let sum = |f: fn(&Step) -> u64| steps.iter().map(|s| f(s)).sum::<u64>();
+        let errors = sum(|s| s.bench.errors_total());
+        let lost = sum(|s| s.bench.integrity.lost);
+        let outcome = if errors + lost > 0 {
             Outcome::NotSupported
-        } else if s.params.clients >= C10K {
+        } else if clients >= C10K {
             Outcome::Supported
         } else {
             Outcome::Inconclusive
@@ -233,13 +240,18 @@ fn c10k(data: &ExperimentData) -> Verdict {
         parts.push(tr!(
             SCALE_C10K_ITEM,
             transport = transport(t),
-            clients = format_number(s.params.clients as f64),
-            errors = s.bench.errors_total().to_string(),
-            rejected = s.bench.rejected_503().to_string(),
-            lost = s.bench.integrity.lost.to_string(),
-            memory = mib_per_1000(s).map_or(tr!(SCALE_C10K_NO_MEMORY), |m| tr!(
+            clients = format_number(clients as f64),
+            rounds = if steps.len() > 1 {
+                tr!(SCALE_C10K_ROUNDS, rounds = steps.len().to_string())
+            } else {
+                Text::default()
+            },
+            errors = errors.to_string(),
+            rejected = sum(|s| s.bench.rejected_503()).to_string(),
+            lost = lost.to_string(),
+            memory = spread(&steps, mib_per_1000).map_or(tr!(SCALE_C10K_NO_MEMORY), |m| tr!(
                 SCALE_C10K_MEMORY,
-                kib = format_number(m * 1024.0 / 1000.0)
+                kib = format_number(m.median * 1024.0 / 1000.0)
             ))
         ));
     }
@@ -463,6 +475,24 @@ mod tests {
         // The per-step table reads the whole step's CPU against the floor too, and names the rounds.
         assert!(s.tables[0].rows[0][0][En].ends_with("#1"), "{:?}", s.tables[0].rows[0][0]);
         assert!(s.notes.iter().any(|n| n[En].contains("measured at the start of this run on 5,000")), "{:?}", s.notes);
+    }
+
+    #[test]
+    fn a_failure_in_any_round_fails_c10k_and_charts_draw_medians() {
+        let mut steps = rounds(Transport::Ws, [20.0, 30.0, 25.0]);
+        steps[0].bench.integrity.lost = 2;
+        let s = shape(&data("connection-scale", steps.clone()));
+        assert_eq!(s.verdicts[0].outcome, Outcome::NotSupported, "{:?}", s.verdicts[0].evidence);
+        assert!(s.verdicts[0].evidence[En].contains("ws at 10k clients over 3 rounds"), "{:?}", s.verdicts[0].evidence);
+        assert!(s.verdicts[0].evidence[Zh].contains("共 3 轮"), "{:?}", s.verdicts[0].evidence);
+        steps[0].bench.integrity.lost = 0;
+        let s = shape(&data("connection-scale", steps));
+        assert_eq!(s.verdicts[0].outcome, Outcome::Supported);
+        // One point per configuration, at the median of its rounds.
+        let Chart::Lines(steady) = &s.charts[3] else { panic!("a line chart") };
+        assert_eq!(steady.series[0].points, [(10_000.0, 25.0)]);
+        let Chart::Lines(cpu) = &s.charts[1] else { panic!("a line chart") };
+        assert_eq!(cpu.series[0].points.len(), 1);
     }
 
     #[test]
