@@ -16,7 +16,7 @@ use crate::chart::{Axis, Chart, Color, LineChart, LineKind, Series};
 use crate::data::{ExperimentData, Step, Transport};
 use crate::style::format_number;
 use crate::text::{Text, tr, transport};
-use crate::verdict::{Outcome, Verdict, all, ratio};
+use crate::verdict::{Outcome, Verdict, all, below, ratio};
 
 /// Client count the C10k claim is about.
 pub const C10K: u64 = 10_000;
@@ -330,7 +330,7 @@ fn steady_cpu(data: &ExperimentData) -> Verdict {
             .max_by_key(|c| c.0);
         let Some((clients, p, s)) = common else { continue };
         let close = p.overlaps(&s);
-        outcomes.push(if close { Outcome::Inconclusive } else { Outcome::from_bool(p.median > s.median) });
+        outcomes.push(below(&s, &p));
         parts.push(tr!(
             SCALE_CPU_STEADY_ITEM,
             clients = format_number(clients as f64),
