@@ -44,6 +44,14 @@ impl TempDir {
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
     }
+
+    /// Writes `experiments/<name>.toml` here with `text`; returns the experiments directory.
+    fn experiment(&self, name: &str, text: &str) -> PathBuf {
+        let experiments = self.0.join("experiments");
+        std::fs::create_dir_all(&experiments).unwrap();
+        std::fs::write(experiments.join(format!("{name}.toml")), text).unwrap();
+        experiments
+    }
 }
 
 impl Drop for TempDir {
@@ -303,14 +311,11 @@ fn sigterm_keeps_the_running_step_and_stops_the_server() {
     // A short step, then a long one, each with its own server: once a second server exists, the second step
     // has begun (the suite checks for a cancellation before it starts a step's server).
     let dir = TempDir::new("sigterm");
-    let experiments = dir.0.join("experiments");
-    std::fs::create_dir_all(&experiments).unwrap();
-    std::fs::write(
-        experiments.join("sigterm.toml"),
+    let experiments = dir.experiment(
+        "sigterm",
         "[server]\nfresh_per_step = true\n\n[steps]\ntransport = \"ws\"\nclients = 2\n\
          rate_per_s = [10, 0.05]  # 1 s, then 60 s for its 3 messages\nmin_messages = 3\nduration_s = 1\n",
-    )
-    .unwrap();
+    );
     let out = dir.0.join("results");
     let child = Command::new(env!("CARGO_BIN_EXE_feedlab"))
         .args(["run", "--experiments-dir", experiments.to_str().unwrap(), "--out", out.to_str().unwrap()])
@@ -374,9 +379,7 @@ fn usage_errors_exit_2() {
     let stderr = String::from_utf8_lossy(&unknown.stderr);
     assert!(stderr.contains("unknown experiment `no-such-experiment`") && stderr.contains("idle-cost"), "{stderr}");
 
-    let bad_dir = out.0.join("experiments");
-    std::fs::create_dir_all(&bad_dir).unwrap();
-    std::fs::write(bad_dir.join("broken.toml"), "[steps]\nclients = 0\n").unwrap();
+    let bad_dir = out.experiment("broken", "[steps]\nclients = 0\n");
     let bad = feedlab(&["run", "--experiments-dir", bad_dir.to_str().unwrap(), "--out", o]);
     assert_eq!(bad.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&bad.stderr);
@@ -399,13 +402,10 @@ fn the_floor_and_rounds_reach_the_report() {
     // The connection-scale report, from a small file of that name: the floor first, then two transports in
     // three rounds (--quick: the floor on a few hundred sockets, short windows).
     let dir = TempDir::new("floor");
-    let experiments = dir.0.join("experiments");
-    std::fs::create_dir_all(&experiments).unwrap();
-    std::fs::write(
-        experiments.join("connection-scale.toml"),
+    let experiments = dir.experiment(
+        "connection-scale",
         "floor = true\n[steps]\ntransport = [\"poll\", \"ws\"]\nclients = 5\nrate_per_s = 5\nduration_s = 1\nrepeats = 3\n",
-    )
-    .unwrap();
+    );
     let out = dir.0.join("results");
     let run = feedlab(&[
         "run",

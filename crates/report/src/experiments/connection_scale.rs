@@ -80,9 +80,16 @@ fn spread_cell(s: Option<Spread>) -> Text {
 }
 
 /// `f` against clients, one line per transport; a configuration measured in several rounds is drawn at its
-/// median.
-fn chart(data: &ExperimentData, name: &str, title: Text, y: Text, f: impl Fn(&Step) -> Option<f64>) -> Chart {
-    let series: Vec<Series> = transports(data)
+/// median. `level`, when given, is a reference drawn flat across the clients measured (the floor).
+fn chart(
+    data: &ExperimentData,
+    name: &str,
+    title: Text,
+    y: Text,
+    f: impl Fn(&Step) -> Option<f64>,
+    level: Option<(Text, f64)>,
+) -> Chart {
+    let mut series: Vec<Series> = transports(data)
         .into_iter()
         .map(|t| {
             let points = configurations(data, t)
@@ -92,6 +99,15 @@ fn chart(data: &ExperimentData, name: &str, title: Text, y: Text, f: impl Fn(&St
             Series { label: transport(t), color: Color::Transport(t), kind: LineKind::Measured, points }
         })
         .collect();
+    let xs = || series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
+    if let (Some((label, value)), Some(lo), Some(hi)) = (level, xs().reduce(f64::min), xs().reduce(f64::max)) {
+        series.push(Series {
+            label,
+            color: Color::Theory,
+            kind: LineKind::Theory,
+            points: vec![(lo, value), (hi, value)],
+        });
+    }
     let ys: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).collect();
     Chart::Lines(LineChart { name: name.into(), title, x: Axis::log(tr!(SCALE_X)), y: Axis::auto(y, ys), series })
 }
@@ -100,14 +116,21 @@ pub(super) fn shape(data: &ExperimentData) -> Section {
     let mut section = Section::empty(data);
     section.intro = tr!(SCALE_INTRO);
     section.charts = vec![
-        chart(data, "memory", tr!(SCALE_MEMORY_TITLE), tr!(SCALE_MEMORY_Y), mib_per_1000),
-        chart(data, "cpu", tr!(SCALE_CPU_TITLE), tr!(SCALE_CPU_Y), cpu_us_per_message),
-        chart(data, "p99", tr!(SCALE_P99_TITLE), tr!(AXIS_LATENCY, percentile = "p99"), |s| {
-            Some(ms(s.bench.latency_us.p99 as f64)).filter(|_| s.bench.integrity.delivered > 0)
-        }),
+        chart(data, "memory", tr!(SCALE_MEMORY_TITLE), tr!(SCALE_MEMORY_Y), mib_per_1000, None),
+        chart(data, "cpu", tr!(SCALE_CPU_TITLE), tr!(SCALE_CPU_Y), cpu_us_per_message, None),
+        chart(
+            data,
+            "p99",
+            tr!(SCALE_P99_TITLE),
+            tr!(AXIS_LATENCY, percentile = "p99"),
+            |s| Some(ms(s.bench.latency_us.p99 as f64)).filter(|_| s.bench.integrity.delivered > 0),
+            None,
+        ),
     ];
     if has_steady(data) {
-        section.charts.push(steady_chart(data));
+        // The steady window's CPU per message, with the floor as a level when it was measured.
+        let floor = floor_us(data).map(|f| (tr!(SCALE_STEADY_FLOOR), f));
+        section.charts.push(chart(data, "cpu-steady", tr!(SCALE_STEADY_TITLE), tr!(SCALE_STEADY_Y), steady_us, floor));
     }
     section.tables = vec![step_table(
         tr!(SCALE_TABLE),
@@ -182,42 +205,6 @@ fn steady_table(data: &ExperimentData) -> Table {
         }
     }
     Table { caption: tr!(SCALE_STEADY_TABLE), header, rows }
-}
-
-/// The steady window's CPU per message against clients (medians over the rounds), with the floor as a
-/// level when it was measured.
-fn steady_chart(data: &ExperimentData) -> Chart {
-    let mut series: Vec<Series> = transports(data)
-        .into_iter()
-        .map(|t| Series {
-            label: transport(t),
-            color: Color::Transport(t),
-            kind: LineKind::Measured,
-            points: configurations(data, t)
-                .into_iter()
-                .filter_map(|(c, steps)| Some((c as f64, spread(&steps, steady_us)?.median)))
-                .collect(),
-        })
-        .collect();
-    let xs: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).collect();
-    if let (Some(floor), Some(lo), Some(hi)) =
-        (floor_us(data), xs.iter().copied().reduce(f64::min), xs.iter().copied().reduce(f64::max))
-    {
-        series.push(Series {
-            label: tr!(SCALE_STEADY_FLOOR),
-            color: Color::Theory,
-            kind: LineKind::Theory,
-            points: vec![(lo, floor), (hi, floor)],
-        });
-    }
-    let ys: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).collect();
-    Chart::Lines(LineChart {
-        name: "cpu-steady".into(),
-        title: tr!(SCALE_STEADY_TITLE),
-        x: Axis::log(tr!(SCALE_X)),
-        y: Axis::auto(tr!(SCALE_STEADY_Y), ys),
-        series,
-    })
 }
 
 fn c10k(data: &ExperimentData) -> Verdict {
