@@ -417,7 +417,10 @@ fn the_floor_and_rounds_reach_the_report() {
     ]);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
-    assert!(stderr.contains("connection-scale floor (200 loopback pairs): 1 per send"), "{stderr}");
+    assert!(
+        stderr.contains("connection-scale floor on 200 loopback pairs, sender CPU per send(): 1 frame "),
+        "{stderr}"
+    );
 
     let data = load(&out.join("connection-scale/data.json")).unwrap();
     assert_eq!(data.schema_version, 2);

@@ -160,12 +160,19 @@ fn run_experiment(
     Ok(())
 }
 
-/// One line about a measured floor: CPU per send for each number of frames per send, and the reader's.
+/// One line about a measured floor: sender CPU per `send()` for each number of frames in it, and the
+/// reader's per frame.
 fn floor_line(f: &FloorResult) -> String {
-    let cases: Vec<String> =
-        f.cases.iter().map(|c| format!("{} per send {:.2} us/send", c.frames_per_send, c.send_us)).collect();
-    let reader = f.case(1).map(|c| format!("; reader {:.2} us/frame", c.reader_us_per_frame)).unwrap_or_default();
-    format!("floor ({} loopback pairs): {}{reader}", f.pairs, cases.join(", "))
+    let cases: Vec<String> = f
+        .cases
+        .iter()
+        .map(|c| {
+            let frames = if c.frames_per_send == 1 { "frame" } else { "frames" };
+            format!("{} {frames} {:.2} us", c.frames_per_send, c.send_us)
+        })
+        .collect();
+    let reader = f.case(1).map(|c| format!("; reader {:.2} us per frame", c.reader_us_per_frame)).unwrap_or_default();
+    format!("floor on {} loopback pairs, sender CPU per send(): {}{reader}", f.pairs, cases.join(", "))
 }
 
 /// One line about a finished step.
