@@ -37,11 +37,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::procfs::CpuTimes;
 use crate::profile::HeaderProfile;
 use crate::transport::Transport;
 
-/// Version of this JSON layout; bumped when a field is added, removed or changes meaning, since readers are
-/// strict.
+/// Version of this JSON layout. Bumped when a field is removed, renamed, changes meaning, or a required
+/// field is added, since readers are strict. An optional field (null when not measured) may be added
+/// without a bump: older documents lack it and read it as null.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Everything one bench run measured. Serialized as the `--json` output.
@@ -126,6 +128,66 @@ pub struct BenchResult {
     pub publish: Publish,
     /// One point per second of the run (cumulative counters turned into per-second deltas).
     pub timeline: Vec<TimelinePoint>,
+    /// The server's CPU in the steady window and during connection setup, from `/proc/PID/stat`
+    /// (`--server-pid`); null when not measured.
+    #[serde(default)]
+    pub server_cpu: Option<ServerCpu>,
+    /// The harness's own CPU (this process, `/proc/self/stat`) in the steady window, per message its
+    /// clients received in it: a harness that costs as much as the server shares the machine's cores with
+    /// it and may be the bottleneck. Null when not measured (a soak: its groups share one process).
+    #[serde(default)]
+    pub harness_cpu: Option<CpuPer>,
+}
+
+/// CPU time spent in a window of the run, user and system apart, and what it is divided by.
+///
+/// The *steady window* is the measured window: it opens once every client is connected (after the
+/// ramp-up) and closes when publishing stops, before the drain, so it holds neither connection setup nor
+/// closing. `/proc` counts CPU in clock ticks (10 ms), so short windows of a quiet process are coarse.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct CpuPer {
+    /// Length of the window, seconds.
+    pub window_s: f64,
+    /// User CPU in the window, seconds (all threads).
+    pub user_s: f64,
+    /// System CPU in the window, seconds: mostly the kernel sending and receiving for the process.
+    pub system_s: f64,
+    /// What the CPU is divided by: messages delivered in the window, or connections opened in it.
+    pub count: u64,
+    /// `user_s / count`, microseconds; null when `count` is 0.
+    pub user_us_per: Option<f64>,
+    /// `system_s / count`, microseconds; null when `count` is 0.
+    pub system_us_per: Option<f64>,
+    /// `(user_s + system_s) / count`, microseconds; null when `count` is 0.
+    pub total_us_per: Option<f64>,
+}
+
+impl CpuPer {
+    /// `cpu` spent over `window_s` seconds, divided by `count`.
+    pub fn new(window_s: f64, cpu: CpuTimes, count: u64) -> CpuPer {
+        let per = |s: f64| (count > 0).then(|| s * 1e6 / count as f64);
+        CpuPer {
+            window_s,
+            user_s: cpu.user_s,
+            system_s: cpu.system_s,
+            count,
+            user_us_per: per(cpu.user_s),
+            system_us_per: per(cpu.system_s),
+            total_us_per: per(cpu.total_s()),
+        }
+    }
+}
+
+/// The server process's CPU (`/proc/PID/stat` utime and stime, sampled at the edges of each window).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerCpu {
+    /// The process sampled (`--server-pid`).
+    pub pid: u32,
+    /// The steady window, per message the clients received in it (counted as they receive, in the same
+    /// window).
+    pub steady: CpuPer,
+    /// The ramp-up (clients connecting, before the window), per connection opened in it.
+    pub setup: CpuPer,
 }
 
 /// Did every client get every id after its start cursor exactly once and in order? Summed over clients.
@@ -246,6 +308,30 @@ pub struct Publish {
     pub epoch: Option<u64>,
     /// Times the publisher found the feed's epoch changed (the server restarted) during the run.
     pub epoch_changes: u64,
+    /// Messages published (answered 201) per second of the window; null when no rate was asked.
+    #[serde(default)]
+    pub achieved_rate_per_s: Option<f64>,
+    /// Whether the asked rate was kept ([`rate_kept`]); null when no rate was asked. When false the server
+    /// was offered less load than the run says, and the summary says so.
+    #[serde(default)]
+    pub rate_kept: Option<bool>,
+    /// Connections the publisher opened to keep its schedule (it publishes on as many at once as the
+    /// server's answers need; null in documents written before it did).
+    #[serde(default)]
+    pub connections: Option<u64>,
+}
+
+/// The share of the asked publish rate a run must reach for the rate to count as kept.
+pub const RATE_KEPT_SHARE: f64 = 0.95;
+
+/// The longest a publish may go out after its scheduled instant for the rate to count as kept: a publisher
+/// that falls this far behind and catches up in a burst offered a different load than asked.
+pub const RATE_KEPT_MAX_LAG_US: u64 = 1_000_000;
+
+/// The rule for [`Publish::rate_kept`]: at least [`RATE_KEPT_SHARE`] of the asked rate was published, and
+/// no publish went out more than [`RATE_KEPT_MAX_LAG_US`] late.
+pub fn rate_kept(asked_per_s: f64, achieved_per_s: f64, max_lag_us: u64) -> bool {
+    achieved_per_s >= asked_per_s * RATE_KEPT_SHARE && max_lag_us <= RATE_KEPT_MAX_LAG_US
 }
 
 /// Per-second deltas, for charts over time (ramp, overload and recovery).
@@ -288,6 +374,23 @@ impl BenchResult {
     pub fn rejected_503(&self) -> u64 {
         self.errors.get(ERROR_HTTP_503).copied().unwrap_or(0)
     }
+
+    /// The line that warns when the asked publish rate was not kept (None when it was, or nothing was
+    /// asked): the summary table and the suite's step log print it as it is.
+    pub fn rate_warning(&self) -> Option<String> {
+        let p = &self.publish;
+        if p.rate_kept != Some(false) {
+            return None;
+        }
+        let achieved = p.achieved_rate_per_s.unwrap_or(0.0);
+        let share = if self.rate_per_s > 0.0 { achieved / self.rate_per_s * 100.0 } else { 0.0 };
+        Some(format!(
+            "WARNING: rate not kept: asked {} msg/s, published {achieved:.1} msg/s ({share:.0}%), max lag {:.3} s; \
+             the server was offered less load than asked",
+            self.rate_per_s,
+            p.max_lag_us as f64 / 1e6,
+        ))
+    }
 }
 
 impl WireBytes {
@@ -317,5 +420,27 @@ impl crate::read::Versioned for BenchResult {
 
     fn schema_version(&self) -> u32 {
         self.schema_version
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_is_kept_at_95_percent_and_1_s_of_lag() {
+        assert!(rate_kept(200.0, 190.0, 0));
+        assert!(!rate_kept(200.0, 189.0, 0));
+        assert!(rate_kept(200.0, 200.0, RATE_KEPT_MAX_LAG_US));
+        assert!(!rate_kept(200.0, 200.0, RATE_KEPT_MAX_LAG_US + 1));
+    }
+
+    #[test]
+    fn cpu_per_event_is_null_without_events() {
+        let cpu = CpuTimes { user_s: 0.5, system_s: 1.5 };
+        let per = CpuPer::new(10.0, cpu, 100_000);
+        assert_eq!((per.user_us_per, per.system_us_per, per.total_us_per), (Some(5.0), Some(15.0), Some(20.0)));
+        let none = CpuPer::new(10.0, cpu, 0);
+        assert_eq!((none.user_us_per, none.total_us_per), (None, None));
     }
 }

@@ -5,9 +5,14 @@
 //! bench schema), beside what the experiment asked for ([`Params`]) and what the server process cost
 //! ([`ServerUsage`]). Read it with [`crate::read::load`]: strict, and every refusal names the field.
 //!
+//! Layout 2 added the kernel's floor measured in the same run ([`ExperimentData::floor`]) and the round of a
+//! repeated step ([`Step::repeat`]); the steady-window CPU figures live in the embedded bench results
+//! (`server_cpu`, `harness_cpu`). Layout 1 files still read: the new figures are then absent (null), which
+//! the report shows as not measured in that run.
+//!
 //! ```json
 //! {
-//!   "schema_version": 1,
+//!   "schema_version": 2,
 //!   "experiment": "header-overhead",
 //!   "title": "Header overhead: the Kaazing table",
 //!   "machine": {"cpus": 2, "mem_gib": 3.8, "os": "Linux 6.8 x86_64", "commit": "717f7b3", "date": "2026-11-21T12:00:00Z"},
@@ -27,12 +32,18 @@
 use serde::{Deserialize, Serialize};
 
 use crate::bench::BenchResult;
+use crate::floor::FloorResult;
 use crate::profile::HeaderProfile;
 use crate::read::Versioned;
 use crate::transport::Transport;
 
-/// Version of the data file layout (the embedded bench results carry their own).
-pub const DATA_SCHEMA_VERSION: u32 = 1;
+/// Version of the data file layout this build writes (the embedded bench and floor results carry their
+/// own).
+pub const DATA_SCHEMA_VERSION: u32 = 2;
+
+/// Older layouts this build still reads: layout 1 lacks [`ExperimentData::floor`] and [`Step::repeat`],
+/// which read as absent.
+pub const DATA_SCHEMA_VERSIONS_READ: [u32; 1] = [1];
 
 /// One experiment's results: the whole content of `results/<experiment>/data.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +60,11 @@ pub struct ExperimentData {
     pub quick: bool,
     /// One measured configuration per step, in the order they ran.
     pub steps: Vec<Step>,
+    /// The kernel's own cost of a push (`feedlab floor`), measured on the same machine at the start of this
+    /// run, against which the report reads every server CPU figure; null when the experiment does not
+    /// measure it or the file predates layout 2.
+    #[serde(default)]
+    pub floor: Option<FloorResult>,
 }
 
 /// The machine a run was made on and the code it ran.
@@ -82,6 +98,11 @@ pub struct Step {
     /// The server's per-second samples (the overload experiment's timeline); absent for most steps.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<Sample>,
+    /// For an experiment that repeats its steps (`repeats` in its file): which round this step ran in, from
+    /// 0. The rounds run one after the other, each through every configuration, and the steps of one
+    /// configuration share a label; absent when steps are not repeated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<u32>,
 }
 
 /// What a step's clients do while another step's run: the overload experiment's storm.
@@ -195,9 +216,18 @@ impl Versioned for ExperimentData {
         self.schema_version
     }
 
+    fn older_versions_read() -> &'static [u32] {
+        &DATA_SCHEMA_VERSIONS_READ
+    }
+
     fn nested_versions(&self) -> Vec<(String, u32, u32)> {
+        let floor = self
+            .floor
+            .iter()
+            .map(|f| ("floor.schema_version".to_owned(), f.schema_version, FloorResult::SCHEMA_VERSION));
         self.benches()
             .map(|(i, b)| (format!("steps[{i}].bench.schema_version"), b.schema_version, BenchResult::SCHEMA_VERSION))
+            .chain(floor)
             .collect()
     }
 }

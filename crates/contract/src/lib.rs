@@ -6,8 +6,12 @@
 //! actix), so depending on it costs nothing:
 //! - [`transport`]: the list of transports (name, label, push or pull). Adding a transport starts here.
 //! - [`profile`]: the request header profiles.
-//! - [`bench`] and [`soak`]: the result documents the harness writes (`feedlab bench --json`), with a
-//!   `schema_version`; [`data`]: the suite's `results/<experiment>/data.json`, which embeds them as they are.
+//! - [`bench`], [`soak`] and [`floor`]: the result documents the harness writes (`feedlab bench --json`,
+//!   `feedlab floor --json`), with a `schema_version`; [`data`]: the suite's `results/<experiment>/data.json`,
+//!   which embeds bench results as they are. A `schema_version` is bumped when a field is removed, renamed,
+//!   changes meaning, or a required field is added; an optional field (null when not measured) may be added
+//!   without a bump, and older documents read it as null.
+//! - [`spread`]: median and range of a figure measured several times.
 //! - [`read`]: the strict reader: an unknown schema version or a missing field is an error naming the file
 //!   and the field.
 //! - [`counters`]: the server's counters, as `/stats` and `/metrics` name them.
@@ -20,16 +24,20 @@
 pub mod bench;
 pub mod counters;
 pub mod data;
+pub mod floor;
 pub mod procfs;
 pub mod profile;
 pub mod read;
 pub mod rfc6455;
 pub mod soak;
+pub mod spread;
 pub mod transport;
 pub mod units;
 
 pub use bench::BenchResult;
+pub use floor::FloorResult;
 pub use profile::HeaderProfile;
 pub use read::ReadError;
 pub use soak::SoakResult;
+pub use spread::Spread;
 pub use transport::Transport;

@@ -1,9 +1,12 @@
-//! The strict reader of feedlab's documents (bench and soak results, the suite's data files).
+//! The strict reader of feedlab's documents (bench, soak and floor results, the suite's data files).
 //!
 //! A reader that guesses hides a broken contract, so this one does not: the document's `schema_version`
-//! must be the one this build writes, every field must be there with its type, and names are exact (no
-//! aliases). Every refusal names the file and the field (`steps[3].bench.latency_us.p99`). Unknown
-//! fields are ignored, so a newer writer's additions still read (they come with a new version anyway).
+//! must be the one this build writes, every required field must be there with its type, and names are
+//! exact (no aliases). Every refusal names the file and the field (`steps[3].bench.latency_us.p99`).
+//! Unknown fields are ignored, so a newer writer's additions still read. The one leniency is the
+//! versioning rule's: an optional field (null when not measured) added to a layout without a version bump
+//! reads as null from a document written before it existed; and a type may name older versions it still
+//! reads ([`Versioned::older_versions_read`]), whose missing fields then read as absent.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -20,6 +23,11 @@ pub trait Versioned {
 
     /// The version the document says it has.
     fn schema_version(&self) -> u32;
+
+    /// Older versions this build still reads (their missing fields read as absent); none by default.
+    fn older_versions_read() -> &'static [u32] {
+        &[]
+    }
 
     /// Versions of documents embedded in this one: (field path, found, expected).
     fn nested_versions(&self) -> Vec<(String, u32, u32)> {
@@ -68,10 +76,14 @@ pub fn from_json<T: Versioned + DeserializeOwned>(file: &Path, text: &str) -> Re
         .map_err(|e| fail(String::new(), format!("not a {}: {e}", T::WHAT)))?;
     match version.schema_version {
         None => return Err(fail("schema_version".into(), format!("missing: not a {}", T::WHAT))),
-        Some(v) if v != T::SCHEMA_VERSION => {
+        Some(v) if v != T::SCHEMA_VERSION && !T::older_versions_read().contains(&v) => {
+            let read: Vec<String> = std::iter::once(T::SCHEMA_VERSION)
+                .chain(T::older_versions_read().iter().copied())
+                .map(|v| v.to_string())
+                .collect();
             return Err(fail(
                 "schema_version".into(),
-                format!("{v} is not the {} layout this build reads ({})", T::WHAT, T::SCHEMA_VERSION),
+                format!("{v} is not the {} layout this build reads ({})", T::WHAT, read.join(" or ")),
             ));
         }
         Some(_) => {}
@@ -118,8 +130,23 @@ mod tests {
     }
 
     #[test]
+    fn data_files_of_layout_1_still_read_and_others_are_refused() {
+        let doc = |v: u32| {
+            format!(
+                r#"{{"schema_version": {v}, "experiment": "x", "title": "", "quick": false,
+                "machine": {{"cpus": 2, "mem_gib": 1.0, "os": "", "commit": "", "date": ""}}, "steps": []}}"#
+            )
+        };
+        let old = read::<ExperimentData>(&doc(1)).unwrap();
+        assert_eq!((old.schema_version, old.floor), (1, None));
+        assert_eq!(read::<ExperimentData>(&doc(2)).unwrap().schema_version, 2);
+        let err = read::<ExperimentData>(&doc(3)).unwrap_err();
+        assert!(err.ends_with("3 is not the feedlab data file layout this build reads (2 or 1)"), "{err}");
+    }
+
+    #[test]
     fn names_the_missing_field_with_its_path() {
-        let doc = r#"{"schema_version": 1, "experiment": "x", "title": "", "quick": false,
+        let doc = r#"{"schema_version": 2, "experiment": "x", "title": "", "quick": false,
             "machine": {"cpus": 2, "mem_gib": 1.0, "os": "", "commit": ""}, "steps": []}"#;
         let err = read::<ExperimentData>(doc).unwrap_err();
         assert!(err.starts_with("x.json: field `machine`: missing field `date` at line 2"), "{err}");

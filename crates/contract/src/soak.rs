@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::bench::{BenchResult, TimelinePoint};
 use crate::read::Versioned;
 
-/// Version of the soak JSON layout; bumped when a field is added, removed or changes meaning.
+/// Version of the soak JSON layout; bumped when a field is removed, renamed, changes meaning, or a required
+/// field is added (an optional field, null when not measured, may be added without a bump).
 pub const SOAK_SCHEMA_VERSION: u32 = 1;
 
 /// The server's resident memory over the soak, in KiB (`VmRSS`).

@@ -1,16 +1,19 @@
-//! The committed schemas stay true to the types: a fully populated bench and soak result (every option
-//! set, every map and list filled) is valid against its schema, and every object of each schema declares
-//! and requires exactly the keys the type serializes. Adding a field to a type without the schema, or to
-//! the schema without the type, fails here.
+//! The committed schemas stay true to the types: a fully populated bench, soak and floor result (every
+//! option set, every map and list filled) is valid against its schema, and every object of each schema
+//! declares exactly the keys the type serializes and requires all of them but the optional ones (fields
+//! added without a version bump: nullable, and read as null from a document that lacks them). Adding a
+//! field to a type without the schema, or to the schema without the type, fails here.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use feedlab_contract::bench::{
-    BenchResult, ChaosStats, Integrity, Latency, Publish, SCHEMA_VERSION, TimelinePoint, WireBytes,
+    BenchResult, ChaosStats, CpuPer, Integrity, Latency, Publish, SCHEMA_VERSION, ServerCpu, TimelinePoint, WireBytes,
 };
+use feedlab_contract::floor::{FLOOR_SCHEMA_VERSION, FloorCase, FloorResult, FloorRun, Placement};
+use feedlab_contract::procfs::CpuTimes;
 use feedlab_contract::soak::{Rss, RssSample, SOAK_SCHEMA_VERSION, SoakResult, SoakVerdict};
-use feedlab_contract::{HeaderProfile, Transport, read};
+use feedlab_contract::{HeaderProfile, Spread, Transport, read};
 use serde_json::{Value, json};
 
 fn schema(name: &str) -> Value {
@@ -78,6 +81,9 @@ fn bench_result(transport: Transport) -> BenchResult {
             last_id: Some(30),
             epoch: Some(7),
             epoch_changes: 1,
+            achieved_rate_per_s: Some(1.9),
+            rate_kept: Some(true),
+            connections: Some(2),
         },
         timeline: vec![TimelinePoint {
             t_s: 1.0,
@@ -88,6 +94,54 @@ fn bench_result(transport: Transport) -> BenchResult {
             sent_bytes: 10,
             received_bytes: 20,
             open_connections: 3,
+        }],
+        server_cpu: Some(ServerCpu {
+            pid: 4242,
+            // Figures whose quotients are exact in binary, so the JSON round trip compares equal.
+            steady: CpuPer::new(10.0, CpuTimes { user_s: 0.5, system_s: 0.75 }, 50),
+            setup: CpuPer::new(0.5, CpuTimes { user_s: 0.25, system_s: 0.5 }, 5),
+        }),
+        harness_cpu: Some(CpuPer::new(10.0, CpuTimes { user_s: 0.25, system_s: 0.5 }, 50)),
+    }
+}
+
+fn floor_result() -> FloorResult {
+    let spread = |median: f64| Spread { median, min: median * 0.9, max: median * 1.1 };
+    let run = FloorRun {
+        window_s: 2.0,
+        sends: 100_000,
+        would_block: 1,
+        sender_cpu_s: 1.6,
+        sender_user_s: 0.1,
+        sender_system_s: 1.5,
+        reader_cpu_s: 0.8,
+        reader_bytes: 3_400_000,
+        reader_reads: 90_000,
+        reader_wakeups: 20_000,
+    };
+    FloorResult {
+        schema_version: FLOOR_SCHEMA_VERSION,
+        kind: "floor".into(),
+        harness_version: "0.1.0".into(),
+        started_unix_ms: 1_700_000_000_000,
+        pairs: 5000,
+        header_bytes: 2,
+        payload_bytes: 32,
+        warmup_s: 1.0,
+        window_s: 2.0,
+        repeats: 3,
+        placement: Placement::Apart,
+        send_rate_per_s: 10_000.0,
+        sender_cpu: Some(0),
+        reader_cpu: Some(1),
+        cpus: 2,
+        cases: vec![FloorCase {
+            frames_per_send: 4,
+            send_us: spread(16.0),
+            frame_us: spread(4.0),
+            reader_us_per_frame: spread(2.0),
+            sends_per_s: spread(50_000.0),
+            runs: vec![run],
         }],
     }
 }
@@ -200,12 +254,23 @@ impl<'s> Walk<'s> {
                         .flatten()
                         .filter_map(Value::as_str)
                         .collect();
-                    for (what, keys) in [("properties", &declared), ("required", &required)] {
-                        if *keys != serialized {
+                    // An optional key (declared, not required) is one added without a version bump: it
+                    // must take null, which is what a document written before it reads as.
+                    let optional: BTreeSet<&str> = declared
+                        .difference(&required)
+                        .copied()
+                        .filter(|key| accepts_null(self.root, &properties[*key]))
+                        .collect();
+                    let expected_required: BTreeSet<&str> = serialized.difference(&optional).copied().collect();
+                    for (what, keys, expected) in
+                        [("properties", &declared, &serialized), ("required", &required, &expected_required)]
+                    {
+                        if keys != expected {
                             self.problems.push(format!(
-                                "{path}: schema `{what}` lacks {:?}; the type does not serialize {:?}",
-                                serialized.difference(keys).collect::<Vec<_>>(),
-                                keys.difference(&serialized).collect::<Vec<_>>(),
+                                "{path}: schema `{what}` lacks {:?}; the type does not serialize {:?} (or it is \
+                                 optional but does not take null)",
+                                expected.difference(keys).collect::<Vec<_>>(),
+                                keys.difference(expected).collect::<Vec<_>>(),
                             ));
                         }
                     }
@@ -241,6 +306,29 @@ impl<'s> Walk<'s> {
         assert!(self.problems.is_empty(), "the schema and the type disagree: {:#?}", self.problems);
         assert!(unchecked.is_empty(), "schema objects no value was checked against: {unchecked:?}");
     }
+}
+
+/// Whether a property's schema takes null (`"type": [..., "null"]`, or a `oneOf`/`anyOf` branch of type null).
+fn accepts_null(root: &Value, schema: &Value) -> bool {
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        return root.pointer(reference.trim_start_matches('#')).is_some_and(|s| accepts_null(root, s));
+    }
+    let typed = match schema.get("type") {
+        Some(Value::String(t)) => t == "null",
+        Some(Value::Array(types)) => types.iter().any(|t| t == "null"),
+        _ => false,
+    };
+    typed
+        || ["oneOf", "anyOf"].iter().any(|key| {
+            schema.get(*key).and_then(Value::as_array).is_some_and(|bs| bs.iter().any(|b| accepts_null(root, b)))
+        })
+}
+
+/// The optional keys of the schema object at `pointer` (declared, not required).
+fn optional_keys(schema: &Value, pointer: &str) -> Vec<String> {
+    let node = schema.pointer(pointer).unwrap_or_else(|| panic!("no {pointer:?} in the schema"));
+    let required: Vec<&Value> = node["required"].as_array().map(|r| r.iter().collect()).unwrap_or_default();
+    node["properties"].as_object().unwrap().keys().filter(|k| !required.contains(&&json!(k))).cloned().collect()
 }
 
 /// Pointers of every schema node that declares `properties`.
@@ -318,6 +406,47 @@ fn the_soak_schema_declares_exactly_what_the_type_serializes() {
     walk.finish();
 }
 
+#[test]
+fn a_full_floor_result_is_valid_against_its_schema() {
+    let result = floor_result();
+    let value = serde_json::to_value(&result).unwrap();
+    let floor = schema("floor.schema.json");
+    assert_valid(&floor, &value);
+    let mut walk = Walk::new(&floor);
+    walk.walk("", &value, "$");
+    assert_eq!(walk.open, Vec::<String>::new());
+    walk.finish();
+    let back: FloorResult = read::from_json(Path::new("floor.json"), &result.to_json()).unwrap();
+    assert_eq!(back, result);
+}
+
+/// The versioning rule: a document written before an optional field existed lacks it, is still valid
+/// against the schema, and reads with that field null.
+#[test]
+fn optional_bench_fields_read_as_null_from_older_documents() {
+    let bench = schema("bench.schema.json");
+    let mut value = serde_json::to_value(bench_result(Transport::Ws)).unwrap();
+    let mut removed = Vec::new();
+    for (pointer, at) in [("", ""), ("/properties/publish", "/publish")] {
+        for key in optional_keys(&bench, pointer) {
+            let parent = value.pointer_mut(at).unwrap().as_object_mut().unwrap();
+            assert!(parent.remove(&key).is_some(), "{at}/{key}: the full result should have it");
+            removed.push(format!("{at}/{key}"));
+        }
+    }
+    assert!(removed.len() >= 5, "the bench schema's optional fields: {removed:?}");
+    assert_valid(&bench, &value);
+    let back: BenchResult = read::from_json(Path::new("old.json"), &value.to_string()).unwrap();
+    let back = serde_json::to_value(back).unwrap();
+    for pointer in &removed {
+        assert_eq!(back.pointer(pointer), Some(&Value::Null), "{pointer}");
+    }
+    // A required field is still required.
+    value.as_object_mut().unwrap().remove("lost");
+    let err = read::from_json::<BenchResult>(Path::new("old.json"), &value.to_string()).unwrap_err();
+    assert!(err.to_string().contains("lost"), "{err}");
+}
+
 /// The walk itself can fail: a field the schema does not know, or a property the type does not have.
 #[test]
 fn the_walk_catches_a_key_on_either_side() {
@@ -334,4 +463,12 @@ fn the_walk_catches_a_key_on_either_side() {
     let mut walk = Walk::new(&bench);
     walk.walk("", &value, "$");
     assert!(walk.problems.iter().any(|p| p.starts_with("$.latency_us:") && p.contains("p9999")), "{:?}", walk.problems);
+
+    // A field left out of `required` must take null (it is optional only as a field added later).
+    let mut bench = schema("bench.schema.json");
+    let required = bench["required"].as_array_mut().unwrap();
+    required.retain(|k| k != "clients");
+    let mut walk = Walk::new(&bench);
+    walk.walk("", &value, "$");
+    assert!(walk.problems.iter().any(|p| p.starts_with("$:") && p.contains("clients")), "{:?}", walk.problems);
 }

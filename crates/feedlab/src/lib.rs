@@ -5,8 +5,9 @@ use clap::{Parser, Subcommand};
 /// Settle ajax polling vs long-polling vs Server-Sent Events vs WebSocket with measurements.
 ///
 /// One server publishes one message feed through all four transports (`serve`); a load harness measures
-/// requests, header bytes, framing, latency and loss on the wire (`bench`); the experiment suite runs the
-/// classic comparisons and writes charts and a report (`run`, `report`).
+/// requests, header bytes, framing, latency and loss on the wire (`bench`); `floor` measures what the kernel
+/// alone charges for a push on this machine; the experiment suite runs the classic comparisons and writes
+/// charts and a report (`run`, `report`).
 #[derive(Debug, Parser)]
 #[command(name = "feedlab", version, propagate_version = true)]
 pub struct Cli {
@@ -31,6 +32,9 @@ pub enum Command {
     /// left; in a file or a pipe there is no bar and no escape code. The summary table goes to stdout. Ctrl-C
     /// or SIGTERM ends the run early with the table (and --json) of what was measured, marked partial.
     Bench(feedlab_harness::cli::BenchArgs),
+    /// Measure the kernel's floor: thread CPU per send() of a small frame to one of N idle loopback TCP
+    /// sockets with a live epoll reader, for 1, 4 and 16 frames per send.
+    Floor(feedlab_harness::cli::FloorArgs),
     /// Run the experiment suite (experiments/*.toml) and write results/ with charts and a report.
     ///
     /// Progress goes to stderr: on a terminal, a progress bar with the time left by the plan (the estimates

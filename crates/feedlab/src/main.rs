@@ -1,6 +1,6 @@
 //! The `feedlab` binary: parses the command line, sets up logging and hands each subcommand to its library.
 //!
-//! Thin on purpose (mini-redis, oha): `serve` lives in `feedlab-server`, `bench` in `feedlab-harness`,
+//! Thin on purpose (mini-redis, oha): `serve` lives in `feedlab-server`, `bench` and `floor` in `feedlab-harness`,
 //! `run` in `feedlab-suite` and `report` in `feedlab-report`. Errors become exit codes here: bad input is 2
 //! (as clap does for a bad flag), any other failure 1.
 //!
@@ -29,6 +29,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => feedlab_server::cli::serve(args),
         Command::Bench(args) => feedlab_harness::cli::bench(args),
+        Command::Floor(args) => feedlab_harness::cli::floor(args),
         Command::Run(args) => feedlab_suite::cli::run(args),
         Command::Report(args) => feedlab_report::cli::report(args),
     };

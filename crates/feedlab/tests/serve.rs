@@ -52,8 +52,14 @@ fn a_taken_port_is_a_one_line_error_with_exit_code_2() {
 
 #[test]
 fn bad_flags_are_refused_with_exit_code_2() {
-    for args in [&["serve", "--ticker", "fast"][..], &["serve", "--disable", "pigeon"], &["serve", "--addr", "nowhere"]]
-    {
+    for args in [
+        &["serve", "--ticker", "fast"][..],
+        &["serve", "--disable", "pigeon"],
+        &["serve", "--addr", "nowhere"],
+        &["floor", "--pairs", "0"],
+        &["floor", "--frames-per-send", "1,x"],
+        &["floor", "--placement", "everywhere"],
+    ] {
         let output = feedlab().args(args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
@@ -64,9 +70,18 @@ fn bad_flags_are_refused_with_exit_code_2() {
 fn help_describes_every_subcommand() {
     let output = feedlab().arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&output.stdout);
-    for word in ["serve", "bench", "run", "report"] {
+    for word in ["serve", "bench", "floor", "run", "report"] {
         assert!(help.contains(word), "{help}");
     }
+    let help_of =
+        |cmd: &str| String::from_utf8_lossy(&feedlab().args([cmd, "--help"]).output().unwrap().stdout).into_owned();
+    let floor_help = help_of("floor");
+    for flag in ["--pairs", "--payload", "--frames-per-send", "--window", "--repeats", "--placement", "--json"] {
+        assert!(floor_help.contains(flag), "{flag} missing from floor --help");
+    }
+    assert!(floor_help.contains("epoll"), "{floor_help}");
+    let bench_help = help_of("bench");
+    assert!(bench_help.contains("--server-pid") && bench_help.contains("us per connect"), "{bench_help}");
     let serve_help =
         String::from_utf8_lossy(&feedlab().args(["serve", "--help"]).output().unwrap().stdout).into_owned();
     for flag in ["--addr", "--ticker", "--allow-origin", "--disable", "--max-streams", "--publish-token"] {

@@ -5,8 +5,10 @@
 //! reference them.
 //! Its output, piped, is what a log file gets: plain lines (no escape codes, no module paths), one per
 //! step, then the verdicts of the report and where it is.
-//! Plus the usage errors of `feedlab run` (exit code 2), and SIGTERM mid-experiment keeping the finished
-//! steps and the running one, and stopping the server, as Ctrl-C does.
+//! Plus the usage errors of `feedlab run` (exit code 2), SIGTERM mid-experiment keeping the finished
+//! steps and the running one, and stopping the server, as Ctrl-C does, and an experiment with the floor and
+//! rounds: the floor in its data file, the steady window of every step, the report reading one against the
+//! other.
 //!
 //! The quick run takes about a minute and a half; set `FEEDLAB_KEEP_TEST_OUTPUT=1` to keep its directory.
 
@@ -42,6 +44,14 @@ impl TempDir {
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
     }
+
+    /// Writes `experiments/<name>.toml` here with `text`; returns the experiments directory.
+    fn experiment(&self, name: &str, text: &str) -> PathBuf {
+        let experiments = self.0.join("experiments");
+        std::fs::create_dir_all(&experiments).unwrap();
+        std::fs::write(experiments.join(format!("{name}.toml")), text).unwrap();
+        experiments
+    }
 }
 
 impl Drop for TempDir {
@@ -60,7 +70,7 @@ const CHARTS: [(&str, &[&str]); 7] = [
     ("latency-vs-interval", &["latency"]),
     ("idle-cost", &["requests", "bytes"]),
     ("message-rate", &["requests-per-message", "overhead-per-message", "latency"]),
-    ("connection-scale", &["memory", "cpu", "p99"]),
+    ("connection-scale", &["memory", "cpu", "p99", "cpu-steady"]),
     ("rtt", &["latency"]),
     ("overload", &["timeline"]),
 ];
@@ -161,6 +171,10 @@ fn quick_run_writes_data_charts_and_report_for_every_experiment() {
             if step.params.role.is_none() {
                 let srv = step.server.unwrap_or_else(|| panic!("{exp} {}: server usage from /proc", step.label));
                 assert!(srv.rss_mib_start > 0.0 && srv.rss_mib_peak >= srv.rss_mib_start && srv.cpu_s >= 0.0);
+                // The suite gives the harness the server's pid: the steady window and the setup are sampled.
+                let cpu = b.server_cpu.unwrap_or_else(|| panic!("{exp} {}: steady-window server CPU", step.label));
+                assert!(cpu.steady.window_s > 0.0 && cpu.steady.user_s >= 0.0 && cpu.steady.system_s >= 0.0);
+                assert!(b.harness_cpu.is_some(), "{exp} {}: the harness's own CPU", step.label);
             }
             if b.published > 0 {
                 assert!(i.delivered > 0, "{exp} {}: published {} but delivered none", step.label, b.published);
@@ -297,14 +311,11 @@ fn sigterm_keeps_the_running_step_and_stops_the_server() {
     // A short step, then a long one, each with its own server: once a second server exists, the second step
     // has begun (the suite checks for a cancellation before it starts a step's server).
     let dir = TempDir::new("sigterm");
-    let experiments = dir.0.join("experiments");
-    std::fs::create_dir_all(&experiments).unwrap();
-    std::fs::write(
-        experiments.join("sigterm.toml"),
+    let experiments = dir.experiment(
+        "sigterm",
         "[server]\nfresh_per_step = true\n\n[steps]\ntransport = \"ws\"\nclients = 2\n\
          rate_per_s = [10, 0.05]  # 1 s, then 60 s for its 3 messages\nmin_messages = 3\nduration_s = 1\n",
-    )
-    .unwrap();
+    );
     let out = dir.0.join("results");
     let child = Command::new(env!("CARGO_BIN_EXE_feedlab"))
         .args(["run", "--experiments-dir", experiments.to_str().unwrap(), "--out", out.to_str().unwrap()])
@@ -368,9 +379,7 @@ fn usage_errors_exit_2() {
     let stderr = String::from_utf8_lossy(&unknown.stderr);
     assert!(stderr.contains("unknown experiment `no-such-experiment`") && stderr.contains("idle-cost"), "{stderr}");
 
-    let bad_dir = out.0.join("experiments");
-    std::fs::create_dir_all(&bad_dir).unwrap();
-    std::fs::write(bad_dir.join("broken.toml"), "[steps]\nclients = 0\n").unwrap();
+    let bad_dir = out.experiment("broken", "[steps]\nclients = 0\n");
     let bad = feedlab(&["run", "--experiments-dir", bad_dir.to_str().unwrap(), "--out", o]);
     assert_eq!(bad.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&bad.stderr);
@@ -386,4 +395,53 @@ fn usage_errors_exit_2() {
     for exp in KNOWN {
         assert!(text.contains(&format!("{exp} (")), "--dry-run lists {exp}: {text}");
     }
+}
+
+#[test]
+fn the_floor_and_rounds_reach_the_report() {
+    // The connection-scale report, from a small file of that name: the floor first, then two transports in
+    // three rounds (--quick: the floor on a few hundred sockets, short windows).
+    let dir = TempDir::new("floor");
+    let experiments = dir.experiment(
+        "connection-scale",
+        "floor = true\n[steps]\ntransport = [\"poll\", \"ws\"]\nclients = 5\nrate_per_s = 5\nduration_s = 1\nrepeats = 3\n",
+    );
+    let out = dir.0.join("results");
+    let run = feedlab(&[
+        "run",
+        "--quick",
+        "--experiments-dir",
+        experiments.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("connection-scale floor on 200 loopback pairs, sender CPU per send(): 1 frame "),
+        "{stderr}"
+    );
+
+    let data = load(&out.join("connection-scale/data.json")).unwrap();
+    assert_eq!(data.schema_version, 2);
+    let floor = data.floor.as_ref().expect("the floor, measured in the same run");
+    assert_eq!(floor.cases.iter().map(|c| c.frames_per_send).collect::<Vec<_>>(), [1, 4, 16]);
+    let one = floor.case(1).unwrap().send_us.median;
+    assert!(one.is_finite() && one > 0.0, "{floor:#?}");
+    let rounds: Vec<_> = data.steps.iter().map(|s| (s.params.transport.name(), s.repeat)).collect();
+    assert_eq!(rounds.len(), 6);
+    assert_eq!(rounds[..3], [("poll", Some(0)), ("ws", Some(0)), ("poll", Some(1))]);
+    for s in &data.steps {
+        let steady = s.bench.server_cpu.unwrap().steady;
+        // Messages were delivered inside the window, so the figure and its ratio to the floor exist (their
+        // size is the machine's, not asserted; /proc counts 10 ms ticks, so a 1 s window of 5 clients may
+        // read 0).
+        let per = steady.total_us_per.unwrap_or_else(|| panic!("{}: nothing delivered in the window", s.label));
+        assert!(per >= 0.0 && (per / one).is_finite() && steady.count > 0, "{}: {steady:?}", s.label);
+        assert!(s.bench.harness_cpu.unwrap().total_us_per.is_some());
+    }
+    let readme = std::fs::read_to_string(ResultFile::Readme(Lang::En).path(&out)).unwrap();
+    assert!(readme.contains("measured at the start of this run on 200 idle loopback sockets"), "{readme}");
+    assert!(readme.contains("Steady window") && readme.contains("| x floor |"), "{readme}");
+    assert!(readme.contains("poll 5 clients #3") || readme.contains("poll #3"), "{readme}");
 }

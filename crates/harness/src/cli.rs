@@ -1,10 +1,12 @@
-//! `feedlab bench`: the command line in front of [`crate::run_bench`].
+//! `feedlab bench` and `feedlab floor`: the command lines in front of [`crate::run_bench`] and
+//! [`crate::run_floor`].
 //!
 //! Parses and validates the flags (bad values come back as `clap` errors so the binary exits 2 with a
 //! usage message), builds a tokio runtime, shows a progress bar with the time left on a terminal, turns
 //! Ctrl-C or SIGTERM into a cancellation that still prints and writes the partial result, then prints the
 //! summary table and writes `--json FILE`. `--soak` turns the same command into a soak ([`crate::soak`]):
-//! every transport at once, the same flags, its own table and JSON.
+//! every transport at once, the same flags, its own table and JSON. `feedlab floor` needs no server and no
+//! runtime: it measures the kernel's cost of a push ([`crate::floor`]) and prints its table.
 //!
 //! It also holds the terminal conventions `feedlab run` (feedlab-suite) and the binary's logging share
 //! ([`Console`], [`live_bar`], [`LogWriter`], [`interrupted`]): a live bar and colours only on a terminal,
@@ -27,8 +29,11 @@ use feedlab_contract::HeaderProfile;
 use crate::Error;
 use crate::chaos::parse_chaos;
 use crate::config::{BenchConfig, Target, Transport, parse_duration, parse_rate};
+use crate::floor::{self, FloorConfig};
 use crate::headers::{BrowserFixture, RequestHeaders};
 use crate::soak::SoakConfig;
+use feedlab_contract::floor::Placement;
+use feedlab_contract::rfc6455;
 
 /// On or off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -119,8 +124,10 @@ pub struct BenchArgs {
     /// Targets: RSS growth under 5%, no errors, nothing lost.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub soak: Option<Duration>,
-    /// With --soak: the server's process id on this machine, to sample its memory (/proc/PID/status
-    /// VmRSS) at the start, end and peak of the soak.
+    /// The server's process id on this machine (/proc/PID). A bench samples its CPU (utime and stime
+    /// apart) at the edges of the steady window (every client connected, publishing, before the drain)
+    /// and of the ramp-up, and reports user and kernel us per delivered message and us per connect. A
+    /// soak samples its memory (VmRSS) at the start, end and peak.
     #[arg(long, value_name = "PID")]
     pub server_pid: Option<u32>,
     /// Write the result as JSON (schema: crates/contract/schema/bench.schema.json).
@@ -131,9 +138,6 @@ pub struct BenchArgs {
 impl BenchArgs {
     /// Turns the flags into a validated configuration (for `--soak`, the base every transport shares).
     pub fn to_config(&self) -> Result<BenchConfig, Error> {
-        if self.server_pid.is_some() && self.soak.is_none() {
-            return Err(Error::Config("--server-pid is for --soak (memory is sampled over a soak)".into()));
-        }
         let target = Target::parse(&self.target)?;
         let mut cfg = BenchConfig::new(target, self.transport.unwrap_or(Transport::Poll));
         cfg.clients = self.clients;
@@ -160,6 +164,7 @@ impl BenchArgs {
         cfg.source_addrs = self.source_addrs.clone();
         cfg.drain = self.drain;
         cfg.seed = self.seed;
+        cfg.server_pid = self.server_pid;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -169,7 +174,10 @@ impl BenchArgs {
         if self.soak.is_none() {
             return Ok(None);
         }
-        let soak = SoakConfig { base: self.to_config()?, server_pid: self.server_pid };
+        // The soak samples the server's memory (its own field), not CPU over a bench window.
+        let mut base = self.to_config()?;
+        let server_pid = base.server_pid.take();
+        let soak = SoakConfig { base, server_pid };
         soak.groups()?;
         Ok(Some(soak))
     }
@@ -177,12 +185,6 @@ impl BenchArgs {
 
 /// Runs `feedlab bench`: synchronous, builds its own tokio runtime.
 pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
-    let usage = |e: Error| -> anyhow::Error {
-        match e {
-            Error::Config(msg) => clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{msg}\n")).into(),
-            e => e.into(),
-        }
-    };
     let (table, json) = match args.to_soak_config().map_err(usage)? {
         Some(soak) => {
             let result = with_ctrl_c(|cancel| crate::run_soak(soak, Some(progress_bar()), cancel))?;
@@ -199,6 +201,88 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         std::fs::write(path, json + "\n").with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
+}
+
+/// Measure what the kernel alone charges for a push: thread CPU per send() of a small frame to one of N idle
+/// loopback TCP sockets, round-robin, with a live epoll reader on the other ends; for several frames per
+/// send(), plus the reader's CPU per frame. Every server CPU figure per delivered message is read against it.
+///
+/// The sender and the reader run on two CPUs by default (the server-vs-harness situation: one side sends
+/// while the other reads). Each case is a warm-up then a measured window, repeated: median (min-max).
+#[derive(Debug, clap::Args)]
+pub struct FloorArgs {
+    /// Loopback TCP connections (two sockets each: at most about half the open-file limit).
+    #[arg(long, default_value_t = floor::DEFAULT_PAIRS)]
+    pub pairs: usize,
+    /// Payload bytes per frame.
+    #[arg(long, default_value_t = floor::DEFAULT_PAYLOAD)]
+    pub payload: usize,
+    /// Header bytes per frame (default: a server's WebSocket frame header for the payload, 2 bytes up to 125).
+    #[arg(long)]
+    pub header_bytes: Option<usize>,
+    /// Frames written by one send(), one case each (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "1,4,16")]
+    pub frames_per_send: Vec<u64>,
+    /// Sending before each measured window.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub warmup: Duration,
+    /// Each measured window.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    pub window: Duration,
+    /// Measured windows per case (median and range over them).
+    #[arg(long, default_value_t = floor::DEFAULT_REPEATS)]
+    pub repeats: usize,
+    /// Sends per second (N/s, N/ms; 0: flat out). Paced below what the reader takes, each send finds its
+    /// reader asleep in epoll_wait and pays for waking it, as a server's sends to idle clients do; flat
+    /// out, the reader is always busy and the figure is a lower bound.
+    #[arg(long, default_value = "10000/s", value_parser = parse_rate)]
+    pub send_rate: f64,
+    /// Where the sender and reader threads run: apart (two CPUs, the default when there are two), same
+    /// (one CPU: to see what sharing a core does), any (not pinned).
+    #[arg(long, value_parser = names_parser::<Placement>(&Placement::NAMES))]
+    pub placement: Option<Placement>,
+    /// Write the result as JSON (schema: crates/contract/schema/floor.schema.json).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+impl FloorArgs {
+    /// The validated configuration.
+    pub fn to_config(&self) -> Result<FloorConfig, Error> {
+        let defaults = FloorConfig::default();
+        let config = FloorConfig {
+            pairs: self.pairs,
+            header_bytes: self.header_bytes.unwrap_or(rfc6455::header_len(self.payload as u64, false)),
+            payload_bytes: self.payload,
+            frames_per_send: self.frames_per_send.clone(),
+            warmup: self.warmup,
+            window: self.window,
+            repeats: self.repeats,
+            placement: self.placement.unwrap_or(defaults.placement),
+            send_rate: self.send_rate,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+/// Runs `feedlab floor`: synchronous; prints the table and writes `--json FILE`.
+pub fn floor(args: FloorArgs) -> anyhow::Result<()> {
+    let config = args.to_config().map_err(usage)?;
+    let result = crate::run_floor(&config, Some(progress_bar()))?;
+    print!("{}", crate::summary::render_floor(&result));
+    if let Some(path) = &args.json {
+        std::fs::write(path, result.to_json() + "\n").with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// A configuration error is a usage error (exit code 2, like a bad flag); anything else a failure.
+fn usage(e: Error) -> anyhow::Error {
+    match e {
+        Error::Config(msg) => clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{msg}\n")).into(),
+        e => e.into(),
+    }
 }
 
 /// Runs `run` on a new tokio runtime with a token that Ctrl-C or SIGTERM cancels (the run then returns
@@ -390,10 +474,14 @@ mod tests {
         assert_eq!(soak.base.duration, Duration::from_secs(600));
         assert_eq!(soak.server_pid, Some(1));
         assert_eq!(soak.groups().unwrap().iter().map(|g| g.clients).sum::<usize>(), 2000);
-        // --soak runs every transport: naming one is a usage error, as is a --server-pid without a soak.
+        assert_eq!(soak.base.server_pid, None);
+        // --soak runs every transport: naming one is a usage error, as is a --server-pid of no process.
         assert!(Cli::try_parse_from(["bench", "--soak", "1m", "--transport", "ws"]).is_err());
-        let pid_alone = Cli::try_parse_from(["bench", "--transport", "ws", "--server-pid", "1"]).unwrap();
-        assert!(pid_alone.bench.to_config().is_err());
+        let me = std::process::id().to_string();
+        let pid = Cli::try_parse_from(["bench", "--transport", "ws", "--server-pid", &me]).unwrap();
+        assert_eq!(pid.bench.to_config().unwrap().server_pid, Some(std::process::id()));
+        let no_such = Cli::try_parse_from(["bench", "--transport", "ws", "--server-pid", "4294967295"]).unwrap();
+        assert!(no_such.bench.to_config().unwrap_err().to_string().contains("--server-pid 4294967295"));
         assert!(Cli::try_parse_from(["bench", "--transport", "ws", "--chaos", "200%"]).is_err());
         assert!(Cli::try_parse_from(["bench"]).is_err());
     }

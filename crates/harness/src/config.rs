@@ -7,6 +7,8 @@
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
+use feedlab_contract::procfs;
+
 use crate::Error;
 use crate::headers::RequestHeaders;
 use crate::net;
@@ -104,6 +106,10 @@ pub struct BenchConfig {
     /// `--chaos`: share of the clients whose connection is dropped abruptly every second of the window
     /// (0 = none, 1 = all); they reconnect with their cursor ([`crate::chaos`]).
     pub chaos: f64,
+    /// `--server-pid`: the server's process on this machine, whose CPU a bench samples from
+    /// `/proc/PID/stat` at the edges of the ramp-up and of the steady window ([`crate::run`]). A soak
+    /// samples memory instead, through [`crate::soak::SoakConfig::server_pid`].
+    pub server_pid: Option<u32>,
     /// `socketio-ws`: open the WebSocket directly instead of upgrading a polling session (as browsers do
     /// by default).
     pub socketio_direct: bool,
@@ -130,6 +136,7 @@ impl BenchConfig {
             ramp_timeout: DEFAULT_RAMP_TIMEOUT,
             seed: None,
             chaos: 0.0,
+            server_pid: None,
             socketio_direct: false,
         }
     }
@@ -171,6 +178,10 @@ impl BenchConfig {
                 "--payload {}: must be 1..={MAX_PAYLOAD} bytes (the contract rejects bodies over 64 KiB)",
                 self.payload
             )));
+        }
+        if let Some(pid) = self.server_pid {
+            procfs::cpu_times(pid)
+                .map_err(|e| Error::Config(format!("--server-pid {pid}: cannot read its CPU time: {e}")))?;
         }
         self.source_addrs =
             net::plan_sockets(self.clients, !self.rtt.is_zero(), self.target.addr.ip(), &self.source_addrs)?;

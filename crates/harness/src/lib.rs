@@ -1,4 +1,4 @@
-//! feedlab's load harness: `feedlab bench`.
+//! feedlab's load harness: `feedlab bench`, and `feedlab floor`.
 //!
 //! Simulates N clients of one transport (ajax polling, long-poll, Server-Sent Events or WebSocket) against
 //! any server that speaks the feedlab contract (DESIGN.md sections 1-2), publishes through the server's
@@ -21,13 +21,16 @@
 //! - [`chaos`]: `--chaos`, dropping a share of the client connections every second.
 //! - [`soak`]: `--soak`, all four transports at once for a long time, with the server's memory watched;
 //!   [`summary`]: the tables printed after a run.
+//! - [`floor`]: `feedlab floor`, the kernel's own cost of a push on this machine (std threads and raw
+//!   system calls, no runtime), which every server CPU figure is read against.
 //!
 //! Module map: who uses whom. Each module uses only modules listed below it, so there are no cycles;
 //! `error` (the run-level [`Error`]) is used throughout and uses nothing.
 //!
 //! ```text
-//! cli        -> summary, soak, run, config, headers, chaos
+//! cli        -> summary, soak, floor, run, config, headers, chaos
 //! summary    -> soak, result
+//! floor      -> net, record
 //! soak       -> run, config, result
 //! run        -> publisher, merge, clients, relay, chaos, net, record, config, result
 //! publisher  -> clients (http, Live), net, counting, record, config, result
@@ -65,6 +68,7 @@ pub mod clients;
 pub mod config;
 pub mod counting;
 mod error;
+pub mod floor;
 pub mod headers;
 pub mod merge;
 pub mod net;
@@ -79,6 +83,7 @@ pub mod tracker;
 
 pub use config::{BenchConfig, Target, Transport};
 pub use error::Error;
+pub use floor::{FloorConfig, run_floor};
 pub use headers::{BrowserFixture, RequestHeaders};
 pub use result::BenchResult;
 pub use run::run_bench;

@@ -40,7 +40,7 @@ pub fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s:
     let (mut requests, mut empty_responses, mut connections, mut reconnects) = (0, 0, 0, 0);
     let mut chaos = ChaosStats { rate_per_s: cfg.chaos, ..ChaosStats::default() };
     let (mut unanswered_requests, mut unanswered_request_headers) = (0, 0);
-    for rec in records {
+    for mut rec in records {
         integrity += rec.integrity(&publish, s.cancelled);
         bytes += rec.bytes();
         reconnects += rec.reconnects;
@@ -54,9 +54,8 @@ pub fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s:
         for (kind, n) in rec.errors {
             *errors.entry(kind).or_insert(0) += n;
         }
-        // unwrap-free: histograms of identical bounds always add; a failure would only drop samples.
-        let _ = latency.add(&rec.latency);
-        let _ = request_latency.add(&rec.request_latency);
+        rec.latency.add_to(&mut latency);
+        rec.request_latency.add_to(&mut request_latency);
     }
     let delivered = integrity.delivered;
     let per_message = |b: u64| (delivered > 0).then(|| b as f64 / delivered as f64);
@@ -102,6 +101,9 @@ pub fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s:
         errors,
         publish,
         timeline: Vec::new(),
+        // Run-level figures, filled in by the run when it measured them.
+        server_cpu: None,
+        harness_cpu: None,
     }
 }
 

@@ -15,8 +15,9 @@ use tokio::net::{TcpSocket, TcpStream};
 
 use crate::Error;
 
-/// File descriptors kept free for everything that is not a client socket (publisher, relay listener,
-/// stdio, the runtime's own), so a run at the limit does not fail on its last few connections.
+/// File descriptors kept free for everything that is not a client socket (the publisher's connections, up to
+/// 32; relay listener, stdio, the runtime's own), so a run at the limit does not fail on its last few
+/// connections.
 pub const FD_RESERVE: u64 = 64;
 
 /// Share of the ephemeral port range the harness plans to use per source address: the rest is left for

@@ -12,11 +12,14 @@
 //! and its ids began again, so the ids published from then on belong to the new feed (`first_id`, `last_id`
 //! and `epoch` in [`Publish`] describe the feed the run ended on; `epoch_changes` counts restarts).
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use http_body_util::BodyExt;
 use hyper::{Method, StatusCode};
 use serde::Deserialize;
@@ -30,10 +33,31 @@ use crate::config::Target;
 use crate::counting::{LiveBytes, WireCounters};
 use crate::net::Connector;
 use crate::record::now_us;
-use crate::result::Publish;
+use crate::result::{Publish, rate_kept};
 
 /// The `from` the harness publishes as, so its messages are recognisable on the page and in logs.
 pub const PUBLISHER_NAME: &str = "feedlab-bench";
+
+/// Publishing connections open at most: publishes waiting for their answers at once. At 200 msg/s this
+/// keeps the schedule while the server takes up to 160 ms per answer; beyond that the server, not the
+/// publisher, is what cannot keep up. Inside the open files the socket plan keeps spare
+/// ([`crate::net::FD_RESERVE`]).
+pub const MAX_CONNECTIONS: usize = 32;
+
+/// When and what [`Publisher::publish`] publishes.
+#[derive(Debug, Clone, Copy)]
+pub struct PublishPlan {
+    /// When the window opens (the first publish).
+    pub start: Instant,
+    /// How long publishing goes on.
+    pub duration: Duration,
+    /// Messages per second (0: none).
+    pub rate: f64,
+    /// Body size, bytes.
+    pub payload: usize,
+    /// How long answers still on their way when the window closes are waited for.
+    pub answer_grace: Duration,
+}
 
 /// What [`Publisher::probe`] learned.
 #[derive(Debug, Clone, Copy)]
@@ -168,13 +192,13 @@ impl Publisher {
         Ok(Probe { head: head.next, clock_offset_us, epoch: self.epoch })
     }
 
-    /// On a new connection (the last one broke): has the server restarted? Asks `GET /time` for the
-    /// epoch; if it changed, ids published from now on belong to a new feed.
-    async fn check_epoch(&mut self, stats: &mut Publish) {
-        if self.epoch.is_none() || self.conn.as_ref().is_some_and(|c| !c.is_closed()) {
-            return;
+    /// After a publishing connection broke: has the server restarted? Asks `GET /time` for the epoch; if
+    /// it changed, ids published from now on belong to a new feed. True when it changed.
+    async fn check_epoch(&mut self, stats: &mut Publish) -> bool {
+        if self.epoch.is_none() {
+            return false;
         }
-        let Ok((StatusCode::OK, body)) = self.exchange(Method::GET, "/time", Bytes::new()).await else { return };
+        let Ok((StatusCode::OK, body)) = self.exchange(Method::GET, "/time", Bytes::new()).await else { return false };
         if let Ok(Time { epoch: Some(epoch), .. }) = serde_json::from_slice::<Time>(&body)
             && Some(epoch) != self.epoch
         {
@@ -183,76 +207,165 @@ impl Publisher {
             stats.epoch_changes += 1;
             stats.first_id = None;
             stats.last_id = None;
+            return true;
         }
+        false
     }
 
-    /// Publishes at `rate` per second from `start` for `duration` (or until `cancel`); ids published are
-    /// reported through `live.published` as they come.
-    pub async fn publish(
-        &mut self,
-        start: Instant,
-        duration: Duration,
-        rate: f64,
-        payload: usize,
-        live: &Live,
-        cancel: &CancellationToken,
-    ) -> Publish {
+    /// Publishes at `plan.rate` per second from `plan.start` for `plan.duration` (or until `cancel`); ids
+    /// published are reported through `live.published` as they come.
+    ///
+    /// The schedule is open-loop: each publish goes out at its instant whether or not earlier ones have
+    /// been answered, on an idle connection or a new one (up to [`MAX_CONNECTIONS`] at once), so a server
+    /// slow to answer does not slow the offered load down. Only when every connection is busy does a
+    /// publish wait, and its lag is recorded. After the window, answers still on their way get
+    /// `plan.answer_grace`; the ones that do not come are errors.
+    pub async fn publish(&mut self, plan: PublishPlan, live: &Live, cancel: &CancellationToken) -> Publish {
         let mut stats = Publish { epoch: self.epoch, ..Publish::default() };
+        let PublishPlan { start, duration, rate, payload, answer_grace } = plan;
+        let end = start + duration;
         if rate > 0.0 {
             let body =
                 Bytes::from(serde_json::json!({ "body": "x".repeat(payload), "from": PUBLISHER_NAME }).to_string());
             let period = Duration::from_secs_f64(1.0 / rate);
-            let end = start + duration;
+            let mut idle: Vec<HttpConn> = self.conn.take().into_iter().collect();
+            // The probe's connection is the first one published on.
+            let reused = idle.len() as u64;
+            let mut in_flight = FuturesUnordered::new();
+            // Bumped when the feed's epoch changes: answers to requests sent before belong to the old feed.
+            let mut generation = 0u64;
+            let mut check_epoch = false;
+            let mut opened = 0u64;
             let mut k: u32 = 0;
+            let answers_end = tokio::time::sleep_until(end + answer_grace);
+            tokio::pin!(answers_end);
             loop {
                 let due = start + period * k;
-                if due >= end {
+                let scheduling = due < end;
+                // Cancelled: answers on their way are abandoned (they were counted as requests).
+                if cancel.is_cancelled() || (!scheduling && in_flight.is_empty()) {
                     break;
                 }
                 tokio::select! {
-                    _ = tokio::time::sleep_until(due) => {}
-                    _ = cancel.cancelled() => break,
-                }
-                stats.max_lag_us = stats.max_lag_us.max(due.elapsed().as_micros() as u64);
-                tokio::select! {
-                    _ = self.check_epoch(&mut stats) => {}
-                    _ = cancel.cancelled() => break,
-                }
-                stats.requests += 1;
-                let answer = tokio::select! {
-                    a = self.exchange(Method::POST, "/messages", body.clone()) => a,
-                    _ = cancel.cancelled() => break,
-                };
-                match answer {
-                    Ok((StatusCode::CREATED, body)) => match serde_json::from_slice::<Created>(&body) {
-                        Ok(created) => {
-                            stats.first_id.get_or_insert(created.id);
-                            stats.last_id = Some(stats.last_id.map_or(created.id, |l| l.max(created.id)));
+                    _ = tokio::time::sleep_until(due), if scheduling && in_flight.len() < MAX_CONNECTIONS => {
+                        stats.max_lag_us = stats.max_lag_us.max(due.elapsed().as_micros() as u64);
+                        let mut conn = idle.pop();
+                        // A kept-alive connection the server closed: it may have restarted, as after a failure.
+                        if conn.as_ref().is_some_and(HttpConn::is_closed) {
+                            conn = None;
+                            check_epoch = true;
+                        }
+                        if check_epoch {
+                            check_epoch = false;
+                            if self.check_epoch(&mut stats).await {
+                                generation += 1;
+                            }
+                        }
+                        stats.requests += 1;
+                        let post = self.post(conn, body.clone());
+                        in_flight.push(async move { (generation, post.await) });
+                        k += 1;
+                    }
+                    Some((sent_in, (conn, new, answer))) = in_flight.next() => {
+                        opened += u64::from(new);
+                        match conn {
+                            Some(conn) => idle.push(conn),
+                            // The connection broke: the server may have restarted (asked before the next publish).
+                            None => check_epoch = true,
+                        }
+                        if Self::published(answer, sent_in == generation, &mut stats) {
                             live.published.fetch_add(1, Relaxed);
                         }
-                        Err(_) => stats.errors += 1,
-                    },
-                    Ok((status, _)) => {
-                        tracing::debug!(%status, "publish refused");
-                        stats.errors += 1;
                     }
-                    Err(e) => {
-                        tracing::debug!(error = %e, "publish failed");
-                        stats.errors += 1;
+                    _ = &mut answers_end, if !scheduling => {
+                        tracing::debug!(unanswered = in_flight.len(), "publishes unanswered after the window");
+                        stats.errors += in_flight.len() as u64;
+                        break;
                     }
+                    _ = cancel.cancelled() => {}
                 }
-                k += 1;
             }
+            stats.connections = Some(opened + if stats.requests > 0 { reused } else { 0 });
         }
         // The window lasts its full duration even after the last publish: pollers keep polling in it.
         tokio::select! {
-            _ = tokio::time::sleep_until(start + duration) => {}
+            _ = tokio::time::sleep_until(end) => {}
             _ = cancel.cancelled() => {}
+        }
+        if rate > 0.0 {
+            // Over the window: its full length, or until it was cancelled.
+            let window_s = start.elapsed().as_secs_f64().min(duration.as_secs_f64());
+            let achieved = if window_s > 0.0 { live.published.load(Relaxed) as f64 / window_s } else { 0.0 };
+            stats.achieved_rate_per_s = Some(achieved);
+            stats.rate_kept = Some(rate_kept(rate, achieved, stats.max_lag_us));
         }
         (stats.probe_request_headers, stats.probe_response_headers) = self.probe_heads;
         stats.epoch = self.epoch;
         stats.sent_bytes = WireCounters::get(&self.counters.sent);
         stats.received_bytes = WireCounters::get(&self.counters.received);
         stats
+    }
+
+    /// One `POST /messages` on `conn` (or a new connection): the connection back if it is still usable,
+    /// whether it was opened for this request, and the answer.
+    fn post(
+        &self,
+        conn: Option<HttpConn>,
+        body: Bytes,
+    ) -> impl Future<Output = (Option<HttpConn>, bool, Result<(StatusCode, Bytes), String>)> + use<> {
+        let (connector, counters, live) = (self.connector.clone(), self.counters.clone(), self.live.clone());
+        let headers = vec![
+            ("Host".to_string(), self.target.authority.clone()),
+            ("Content-Type".to_string(), "application/json".to_string()),
+        ];
+        async move {
+            let (mut conn, new) = match conn {
+                Some(conn) => (conn, false),
+                None => match HttpConn::open(&connector, 0, &counters, &live).await {
+                    Ok(conn) => (conn, true),
+                    Err(e) => return (None, false, Err(e.to_string())),
+                },
+            };
+            let answer = async {
+                let resp =
+                    conn.send(request(Method::POST, "/messages", &headers, body)).await.map_err(|e| e.to_string())?;
+                let status = resp.status();
+                let body = resp.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+                Ok((status, body))
+            }
+            .await;
+            let conn = (answer.is_ok() && !conn.is_closed()).then_some(conn);
+            (conn, new, answer)
+        }
+    }
+
+    /// Records the answer to one publish; true if it published a message. `current`: the request was sent
+    /// in the feed epoch the run is now in (an id from an older one is not this feed's).
+    fn published(answer: Result<(StatusCode, Bytes), String>, current: bool, stats: &mut Publish) -> bool {
+        match answer {
+            Ok((StatusCode::CREATED, body)) => match serde_json::from_slice::<Created>(&body) {
+                Ok(Created { id }) => {
+                    if current {
+                        stats.first_id = Some(stats.first_id.map_or(id, |f| f.min(id)));
+                        stats.last_id = Some(stats.last_id.map_or(id, |l| l.max(id)));
+                    }
+                    true
+                }
+                Err(_) => {
+                    stats.errors += 1;
+                    false
+                }
+            },
+            Ok((status, _)) => {
+                tracing::debug!(%status, "publish refused");
+                stats.errors += 1;
+                false
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "publish failed");
+                stats.errors += 1;
+                false
+            }
+        }
     }
 }

@@ -1,9 +1,12 @@
-//! The human summary tables printed on stdout after a run ([`render`]) or a soak ([`render_soak`]).
+//! The human summary tables printed on stdout after a run ([`render`]), a soak ([`render_soak`]) or a
+//! floor measurement ([`render_floor`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::result::{BenchResult, Latency};
+use feedlab_contract::floor::FloorResult;
+
+use crate::result::{BenchResult, CpuPer, Latency};
 use crate::soak::SoakResult;
 
 /// Renders `r` as a plain-text table (no colours: it is often redirected to a file).
@@ -90,10 +93,114 @@ pub fn render(r: &BenchResult) -> String {
     let _ = writeln!(w);
     errors_line(w, &r.errors);
     let p = &r.publish;
+    let achieved = match (p.achieved_rate_per_s, p.connections) {
+        (Some(rate), Some(conns)) => {
+            format!(", published {rate:.1} msg/s of {} asked on {conns} connection(s)", r.rate_per_s)
+        }
+        _ => String::new(),
+    };
     let _ = writeln!(
         w,
-        "  publisher: {} requests, {} errors, {} B sent, {} B received, max lag {} us",
+        "  publisher: {} requests, {} errors, {} B sent, {} B received, max lag {} us{achieved}",
         p.requests, p.errors, p.sent_bytes, p.received_bytes, p.max_lag_us
+    );
+    if let Some(warning) = r.rate_warning() {
+        let _ = writeln!(w, "  {warning}");
+    }
+    let _ = writeln!(w);
+    cpu_rows(w, r);
+    out
+}
+
+/// The CPU table: the server's in the steady window and during connection setup, and the harness's own.
+fn cpu_rows(w: &mut String, r: &BenchResult) {
+    let _ = writeln!(w, "  CPU                     user us   kernel us    total us   per            over");
+    let row = |w: &mut String, name: &str, c: &CpuPer, per: &str, over: String| {
+        let us = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+        let _ = writeln!(
+            w,
+            "  {name:<22} {:>8} {:>11} {:>11}   {per:<14} {over}",
+            us(c.user_us_per),
+            us(c.system_us_per),
+            us(c.total_us_per)
+        );
+    };
+    match &r.server_cpu {
+        Some(s) => {
+            let d = &s.steady;
+            let over = format!("{:.1} s steady window, {} delivered (pid {})", d.window_s, d.count, s.pid);
+            row(w, "server, steady", d, "delivery", over);
+            let c = &s.setup;
+            row(w, "server, setup", c, "connect", format!("{:.1} s ramp-up, {} connects", c.window_s, c.count));
+        }
+        None => {
+            let _ = writeln!(w, "  server: not measured (give --server-pid for a server on this machine)");
+        }
+    }
+    if let Some(h) = &r.harness_cpu {
+        row(
+            w,
+            "harness (this process)",
+            h,
+            "received msg",
+            format!("{:.1} s steady window, {} received", h.window_s, h.count),
+        );
+    }
+}
+
+/// Renders `feedlab floor`'s result: one row per number of frames per send, median (min-max).
+pub fn render_floor(r: &FloorResult) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    let placement = match (r.sender_cpu, r.reader_cpu) {
+        (Some(s), Some(rd)) => format!("sender on CPU {s}, reader on CPU {rd} ({})", r.placement.name()),
+        _ => format!("sender and reader not pinned ({} CPUs)", r.cpus),
+    };
+    let _ = writeln!(
+        w,
+        "feedlab floor: {} loopback TCP pairs, {} B frames ({} B header + {} B payload), {placement}",
+        r.pairs,
+        r.frame_bytes(),
+        r.header_bytes,
+        r.payload_bytes
+    );
+    let pace = if r.send_rate_per_s > 0.0 {
+        format!("{} sends/s (each to a reader asleep in epoll_wait)", r.send_rate_per_s)
+    } else {
+        "flat out (the reader always busy: a lower bound)".to_string()
+    };
+    let _ = writeln!(w, "  sending {pace}");
+    let _ = writeln!(
+        w,
+        "  each case: {:.1} s warm-up, then {} x {:.1} s measured windows; thread CPU, median (min-max)",
+        r.warmup_s, r.repeats, r.window_s
+    );
+    let _ = writeln!(w);
+    let _ = writeln!(
+        w,
+        "  frames/send  sender us/send         sender us/frame        reader us/frame        sends/s   refused"
+    );
+    for c in &r.cases {
+        let refused: u64 = c.runs.iter().map(|run| run.would_block).sum();
+        let _ = writeln!(
+            w,
+            "  {:>11}  {:<22} {:<22} {:<22} {:>8.0} {:>9}",
+            c.frames_per_send,
+            format!("{:.2}", c.send_us),
+            format!("{:.2}", c.frame_us),
+            format!("{:.2}", c.reader_us_per_frame),
+            c.sends_per_s.median,
+            refused
+        );
+    }
+    let _ = writeln!(w);
+    let _ = writeln!(
+        w,
+        "  sender us/send is the floor a push server's CPU per delivered message is read against (one send() per"
+    );
+    let _ = writeln!(
+        w,
+        "  delivery; per frame when it coalesces). \"refused\": sends refused for a full buffer (should be 0)."
     );
     out
 }

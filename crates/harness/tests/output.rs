@@ -37,6 +37,39 @@ async fn output_validates_against_the_committed_schema() {
     }
 }
 
+/// With `--server-pid` the steady window's server CPU is in the result, per delivery and per connect; without
+/// it, null. The harness's own CPU is measured either way. (The test server runs in this process, so its
+/// pid is ours.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_cpu_is_measured_over_the_steady_window_with_a_server_pid() {
+    let server = server();
+    let mut c = config(&server, Transport::Ws);
+    c.duration = Duration::from_secs(2);
+    c.server_pid = Some(std::process::id());
+    let r = bench(c.clone()).await;
+    common::assert_clean(&r);
+    assert_valid(&r);
+    let s = r.server_cpu.unwrap_or_else(|| panic!("no server CPU: {r:#?}"));
+    assert_eq!(s.pid, std::process::id());
+    // The steady window is the measured window; what the clients received in it is at most all of it.
+    assert!((s.steady.window_s - 2.0).abs() < 0.5, "{s:#?}");
+    assert!(s.steady.count > 0 && s.steady.count <= r.integrity.delivered, "{s:#?}");
+    assert_eq!(s.steady.total_us_per.is_some(), s.steady.count > 0);
+    // Setup: the three WebSocket clients connected during the ramp-up.
+    assert_eq!(s.setup.count, 3, "{s:#?}");
+    let h = r.harness_cpu.unwrap();
+    assert_eq!((h.count, h.window_s), (s.steady.count, s.steady.window_s));
+    let table = feedlab_harness::summary::render(&r);
+    assert!(table.contains("server, steady") && table.contains("harness (this process)"), "{table}");
+
+    c.server_pid = None;
+    let r = bench(c).await;
+    assert!(r.server_cpu.is_none() && r.harness_cpu.is_some(), "{r:#?}");
+    let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+    assert!(json["server_cpu"].is_null());
+    assert!(feedlab_harness::summary::render(&r).contains("server: not measured"));
+}
+
 #[test]
 fn schema_rejects_a_result_missing_a_field() {
     let mut json = serde_json::json!({"schema_version": 1});

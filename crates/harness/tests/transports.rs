@@ -64,6 +64,24 @@ async fn pollers_make_duration_over_interval_requests() {
     assert!(r.bytes.framing >= r.requests * r#"{"messages":[],"next":0}"#.len() as u64, "{r:#?}");
 }
 
+/// A poller that is done keeps its connection until every poller is (so a mass close cannot delay the last
+/// ones), and the run lets them all go as soon as the last one is done, not at the drain's deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn done_pollers_linger_until_the_last_one_is_done() {
+    let server = server();
+    let mut c = config(&server, Transport::Poll);
+    c.clients = 20;
+    c.poll_interval = Duration::from_millis(200);
+    c.drain = Duration::from_secs(10);
+    let deadline = c.drain + c.poll_interval;
+    let r = bench(c).await;
+    assert_clean(&r);
+    // Every poller had the last id within a poll interval or two of the end; waiting for the deadline (or
+    // the grace after it) would take 10 s more.
+    assert!(r.drain_s < deadline.as_secs_f64() / 2.0, "drain took {} s", r.drain_s);
+    assert_eq!(r.connections, r.clients, "lingering connections are the same kept-alive ones: {r:#?}");
+}
+
 /// Without keep-alive each poll opens its own connection.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pollers_without_keep_alive_open_a_connection_per_request() {

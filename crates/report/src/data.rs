@@ -65,9 +65,9 @@ mod tests {
     #[test]
     fn another_schema_version_is_refused() {
         let mut doc = written();
-        doc["schema_version"] = 2.into();
+        doc["schema_version"] = 3.into();
         let err = read(&doc).unwrap_err();
-        assert!(err.contains("results/rtt/data.json: field `schema_version`: 2 is not"), "{err}");
+        assert!(err.contains("results/rtt/data.json: field `schema_version`: 3 is not"), "{err}");
         let mut doc = written();
         doc["steps"][0]["bench"]["schema_version"] = 0.into();
         let err = read(&doc).unwrap_err();

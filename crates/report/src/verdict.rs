@@ -3,6 +3,7 @@
 //! experiment modules), never typed in, and carries the numbers it was decided on, worded in both languages
 //! from the same values (`texts.toml`).
 
+use feedlab_contract::Spread;
 use serde::Serialize;
 
 use crate::text::{Lang, Text, tr};
@@ -86,6 +87,14 @@ pub fn close_to(measured: f64, expected: f64, rel: f64, abs: f64) -> bool {
     (measured - expected).abs() <= expected.abs() * rel + abs
 }
 
+/// Whether `low` was measured below `high`, each over several rounds: supported when the median of `low` is
+/// the lower one and the ranges do not overlap, not supported when the median of `high` is lower and they
+/// do not overlap, inconclusive (too close to call) when they overlap, whichever median is lower: a
+/// difference inside the spread of repeated measurements would flip between runs.
+pub fn below(low: &Spread, high: &Spread) -> Outcome {
+    if low.overlaps(high) { Outcome::Inconclusive } else { Outcome::from_bool(low.median < high.median) }
+}
+
 /// Combines per-item outcomes: any `NotSupported` wins, then any `Inconclusive`, else `Supported`; no items is
 /// inconclusive.
 pub fn all(outcomes: impl IntoIterator<Item = Outcome>) -> Outcome {
@@ -112,6 +121,17 @@ mod tests {
         assert_eq!(at_least_times(Some(150.0), Some(2.0), 100.0), Outcome::NotSupported);
         assert_eq!(at_least_times(Some(150.0), None, 100.0), Outcome::Inconclusive);
         assert_eq!(at_least_times(Some(150.0), Some(0.0), 100.0), Outcome::Inconclusive);
+    }
+
+    #[test]
+    fn below_needs_ranges_apart() {
+        let s = |min: f64, median: f64, max: f64| Spread { median, min, max };
+        assert_eq!(below(&s(20.0, 25.0, 30.0), &s(50.0, 55.0, 60.0)), Outcome::Supported);
+        assert_eq!(below(&s(50.0, 55.0, 60.0), &s(20.0, 25.0, 30.0)), Outcome::NotSupported);
+        // Overlapping: too close to call, either way round.
+        assert_eq!(below(&s(20.0, 25.0, 50.0), &s(45.0, 55.0, 60.0)), Outcome::Inconclusive);
+        assert_eq!(below(&s(45.0, 55.0, 60.0), &s(20.0, 25.0, 50.0)), Outcome::Inconclusive);
+        assert_eq!(below(&s(1.0, 1.0, 1.0), &s(1.0, 1.0, 1.0)), Outcome::Inconclusive);
     }
 
     #[test]

@@ -182,12 +182,13 @@ mod tests {
     #[test]
     fn the_plans_fit_their_time_budgets() {
         // Planned time only (window + drain estimate per step), not a measurement: the full suite is meant
-        // to take about a quarter of an hour on a 2-core machine and --quick well under CI's 3 minutes.
+        // to take about a quarter of an hour on a 2-core machine (the connection-scale experiment's floor and
+        // three rounds included; a run takes about its plan) and --quick well under CI's 3 minutes.
         let dir = PathBuf::from(repo_experiments());
         let total =
             |quick| catalog::select(&dir, &[], quick).unwrap().iter().map(Experiment::estimate).sum::<Duration>();
         let (full, quick) = (total(false), total(true));
-        assert!(full <= Duration::from_secs(14 * 60), "full plan {}", minutes(full));
+        assert!(full <= Duration::from_secs(15 * 60), "full plan {}", minutes(full));
         assert!(quick <= Duration::from_secs(120), "quick plan {}", minutes(quick));
     }
 

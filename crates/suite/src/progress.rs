@@ -77,6 +77,18 @@ impl Progress {
         }
     }
 
+    /// Marks a measurement of `planned` time that is not a numbered step (an experiment's floor) done, and
+    /// prints `result` as its line.
+    pub fn finished_apart(&mut self, planned: Duration, result: &str) {
+        self.done += planned;
+        self.bar.set_position(millis(self.done));
+        if self.is_visible() {
+            self.bar.println(result);
+        } else {
+            say(&format!("{result} ({} left)", minutes(self.planned.saturating_sub(self.done))));
+        }
+    }
+
     /// Counts `steps` steps of `planned` time that will not run (their experiment failed), so the time left
     /// stays the plan's.
     pub fn skipped(&mut self, steps: usize, planned: Duration) {

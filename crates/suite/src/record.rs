@@ -64,8 +64,14 @@ impl Recorder {
                 machine,
                 quick: experiment.quick,
                 steps: Vec::new(),
+                floor: None,
             },
         }
+    }
+
+    /// Keeps the floor measured for this experiment (written with the next step).
+    pub fn set_floor(&mut self, floor: feedlab_contract::FloorResult) {
+        self.data.floor = Some(floor);
     }
 
     /// Steps recorded so far.

@@ -1,11 +1,17 @@
 //! Running experiments: a server child per experiment (or per step), the harness in this process for every
 //! step, the server's cost from `/proc`, and the data file rewritten after each step.
 //!
+//! An experiment that asks for it (`floor = true`) first measures the kernel's floor with the harness's own
+//! code ([`run_floor`], as `feedlab floor` does, shorter windows: [`floor_config`]), before its server starts,
+//! so that nothing else runs; the data file keeps it beside the steps.
+//!
 //! One step, start to end:
 //! 1. take the server's CPU time and resident memory and start watching its peak ([`UsageWatch`]);
 //! 2. if the experiment records a timeline, start sampling the server every second ([`timeline::record`]);
-//! 3. run the harness (`run_bench`, same tokio runtime) — and for the overload experiment, after
-//!    `storm.start`, a second harness run with the storm's clients;
+//! 3. run the harness (`run_bench`, same tokio runtime), given the server's pid so that it samples the
+//!    server's user and system CPU at the edges of the ramp-up and of the steady window (all clients
+//!    connected, before the drain) and its own CPU in the same window — and for the overload experiment,
+//!    after `storm.start`, a second harness run with the storm's clients;
 //! 4. take the end readings and hand everything to the [`Recorder`], which rewrites `data.json`.
 //!
 //! Cancelling (Ctrl-C or SIGTERM) ends the harness run in progress, which returns what it measured marked
@@ -16,14 +22,15 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+use feedlab_contract::FloorResult;
 use feedlab_contract::HeaderProfile;
 use feedlab_contract::data::Step;
-use feedlab_harness::{BrowserFixture, CancellationToken, RequestHeaders, Target, run_bench};
+use feedlab_harness::{BrowserFixture, CancellationToken, RequestHeaders, Target, run_bench, run_floor};
 use tokio::runtime::Runtime;
 use tokio::time::Instant;
 
 use crate::Error;
-use crate::experiment::{Experiment, StepPlan};
+use crate::experiment::{Experiment, StepPlan, floor_config, floor_estimate};
 use crate::procfs::UsageWatch;
 use crate::progress::Progress;
 use crate::record::{Recorder, params, storm_params};
@@ -98,6 +105,17 @@ fn run_experiment(
     progress: &mut Progress,
     rec: &mut Recorder,
 ) -> Result<(), Error> {
+    if exp.floor && !opts.cancel.is_cancelled() {
+        progress.step(&format!("{} floor", exp.name));
+        match run_floor(&floor_config(exp.quick), None) {
+            Ok(floor) => {
+                progress.finished_apart(floor_estimate(exp.quick), &format!("{} {}", exp.name, floor_line(&floor)));
+                rec.set_floor(floor);
+            }
+            // The steps still measure; the report says the floor was not measured in this run.
+            Err(e) => progress.say(&format!("{}: the floor could not be measured: {e}", exp.name)),
+        }
+    }
     let mut server = None;
     for step in &exp.steps {
         if opts.cancel.is_cancelled() {
@@ -116,7 +134,8 @@ fn run_experiment(
         if !srv.is_running() {
             return Err(srv.failed("the server exited during the experiment"));
         }
-        progress.step(&format!("{} {} ({} s)", exp.name, step.label, step.duration.as_secs_f64()));
+        let round = step.repeat.map(|r| format!(", round {}", r + 1)).unwrap_or_default();
+        progress.step(&format!("{} {} ({} s{round})", exp.name, step.label, step.duration.as_secs_f64()));
         let ctx = StepCtx { exp, step, server: srv, opts, progress: progress.clone() };
         let records = rt.block_on(ctx.run()).map_err(|source| Error::Harness {
             experiment: exp.name.clone(),
@@ -141,6 +160,21 @@ fn run_experiment(
     Ok(())
 }
 
+/// One line about a measured floor: sender CPU per `send()` for each number of frames in it, and the
+/// reader's per frame.
+fn floor_line(f: &FloorResult) -> String {
+    let cases: Vec<String> = f
+        .cases
+        .iter()
+        .map(|c| {
+            let frames = if c.frames_per_send == 1 { "frame" } else { "frames" };
+            format!("{} {frames} {:.2} us", c.frames_per_send, c.send_us)
+        })
+        .collect();
+    let reader = f.case(1).map(|c| format!("; reader {:.2} us per frame", c.reader_us_per_frame)).unwrap_or_default();
+    format!("floor on {} loopback pairs, sender CPU per send(): {}{reader}", f.pairs, cases.join(", "))
+}
+
 /// One line about a finished step.
 fn summary(r: &Step) -> String {
     let b = &r.bench;
@@ -156,6 +190,21 @@ fn summary(r: &Step) -> String {
     );
     if let Some(u) = r.server {
         s += &format!("; server {:.2} s CPU, RSS {:.1} -> {:.1} MiB", u.cpu_s, u.rss_mib_start, u.rss_mib_peak);
+    }
+    if let Some(c) = &b.server_cpu {
+        let us = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.1}"));
+        s += &format!(
+            "; steady {} + {} us/msg (user + kernel), setup {} us/connect",
+            us(c.steady.user_us_per),
+            us(c.steady.system_us_per),
+            us(c.setup.total_us_per)
+        );
+    }
+    if let Some(h) = b.harness_cpu.and_then(|h| h.total_us_per) {
+        s += &format!("; harness {h:.1} us/msg");
+    }
+    if let Some(w) = b.rate_warning() {
+        s += &format!("; {w}");
     }
     if b.cancelled {
         s += " (interrupted)";
@@ -196,6 +245,7 @@ impl StepCtx<'_> {
         };
         let cancel = self.opts.cancel.clone();
         let pid = self.server.pid();
+        steady_cfg.server_pid = Some(pid);
         let usage = UsageWatch::start(pid)
             .inspect_err(|e| tracing::warn!(pid, "cannot read the server's usage from /proc: {e}"))
             .ok();
@@ -239,8 +289,14 @@ impl StepCtx<'_> {
                 .ok(),
             None => None,
         };
-        let mut records =
-            vec![Step { label: self.step.label.clone(), params: params(self.step), bench: steady?, server, timeline }];
+        let mut records = vec![Step {
+            label: self.step.label.clone(),
+            params: params(self.step),
+            bench: steady?,
+            server,
+            timeline,
+            repeat: self.step.repeat,
+        }];
         if let Some((storm, result)) = storm {
             records.push(Step {
                 label: storm.label(),
@@ -249,6 +305,7 @@ impl StepCtx<'_> {
                 // The server's cost over the step is the steady step's figure; both groups ran at once.
                 server: None,
                 timeline: Vec::new(),
+                repeat: self.step.repeat,
             });
         }
         Ok(records)

@@ -2,8 +2,8 @@
 //! end of publishing, the live counters, `--chaos`; and the one recovery path after a failure
 //! ([`Ctx::retry`]).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::{Semaphore, watch};
@@ -46,6 +46,45 @@ pub struct Live {
     pub published: AtomicU64,
     /// Clients that have connected (streaming) or started (pollers) at least once: the ramp-up gauge.
     pub ready: AtomicU64,
+    /// Connections clients opened (reconnects included): the ramp-up's count divides its server CPU.
+    pub connections: AtomicU64,
+    /// [`Window::start_us`] once the window is open: messages published before it are backlog.
+    pub window_start_us: OnceLock<u64>,
+    /// Clients that are done ([`Ctx::finished`]; pollers then linger, [`Ctx::linger`]).
+    pub done: AtomicU64,
+}
+
+/// What a client waits on, besides its own work, to know it should stop: [`Ctx::stopped`], made cheap to
+/// wait on again and again.
+///
+/// The clients' loops wait for "stop, or the next message / poll slot / answer" thousands of times a
+/// second across a run. [`Ctx::stopped`] registers afresh on the run's shared channels each time it is
+/// waited on (cloning the end-of-publishing receiver, joining the waiter lists every client shares, and
+/// leaving them again when the other branch wins): at 10,000 pollers that was the largest item of the
+/// harness's profile. Until publishing ends nothing but cancellation can stop a client, so an `Until`
+/// waits for that with one future registered once per client; only in the drain does it ask
+/// [`Ctx::stopped`] for the client's position.
+pub struct Until<'a> {
+    publishing_over: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>,
+    draining: bool,
+}
+
+impl std::fmt::Debug for Until<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Until").field("draining", &self.draining).finish_non_exhaustive()
+    }
+}
+
+impl Until<'_> {
+    /// Resolves when a client at `at` should stop (as [`Ctx::stopped`]). Cancel-safe: dropped before it
+    /// resolves, it keeps its registration for the next call.
+    pub async fn stopped(&mut self, ctx: &Ctx, at: Position) {
+        if !self.draining {
+            self.publishing_over.as_mut().await;
+            self.draining = true;
+        }
+        ctx.stopped(at).await;
+    }
 }
 
 /// The measured window, once it is open.
@@ -89,6 +128,8 @@ pub struct Ctx {
     pub end: watch::Receiver<Option<End>>,
     /// Stops every client at once (Ctrl-C, or the drain grace ran out).
     pub cancel: CancellationToken,
+    /// Cancelled by the run once every client is done: lingering pollers then close ([`Ctx::linger`]).
+    pub release: CancellationToken,
     /// Live counters.
     pub live: Arc<Live>,
     /// Limits connection attempts in flight ([`CONCURRENT_CONNECTS`]).
@@ -129,6 +170,41 @@ impl Ctx {
         }
     }
 
+    /// Resolves when publishing has ended (or the run is cancelled): from then on a client may be done.
+    pub async fn publishing_over(&self) {
+        let mut end = self.end.clone();
+        tokio::select! {
+            _ = self.cancel.cancelled() => {}
+            // An error means the run dropped its sender: nothing more will come.
+            _ = end.wait_for(Option::is_some) => {}
+        }
+    }
+
+    /// A poller that is done waits here, its kept-alive connection still open, until every client of the
+    /// run is done (or the run is cancelled), and only then closes it. Pollers finish within moments of each
+    /// other at the end of a run, and thousands of connections closing at once kept the server and the
+    /// harness busy just when the last pollers were still asking for the last message: at 10,000 pollers
+    /// their polls in the drain took hundreds of milliseconds more. Lingering, the closing happens after
+    /// the last measurement. (A stream or a held long-poll occupies one of the server's slots that another
+    /// client may be waiting for, so those clients close at once: [`Ctx::finished`].)
+    pub async fn linger(&self) {
+        self.finished();
+        tokio::select! {
+            _ = self.release.cancelled() => {}
+            _ = self.cancel.cancelled() => {}
+        }
+    }
+
+    /// Counts the client as done (what the run waits for before it releases lingering clients).
+    pub fn finished(&self) {
+        self.live.done.fetch_add(1, Relaxed);
+    }
+
+    /// A client's [`Until`]: its way to wait for its end, registered once.
+    pub fn until(&self) -> Until<'_> {
+        Until { publishing_over: Box::pin(self.publishing_over()), draining: false }
+    }
+
     /// Waits for the measured window to open; None if the run was cancelled first.
     pub async fn window(&self) -> Option<Window> {
         let mut w = self.window.clone();
@@ -147,6 +223,7 @@ impl Ctx {
     /// aimed while it had none is forgotten.
     pub fn connected(&self, idx: usize, rec: &mut ClientRecord) {
         rec.connected();
+        self.live.connections.fetch_add(1, Relaxed);
         self.chaos.disarm(idx);
     }
 
@@ -195,7 +272,8 @@ impl Ctx {
 
     /// Records a received message in `rec` and the live counters.
     pub fn deliver(&self, rec: &mut ClientRecord, msg: MessageHead, json_bytes: usize) {
-        let since = self.window.borrow().map_or(u64::MAX, |w| w.start_us);
+        // An atomic load, not the window channel's lock: this runs for every message of every client.
+        let since = self.live.window_start_us.get().copied().unwrap_or(u64::MAX);
         let d = Delivery { id: msg.id, ts_us: msg.ts, received_us: now_us(), json_bytes };
         if rec.delivery(&d, since, self.clock_offset_us) {
             self.live.delivered.fetch_add(1, Relaxed);

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::client::conn::http1::{self, SendRequest};
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
@@ -67,6 +67,12 @@ impl HttpConn {
 
 /// Builds a request with `headers` in order (the profile's, `Host` first).
 pub fn request(method: Method, path: &str, headers: &[(String, String)], body: Bytes) -> Request<Full<Bytes>> {
+    request_with(method, path, &header_map(headers), body)
+}
+
+/// Builds a request with headers already parsed ([`header_map`]): what a client asking the same thing again
+/// and again (a poller) uses, so the names are not parsed for every request.
+pub fn request_with(method: Method, path: &str, headers: &HeaderMap, body: Bytes) -> Request<Full<Bytes>> {
     let mut req = Request::new(Full::new(body));
     *req.method_mut() = method;
     match path.parse() {
@@ -74,7 +80,14 @@ pub fn request(method: Method, path: &str, headers: &[(String, String)], body: B
         // Paths are built by the harness from numbers; a failure here is a bug worth seeing in the errors.
         Err(e) => tracing::error!(%path, error = %e, "invalid request path"),
     }
-    let map = req.headers_mut();
+    *req.headers_mut() = headers.clone();
+    req
+}
+
+/// `headers` parsed, in order (the profile's, `Host` first); a header that is not valid HTTP is skipped
+/// with a warning.
+pub fn header_map(headers: &[(String, String)]) -> HeaderMap {
+    let mut map = HeaderMap::with_capacity(headers.len());
     for (name, value) in headers {
         match (hyper::header::HeaderName::try_from(name.as_str()), hyper::header::HeaderValue::try_from(value.as_str()))
         {
@@ -84,7 +97,7 @@ pub fn request(method: Method, path: &str, headers: &[(String, String)], body: B
             _ => tracing::warn!(%name, "skipping a header that is not valid HTTP"),
         }
     }
-    req
+    map
 }
 
 /// The answer if it is a `200`; otherwise its body is read and the refusal returned as an error

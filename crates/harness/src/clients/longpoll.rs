@@ -21,6 +21,8 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
     // every other client (SSE and WebSocket in a soak) from connecting.
     let mut http = Poller::new(ctx).gating_connects();
     let mut ready = false;
+    // Registered once (see `Until`): a long-poll is asked once per message.
+    let mut until = ctx.until();
     while !ctx.done(rec.tracker.position()) {
         let at = rec.tracker.position();
         let epoch = ctx.epoch_query(&rec.tracker);
@@ -31,7 +33,7 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
             ctx.ready();
         }
         // Requests go back to back: a request's latency counts from when it was sent.
-        match http.ask(ctx, idx, &mut rec, &path, std::time::Instant::now(), ctx.stopped(at)).await {
+        match http.ask(ctx, idx, &mut rec, &path, std::time::Instant::now(), until.stopped(ctx, at)).await {
             Asked::Stopped => break,
             // Chaos: the held request went with its connection; ask again at once.
             Asked::Dropped | Asked::Answered(Ok(())) => {}
@@ -42,5 +44,7 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
             }
         }
     }
+    // Counted as done at once: its connection held a request the server keeps a slot for, so it closes now.
+    ctx.finished();
     rec
 }

@@ -39,7 +39,7 @@ pub mod ws;
 
 use std::sync::Arc;
 
-pub use ctx::{CONCURRENT_CONNECTS, Ctx, ERROR_BACKOFF, End, Live, MAX_RETRY_AFTER, Window};
+pub use ctx::{CONCURRENT_CONNECTS, Ctx, ERROR_BACKOFF, End, Live, MAX_RETRY_AFTER, Until, Window};
 pub use error::{ClientError, refusal, retry_after};
 pub use message::{Gap, Item, MessageHead, parse_item, parse_message};
 

@@ -38,7 +38,10 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
         }
         ctx.ready();
     }
-    let Some(window) = ctx.window().await else { return rec };
+    let Some(window) = ctx.window().await else {
+        ctx.linger().await;
+        return rec;
+    };
     if !ctx.cfg.keep_alive {
         ctx.ready();
     }
@@ -46,11 +49,16 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
     let mut rng = SmallRng::seed_from_u64(ctx.seed.wrapping_add(idx as u64));
     let phase = Duration::from_nanos(rng.random_range(0..interval.as_nanos().max(1) as u64));
     let mut slot = window.start + phase;
+    // Registered once: waiting for a slot or an answer thousands of times a second must not register anew
+    // on the run's shared channels each time (see `Until`).
+    let mut until = ctx.until();
+    let cancelled = ctx.cancel.cancelled();
+    tokio::pin!(cancelled);
     loop {
         let connected = http.is_connected();
         tokio::select! {
             _ = tokio::time::sleep_until(slot) => {}
-            _ = ctx.stopped(rec.tracker.position()) => break,
+            _ = until.stopped(ctx, rec.tracker.position()) => break,
             _ = ctx.chaos.strike(idx), if connected => {
                 http.drop_connection();
                 ctx.chaos_drop(&mut rec);
@@ -60,7 +68,7 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
         let t = &rec.tracker;
         let path = format!("/poll?after={}{}{}", t.cursor(), ctx.epoch_query(t), ctx.limit_query());
         // A poll in flight is answered at once; only a cancelled run abandons it.
-        match http.ask(ctx, idx, &mut rec, &path, slot.into_std(), ctx.cancel.cancelled()).await {
+        match http.ask(ctx, idx, &mut rec, &path, slot.into_std(), cancelled.as_mut()).await {
             Asked::Stopped => break,
             // Dropped with the request in flight: this slot's answer is lost, the next poll asks again.
             Asked::Dropped | Asked::Answered(Ok(())) => {}
@@ -82,5 +90,7 @@ pub async fn run(ctx: &Ctx, idx: usize, mut rec: ClientRecord) -> ClientRecord {
         }
         slot += interval;
     }
+    // Done: the connection stays open until every client is (see `Ctx::linger`).
+    ctx.linger().await;
     rec
 }

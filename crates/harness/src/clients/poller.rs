@@ -14,13 +14,13 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use hyper::Method;
+use hyper::{HeaderMap, Method};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::ctx::Ctx;
 use super::error::ClientError;
-use super::http::{HttpConn, ok, request};
+use super::http::{HttpConn, header_map, ok, request_with};
 use super::message::{Gap, MessageHead, parse_message};
 use crate::counting::WireCounters;
 use crate::record::{ClientRecord, Exchange, Lost};
@@ -30,7 +30,8 @@ use crate::record::{ClientRecord, Exchange, Lost};
 pub struct Poller {
     conn: Option<HttpConn>,
     keep_alive: bool,
-    headers: Vec<(String, String)>,
+    /// Parsed once: the same headers go with every request.
+    headers: HeaderMap,
     /// Whether [`Poller::ask`] takes a connect permit ([`Ctx::connect_gate`]) before a new connection.
     gate_connects: bool,
 }
@@ -54,7 +55,7 @@ impl Poller {
         Poller {
             conn: None,
             keep_alive: cfg.keep_alive,
-            headers: cfg.headers.request_headers(cfg.transport, &cfg.target.authority, cfg.keep_alive),
+            headers: header_map(&cfg.headers.request_headers(cfg.transport, &cfg.target.authority, cfg.keep_alive)),
             gate_connects: false,
         }
     }
@@ -159,7 +160,7 @@ impl Poller {
             let conn = self.conn.as_mut().unwrap();
             ctx.request_sent(rec);
             let answer = async {
-                let resp = ok(conn.send(request(Method::GET, path, &self.headers, Bytes::new())).await?).await?;
+                let resp = ok(conn.send(request_with(Method::GET, path, &self.headers, Bytes::new())).await?).await?;
                 Ok(resp.into_body().collect().await?.to_bytes())
             }
             .await;

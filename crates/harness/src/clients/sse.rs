@@ -93,31 +93,38 @@ impl Streaming for Sse {
     }
 
     fn take(&mut self, ctx: &Ctx, rec: &mut ClientRecord, _open: &mut Open, data: Bytes) {
-        for event in self.parser.push(&data) {
+        let Sse { parser, last_event_id, .. } = self;
+        parser.feed(&data, |event| {
             if let Some(id) = event.id {
-                self.last_event_id = Some(id);
+                match last_event_id {
+                    Some(last) => {
+                        last.clear();
+                        last.push_str(id);
+                    }
+                    None => *last_event_id = Some(id.to_owned()),
+                }
             }
-            if event.event.as_deref() == Some("gap") {
+            if event.event == Some("gap") {
                 // `event: gap` / `data: {"from":a,"to":b}`: ids the server can no longer deliver.
-                match serde_json::from_str::<Gap>(&event.data) {
+                match serde_json::from_str::<Gap>(event.data) {
                     Ok(gap) => rec.tracker.gap(gap.from, gap.to),
                     Err(e) => ctx.error(rec, &ClientError::Protocol(format!("bad gap event: {e}"))),
                 }
-                continue;
+                return;
             }
-            match parse_message(&event.data) {
+            match parse_message(event.data) {
                 Ok(head) => ctx.deliver(rec, head, event.data.len()),
                 Err(e) => ctx.error(rec, &e),
             }
-        }
-        rec.in_band_control += std::mem::take(&mut self.parser.comment_bytes);
+        });
+        rec.in_band_control += std::mem::take(&mut parser.comment_bytes);
     }
 
     /// Dropping the body and the connection closes the socket: an event stream has no goodbye.
     async fn close(_open: Open) {}
 }
 
-/// One dispatched event.
+/// One dispatched event, owned ([`EventParser::push`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     /// The `id:` field, if the event had one.
@@ -128,65 +135,118 @@ pub struct Event {
     pub data: String,
 }
 
-/// Incremental event-stream parser: feed it body bytes as they come, get whole events out.
+/// One dispatched event, borrowed from the parser's buffers ([`EventParser::feed`]): what the receive path
+/// reads, with no allocation per event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRef<'a> {
+    /// The `id:` field, if the event had one.
+    pub id: Option<&'a str>,
+    /// The `event:` field, if the event had one.
+    pub event: Option<&'a str>,
+    /// The `data:` field(s), joined with `\n`.
+    pub data: &'a str,
+}
+
+/// A field's value, kept in a buffer reused from event to event.
+#[derive(Debug, Default)]
+struct Field {
+    value: String,
+    present: bool,
+}
+
+impl Field {
+    fn set(&mut self, value: &str) {
+        self.value.clear();
+        self.value.push_str(value);
+        self.present = true;
+    }
+
+    fn get(&self) -> Option<&str> {
+        self.present.then_some(self.value.as_str())
+    }
+}
+
+/// Incremental event-stream parser: feed it body bytes as they come, get whole events out. Its buffers
+/// (the line carried over from one chunk to the next, each field's value) are reused, so a stream of
+/// events costs no allocation per event.
 #[derive(Debug, Default)]
 pub struct EventParser {
     /// Bytes of a line not yet ended.
     line: Vec<u8>,
-    id: Option<String>,
-    event: Option<String>,
-    data: Option<String>,
+    id: Field,
+    event: Field,
+    data: Field,
     /// Bytes of comment lines seen (line end included): heartbeats, counted as control traffic.
     pub comment_bytes: u64,
 }
 
 impl EventParser {
-    /// Feeds body bytes; returns the events they completed.
-    pub fn push(&mut self, bytes: &[u8]) -> Vec<Event> {
-        let mut events = Vec::new();
+    /// Feeds body bytes; calls `on_event` with each event they complete.
+    pub fn feed(&mut self, bytes: &[u8], mut on_event: impl FnMut(EventRef<'_>)) {
         let mut rest = bytes;
         while let Some(pos) = rest.iter().position(|&b| b == b'\n') {
-            self.line.extend_from_slice(&rest[..pos]);
-            rest = &rest[pos + 1..];
-            let line = std::mem::take(&mut self.line);
-            if let Some(event) = self.line_done(&line) {
-                events.push(event);
+            if self.line.is_empty() {
+                self.line_done(&rest[..pos], &mut on_event);
+            } else {
+                // The line began in an earlier chunk: complete it in its buffer, then give the buffer back.
+                let mut line = std::mem::take(&mut self.line);
+                line.extend_from_slice(&rest[..pos]);
+                self.line_done(&line, &mut on_event);
+                line.clear();
+                self.line = line;
             }
+            rest = &rest[pos + 1..];
         }
         self.line.extend_from_slice(rest);
+    }
+
+    /// Feeds body bytes; returns the events they completed (owned).
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<Event> {
+        let mut events = Vec::new();
+        self.feed(bytes, |e| {
+            events.push(Event {
+                id: e.id.map(str::to_owned),
+                event: e.event.map(str::to_owned),
+                data: e.data.to_owned(),
+            })
+        });
         events
     }
 
-    fn line_done(&mut self, raw: &[u8]) -> Option<Event> {
+    fn line_done(&mut self, raw: &[u8], on_event: &mut impl FnMut(EventRef<'_>)) {
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         if line.is_empty() {
             // Blank line: dispatch. An event without data is no event (per the standard).
-            let event = self.event.take();
-            let data = self.data.take()?;
-            return Some(Event { id: self.id.take(), event, data });
+            if self.data.present {
+                on_event(EventRef { id: self.id.get(), event: self.event.get(), data: &self.data.value });
+            }
+            self.id.present = false;
+            self.event.present = false;
+            self.data.present = false;
+            return;
         }
         if line[0] == b':' {
             self.comment_bytes += raw.len() as u64 + 1;
-            return None;
+            return;
         }
-        let text = String::from_utf8_lossy(line);
-        let (field, value) = match text.split_once(':') {
-            Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
-            None => (text.as_ref(), ""),
+        let (field, value) = match line.iter().position(|&b| b == b':') {
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
+            }
+            None => (line, &b""[..]),
         };
+        let value = String::from_utf8_lossy(value);
         match field {
-            "data" => match &mut self.data {
-                Some(d) => {
-                    d.push('\n');
-                    d.push_str(value);
-                }
-                None => self.data = Some(value.to_string()),
-            },
-            "id" => self.id = Some(value.to_string()),
-            "event" => self.event = Some(value.to_string()),
+            b"data" if self.data.present => {
+                self.data.value.push('\n');
+                self.data.value.push_str(&value);
+            }
+            b"data" => self.data.set(&value),
+            b"id" => self.id.set(&value),
+            b"event" => self.event.set(&value),
             _ => {}
         }
-        None
     }
 }
 

@@ -59,8 +59,13 @@ enum Ended {
 }
 
 /// Runs one streaming client until the run ends.
+///
+/// The receive loop is the harness's hottest path (one turn per message, thousands of clients at hundreds
+/// of messages a second), so it registers its ways out once instead of once per message: the run's end
+/// ([`super::Until`]) once per client, a `--chaos` strike once per connection.
 pub async fn run<S: Streaming>(ctx: &Ctx, idx: usize, mut rec: ClientRecord, mut client: S) -> ClientRecord {
     let mut ready = false;
+    let mut until = ctx.until();
     while !ctx.done(rec.tracker.position()) {
         let at = rec.tracker.position();
         let opened = async {
@@ -83,11 +88,13 @@ pub async fn run<S: Streaming>(ctx: &Ctx, idx: usize, mut rec: ClientRecord, mut
             ready = true;
             ctx.ready();
         }
+        let strike = ctx.chaos.strike(idx);
+        tokio::pin!(strike);
         let ended = loop {
             let item = tokio::select! {
                 i = S::next(&mut conn) => i,
-                _ = ctx.stopped(rec.tracker.position()) => break Ended::Done,
-                _ = ctx.chaos.strike(idx) => break Ended::Dropped,
+                _ = until.stopped(ctx, rec.tracker.position()) => break Ended::Done,
+                _ = &mut strike => break Ended::Dropped,
             };
             match item {
                 Some(Ok(item)) => client.take(ctx, &mut rec, &mut conn, item),
@@ -112,5 +119,8 @@ pub async fn run<S: Streaming>(ctx: &Ctx, idx: usize, mut rec: ClientRecord, mut
             }
         }
     }
+    // A stream holds one of the server's stream slots, which another client may be waiting for: it closes
+    // at once rather than linger.
+    ctx.finished();
     rec
 }

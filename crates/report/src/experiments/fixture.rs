@@ -33,6 +33,7 @@ pub(crate) fn data(experiment: &str, steps: Vec<Step>) -> ExperimentData {
         },
         quick: true,
         steps,
+        floor: None,
     }
 }
 
@@ -63,7 +64,40 @@ pub(crate) fn step(t: Transport, clients: u64, f: impl FnOnce(&mut Step)) -> Ste
         bench,
         server: Some(ServerUsage { cpu_s: 1.0, rss_mib_start: 10.0, rss_mib_peak: 20.0, rss_mib_end: 12.0 }),
         timeline: Vec::new(),
+        repeat: None,
     };
     f(&mut s);
     s
+}
+
+/// A floor of `send_us` per send of one frame.
+pub(crate) fn floor(send_us: f64) -> feedlab_contract::FloorResult {
+    use feedlab_contract::floor::{FloorCase, FloorResult, Placement};
+    let spread = feedlab_contract::Spread { median: send_us, min: send_us * 0.9, max: send_us * 1.1 };
+    let case = |k: u64| FloorCase {
+        frames_per_send: k,
+        send_us: spread,
+        frame_us: spread,
+        reader_us_per_frame: spread,
+        sends_per_s: spread,
+        runs: Vec::new(),
+    };
+    FloorResult {
+        schema_version: feedlab_contract::floor::FLOOR_SCHEMA_VERSION,
+        kind: "floor".into(),
+        harness_version: "test".into(),
+        started_unix_ms: 0,
+        pairs: 5000,
+        header_bytes: 2,
+        payload_bytes: 32,
+        warmup_s: 0.5,
+        window_s: 1.0,
+        repeats: 3,
+        placement: Placement::Apart,
+        send_rate_per_s: 10_000.0,
+        sender_cpu: Some(0),
+        reader_cpu: Some(1),
+        cpus: 2,
+        cases: vec![case(1), case(4), case(16)],
+    }
 }

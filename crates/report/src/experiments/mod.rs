@@ -129,12 +129,18 @@ fn common_notes(data: &ExperimentData) -> Vec<Text> {
     notes
 }
 
-/// A step's label (data: the same in both languages), or one made from its parameters.
+/// A step's label (data: the same in both languages), or one made from its parameters; a repeated step's
+/// round follows it (`ws 100 clients #2`).
 pub(crate) fn step_name(s: &Step) -> Text {
-    if !s.label.is_empty() {
-        return Text::same(&s.label);
+    let name = if s.label.is_empty() {
+        tr!(STEP_NAME, transport = transport(s.params.transport), clients = s.params.clients.to_string())
+    } else {
+        Text::same(&s.label)
+    };
+    match s.repeat {
+        Some(r) => Text::join([name, Text::same(format!("#{}", r + 1))], &Text::same(" ")),
+        None => name,
     }
-    tr!(STEP_NAME, transport = transport(s.params.transport), clients = s.params.clients.to_string())
 }
 
 /// Microseconds to milliseconds.

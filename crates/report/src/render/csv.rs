@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::data::ExperimentData;
 
 /// Column names, in order.
-pub const COLUMNS: [&str; 32] = [
+pub const COLUMNS: [&str; 39] = [
     "label",
     "transport",
     "clients",
@@ -39,15 +39,25 @@ pub const COLUMNS: [&str; 32] = [
     "errors_503",
     "server_cpu_s",
     "server_rss_mib_peak",
+    "repeat",
+    "steady_user_us_per_message",
+    "steady_kernel_us_per_message",
+    "steady_us_per_message",
+    "steady_x_floor",
+    "setup_us_per_connection",
+    "harness_us_per_message",
 ];
 
-/// The CSV text.
+/// The CSV text. The steady-window figures and the round are empty where not measured (layout 1 files,
+/// steps that were not repeated); `steady_x_floor` is empty without the floor of the same run.
 pub fn csv(data: &ExperimentData) -> String {
+    let floor = data.floor.as_ref().and_then(|f| f.case(1)).map(|c| c.send_us.median);
     let mut out = COLUMNS.join(",");
     out.push('\n');
     for s in &data.steps {
         let (p, b, i) = (&s.params, &s.bench, &s.bench.integrity);
         let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+        let steady = b.server_cpu.and_then(|c| c.steady.total_us_per);
         let fields = [
             field(&s.label),
             p.transport.name().to_owned(),
@@ -81,6 +91,13 @@ pub fn csv(data: &ExperimentData) -> String {
             b.rejected_503().to_string(),
             opt(s.server.map(|v| v.cpu_s)),
             opt(s.server.map(|v| v.rss_mib_peak)),
+            s.repeat.map_or(String::new(), |r| r.to_string()),
+            opt(b.server_cpu.and_then(|c| c.steady.user_us_per)),
+            opt(b.server_cpu.and_then(|c| c.steady.system_us_per)),
+            opt(steady),
+            opt(steady.zip(floor).map(|(s, f)| s / f).filter(|r| r.is_finite())),
+            opt(b.server_cpu.and_then(|c| c.setup.total_us_per)),
+            opt(b.harness_cpu.and_then(|c| c.total_us_per)),
         ];
         // unwrap: writing to a String cannot fail.
         writeln!(out, "{}", fields.join(",")).unwrap();
@@ -116,5 +133,33 @@ mod tests {
         assert_eq!(lines.len(), 3);
         assert!(lines[1].starts_with("\"a, \"\"b\"\"\",ws,"));
         assert_eq!(lines[2].split(',').count(), COLUMNS.len());
+        // Not measured (no steady window, no floor, one round): empty cells at the end.
+        assert!(lines[2].ends_with(",,,,,,,"), "{}", lines[2]);
+    }
+
+    #[test]
+    fn the_steady_window_and_its_ratio_to_the_floor() {
+        use crate::data::Transport;
+        use crate::experiments::fixture::{data, floor, step};
+        use feedlab_contract::bench::{CpuPer, ServerCpu};
+        use feedlab_contract::procfs::CpuTimes;
+        let mut d = data(
+            "x",
+            vec![step(Transport::Ws, 10, |s| {
+                s.repeat = Some(2);
+                let per = CpuPer::new(1.0, CpuTimes { user_s: 0.1, system_s: 0.3 }, 10_000);
+                s.bench.server_cpu = Some(ServerCpu { pid: 1, steady: per, setup: per });
+                s.bench.harness_cpu = Some(per);
+            })],
+        );
+        d.floor = Some(floor(16.0));
+        let text = csv(&d);
+        let row: Vec<&str> = text.lines().nth(1).unwrap().split(',').collect();
+        let at = |name: &str| row[COLUMNS.iter().position(|c| *c == name).unwrap()];
+        assert_eq!(at("repeat"), "2");
+        assert_eq!(at("steady_user_us_per_message"), "10");
+        assert_eq!(at("steady_us_per_message"), "40");
+        assert_eq!(at("steady_x_floor"), "2.5");
+        assert_eq!(at("harness_us_per_message"), "40");
     }
 }

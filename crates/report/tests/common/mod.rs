@@ -127,6 +127,7 @@ fn step(
         bench,
         server: Some(ServerUsage { cpu_s: 1.0, rss_mib_start: 12.0, rss_mib_peak: 20.0, rss_mib_end: 14.0 }),
         timeline: Vec::new(),
+        repeat: None,
     };
     f(&mut s);
     s
@@ -140,6 +141,7 @@ fn experiment(name: &str, title: &str, steps: Vec<Step>) -> ExperimentData {
         machine: machine(),
         quick: true,
         steps,
+        floor: None,
     }
 }
 

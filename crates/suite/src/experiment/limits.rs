@@ -68,6 +68,8 @@ pub const MAX_RPS: Limit = Limit::whole(0, 1_000_000, "requests per second; 0 = 
 pub const MAX_STREAMS: Limit = Limit::whole(1, 19_000, "connections");
 /// `--workers` of the server (0 = one per core).
 pub const WORKERS: Limit = Limit::whole(0, 64, "threads; 0 = one per core");
+/// Rounds of a sweep: 3 give a median and a range; more than 10 is a typo.
+pub const REPEATS: Limit = Limit::whole(1, 10, "rounds of the whole sweep");
 /// When the storm starts within a step.
 pub const STORM_START_S: Limit = Limit::real(0.0, 600.0, "seconds after the step starts");
 
@@ -103,7 +105,7 @@ pub fn allowed(leaf: &str) -> Option<String> {
     let list = |l: Limit| format!("{l}, or a list of them");
     Some(match leaf {
         "title" | "about" => "a string".to_owned(),
-        "timeline" | "fresh_per_step" => "true or false".to_owned(),
+        "timeline" | "fresh_per_step" | "floor" => "true or false".to_owned(),
         "transport" => format!("{} (in [steps]: or a list of them)", one_of(&Transport::FEEDLAB_NAMES)),
         "headers" => format!("{}, or a list of them", one_of(&HeaderProfile::NAMES)),
         "clients" => list(CLIENTS),
@@ -118,6 +120,7 @@ pub fn allowed(leaf: &str) -> Option<String> {
         "max_streams" => MAX_STREAMS.to_string(),
         "workers" => WORKERS.to_string(),
         "start_s" => STORM_START_S.to_string(),
+        "repeats" => REPEATS.to_string(),
         _ => return None,
     })
 }

@@ -30,7 +30,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::Error;
-pub use plan::{Experiment, ServerSettings, StepPlan, Storm};
+pub use plan::{Experiment, ServerSettings, StepPlan, Storm, floor_config, floor_estimate};
 use raw::RawExperiment;
 use validate::Check;
 
@@ -65,9 +65,10 @@ impl Experiment {
         Ok(if quick { quick_variant } else { full })
     }
 
-    /// Planned wall time of the whole experiment (for the ETA).
+    /// Planned wall time of the whole experiment (for the ETA): its floor, if it measures one, and its steps.
     pub fn estimate(&self) -> Duration {
-        self.steps.iter().map(StepPlan::estimate).sum()
+        let floor = if self.floor { floor_estimate(self.quick) } else { Duration::ZERO };
+        floor + self.steps.iter().map(StepPlan::estimate).sum::<Duration>()
     }
 }
 

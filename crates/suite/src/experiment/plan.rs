@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use feedlab_contract::{HeaderProfile, Transport};
-use feedlab_harness::{BenchConfig, Target};
+use feedlab_harness::{BenchConfig, FloorConfig, Target};
 
 /// One experiment, validated and expanded, in its full or quick variant.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +17,8 @@ pub struct Experiment {
     pub file: PathBuf,
     /// Report section title.
     pub title: String,
+    /// Measure the kernel's floor before the first step ([`floor_config`]).
+    pub floor: bool,
     /// What the experiment shows, for `--dry-run`.
     pub about: String,
     /// The `--quick` variant.
@@ -79,6 +81,32 @@ pub struct StepPlan {
     pub limit: Option<u32>,
     /// Publish body size in bytes.
     pub payload_bytes: u64,
+    /// The round this step belongs to, when the experiment repeats its sweep (`repeats`); None otherwise.
+    pub repeat: Option<u32>,
+}
+
+/// The floor measured before an experiment's first step: the harness's own measurement (`feedlab floor`)
+/// with shorter windows than the command's, since the suite's figures come in a run that must stay within
+/// its time budget; three windows per case still give a median and a range. `--quick` uses a few hundred
+/// sockets and tenth-of-a-second windows: it checks the pipeline, not the figure.
+pub fn floor_config(quick: bool) -> FloorConfig {
+    let mut cfg = FloorConfig::default();
+    if quick {
+        cfg.pairs = 200;
+        cfg.warmup = Duration::from_millis(100);
+        cfg.window = Duration::from_millis(200);
+    } else {
+        cfg.warmup = Duration::from_millis(500);
+        cfg.window = Duration::from_secs(1);
+    }
+    cfg
+}
+
+/// Planned wall time of [`floor_config`]: a warm-up and a window per measurement, and a second for opening
+/// and closing the sockets.
+pub fn floor_estimate(quick: bool) -> Duration {
+    let cfg = floor_config(quick);
+    (cfg.warmup + cfg.window) * (cfg.repeats * cfg.frames_per_send.len()) as u32 + Duration::from_secs(1)
 }
 
 /// Fixed time a step takes besides its window: probe, ramp-up, last deliveries, wind-down (an estimate for

@@ -22,6 +22,9 @@ pub struct RawExperiment {
     pub about: Option<String>,
     /// Record a per-second server timeline for every step (the overload experiment).
     pub timeline: Option<bool>,
+    /// Measure the kernel's floor (`feedlab floor`) before the first step, for the report to read the
+    /// server's CPU against (the connection-scale experiment).
+    pub floor: Option<bool>,
     /// How the server child process is started.
     pub server: Option<RawServer>,
     /// The sweep: the steps are the cartesian product of the lists here.
@@ -82,6 +85,8 @@ pub struct RawSteps {
     pub limit: Option<u64>,
     /// Size of each published message body in bytes.
     pub payload_bytes: Option<u64>,
+    /// Rounds of the whole sweep: each configuration is measured this many times, for a median and a range.
+    pub repeats: Option<u64>,
 }
 
 /// `[storm]`: the extra client group of the overload experiment.

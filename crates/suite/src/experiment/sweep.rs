@@ -91,6 +91,7 @@ impl Sweep {
             duration: Duration::from_secs_f64(duration_s.min(limits::DURATION_S.max)),
             limit: shared.limit,
             payload_bytes: shared.payload_bytes,
+            repeat: None,
         }
     }
 
@@ -104,6 +105,16 @@ impl Sweep {
             rtt: self.rtts_ms.len() > 1,
         }
     }
+}
+
+/// `steps` measured `repeats` times: the whole list once per round, so that a drift of the machine over the
+/// run (another process, a warming cache) spreads over every configuration instead of biasing the last one.
+/// With one round the steps stay unmarked.
+pub(super) fn rounds(steps: Vec<StepPlan>, repeats: u64) -> Vec<StepPlan> {
+    if repeats <= 1 {
+        return steps;
+    }
+    (0..repeats as u32).flat_map(|r| steps.iter().map(move |s| StepPlan { repeat: Some(r), ..s.clone() })).collect()
 }
 
 /// Two steps that would run the same configuration (a poll interval swept for a push transport).
@@ -170,6 +181,34 @@ mod tests {
                 "poll 20 clients every 1000 ms",
                 "ws 10 clients",
                 "ws 20 clients",
+            ]
+        );
+    }
+
+    #[test]
+    fn rounds_run_the_whole_list_again() {
+        let sweep = Sweep {
+            transports: vec![Transport::Poll, Transport::Ws],
+            headers: vec![HeaderProfile::Minimal],
+            clients: vec![10],
+            rates: vec![1.0],
+            rtts_ms: vec![0],
+            intervals_ms: vec![1000],
+        };
+        let shared = Shared { duration_s: 2.0, min_messages: None, limit: None, payload_bytes: 64 };
+        let once = rounds(sweep.steps(&shared), 1);
+        assert!(once.iter().all(|s| s.repeat.is_none()));
+        let thrice = rounds(sweep.steps(&shared), 3);
+        let got: Vec<(&str, Option<u32>)> = thrice.iter().map(|s| (s.label.as_str(), s.repeat)).collect();
+        assert_eq!(
+            got,
+            [
+                ("poll", Some(0)),
+                ("ws", Some(0)),
+                ("poll", Some(1)),
+                ("ws", Some(1)),
+                ("poll", Some(2)),
+                ("ws", Some(2))
             ]
         );
     }

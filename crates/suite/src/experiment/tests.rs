@@ -200,3 +200,26 @@ fn syntax_errors_name_the_file() {
     let err = parse("[steps\nclients = 1\n", false).unwrap_err();
     assert!(err.to_string().starts_with("experiments/demo.toml: "), "{err}");
 }
+
+#[test]
+fn repeats_run_the_sweep_in_rounds_and_the_floor_is_asked_for() {
+    let e = parse(
+        "floor = true\n[steps]\ntransport = [\"poll\", \"ws\"]\nrepeats = 3\n[quick.steps]\nrepeats = 1\n",
+        false,
+    )
+    .unwrap();
+    assert!(e.floor);
+    let got: Vec<(Transport, Option<u32>)> = e.steps.iter().map(|s| (s.transport, s.repeat)).collect();
+    assert_eq!(got.len(), 6);
+    assert_eq!(got[..3], [(Transport::Poll, Some(0)), (Transport::Ws, Some(0)), (Transport::Poll, Some(1))]);
+    // The floor's time counts in the plan.
+    let steps: Duration = e.steps.iter().map(StepPlan::estimate).sum();
+    assert_eq!(e.estimate(), steps + floor_estimate(false));
+    let q = parse("floor = true\n[steps]\nrepeats = 3\n[quick.steps]\nrepeats = 1\n", true).unwrap();
+    assert!(q.steps.iter().all(|s| s.repeat.is_none()) && q.steps.len() == 4);
+    assert!(!parse("", false).unwrap().floor);
+    let msg = error("[steps]\nrepeats = 0\n", "steps.repeats");
+    assert!(msg.contains("1..=10"), "{msg}");
+    let msg = error("[steps]\nclients = [1, 2, 3, 4, 5]\nrate_per_s = [1, 2, 3, 4, 5]\nrepeats = 3\n", "steps");
+    assert!(msg.contains("300 steps"), "{msg}");
+}

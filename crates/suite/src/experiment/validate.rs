@@ -14,7 +14,7 @@ use feedlab_harness::Target;
 use super::limits::{self, Limit};
 use super::plan::{Experiment, ServerSettings, StepPlan, Storm};
 use super::raw::{OneOrMany, RawExperiment, RawServer, RawSteps, RawStorm};
-use super::sweep::{Shared, Sweep};
+use super::sweep::{Shared, Sweep, rounds};
 use crate::Error;
 
 /// Validation context: the file, for error messages.
@@ -98,6 +98,7 @@ impl Check<'_> {
             about: raw.about.clone().unwrap_or_default(),
             quick,
             timeline: raw.timeline.unwrap_or(false),
+            floor: raw.floor.unwrap_or(false),
             server,
             steps,
             storm,
@@ -166,9 +167,10 @@ impl Check<'_> {
             None => None,
         };
         let payload_bytes = self.whole(p!(payload_bytes), limits::PAYLOAD_BYTES, limits::DEFAULT_PAYLOAD_BYTES)?;
+        let repeats = self.whole(p!(repeats), limits::REPEATS, 1)?;
 
         let sweep = Sweep { transports, headers, clients, rates, rtts_ms, intervals_ms };
-        let count = sweep.len();
+        let count = sweep.len() * repeats as usize;
         if count > limits::MAX_STEPS {
             return Err(self.err(
                 "steps",
@@ -179,7 +181,7 @@ impl Check<'_> {
         for step in &steps {
             self.fits_machine(step, &clients_key)?;
         }
-        Ok(steps)
+        Ok(rounds(steps, repeats))
     }
 
     /// Asks the harness's socket planner whether this process can run the step (open files, ports).
