@@ -63,15 +63,19 @@ macro_rules! counters {
 counters! {
     /// HTTP requests answered (a WebSocket or SSE connection is one request).
     Requests = "requests", Counter, "HTTP requests answered.";
+    /// Of those, requests that came over HTTP/2 (h2c). Their heads are not in the head byte counters: HPACK
+    /// encodes them inside actix-http, where the server cannot see their size.
+    H2Requests = "h2_requests", Counter, "HTTP/2 requests answered (also in requests; heads not counted).";
     /// Poll/long-poll answers that carried no message: the cost of asking when nothing is new.
     EmptyResponses = "empty_responses", Counter, "Poll answers with no message.";
-    /// Request line + headers + blank line, as received.
+    /// Request line + headers + blank line, as received (HTTP/1.x requests only: see `H2Requests`).
     RequestHeaderBytes = "request_header_bytes", Counter, "Request head bytes received.";
-    /// Status line + headers + blank line, as sent.
+    /// Status line + headers + blank line, as sent (HTTP/1.x only: see `H2Requests`).
     ResponseHeaderBytes = "response_header_bytes", Counter, "Response head bytes sent.";
     /// Message payload bytes (poll JSON answers, SSE `data` JSON, WebSocket frame payloads), both directions.
     BodyBytes = "body_bytes", Counter, "Message payload bytes.";
-    /// Bytes around payloads: SSE field names and newlines plus HTTP chunk framing, WebSocket frame headers.
+    /// Bytes around payloads: SSE field names and newlines plus HTTP/1.1 chunk framing, WebSocket frame
+    /// headers. Over HTTP/2, SSE fields only: actix-http's h2 layer frames the DATA out of sight.
     FramingBytes = "framing_bytes", Counter, "SSE/WebSocket/chunk framing bytes.";
     /// WebSocket frames (both directions, control frames included) or SSE events sent.
     Frames = "frames", Counter, "WebSocket frames and SSE events.";
@@ -190,7 +194,7 @@ mod tests {
         c.0[Counter::Frames.index()] = 7;
         c.0[Counter::OpenConnections.index()] = -1;
         let json = serde_json::to_string(&c).unwrap();
-        assert!(json.starts_with(r#"{"requests":0,"empty_responses":0,"#), "{json}");
+        assert!(json.starts_with(r#"{"requests":0,"h2_requests":0,"empty_responses":0,"#), "{json}");
         let back: Counts = serde_json::from_str(&json).unwrap();
         assert_eq!(back, c);
         assert_eq!((back[Counter::Frames], back.count(Counter::OpenConnections)), (7, 0));
@@ -198,7 +202,7 @@ mod tests {
 
     #[test]
     fn a_missing_counter_is_named() {
-        let err = serde_json::from_str::<Counts>(r#"{"requests": 1, "future": 3}"#).unwrap_err();
+        let err = serde_json::from_str::<Counts>(r#"{"requests": 1, "h2_requests": 0, "future": 3}"#).unwrap_err();
         assert!(err.to_string().contains("missing field `empty_responses`"), "{err}");
     }
 

@@ -5,7 +5,7 @@
 //! only). What they must agree on lives here, with serde as the only notable dependency (no tokio, hyper or
 //! actix), so depending on it costs nothing:
 //! - [`transport`]: the list of transports (name, label, push or pull). Adding a transport starts here.
-//! - [`profile`]: the request header profiles.
+//! - [`profile`]: the request header profiles; [`http`]: HTTP versions and h2's frame header.
 //! - [`bench`] and [`soak`]: the result documents the harness writes (`feedlab bench --json`), with a
 //!   `schema_version`; [`data`]: the suite's `results/<experiment>/data.json`, which embeds them as they are.
 //! - [`read`]: the strict reader: an unknown schema version or a missing field is an error naming the file
@@ -20,6 +20,7 @@
 pub mod bench;
 pub mod counters;
 pub mod data;
+pub mod http;
 pub mod procfs;
 pub mod profile;
 pub mod read;
@@ -29,6 +30,7 @@ pub mod transport;
 pub mod units;
 
 pub use bench::BenchResult;
+pub use http::HttpVersion;
 pub use profile::HeaderProfile;
 pub use read::ReadError;
 pub use soak::SoakResult;

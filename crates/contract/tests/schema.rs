@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use feedlab_contract::bench::{
-    BenchResult, ChaosStats, Integrity, Latency, Publish, SCHEMA_VERSION, TimelinePoint, WireBytes,
+    BenchResult, ChaosStats, FirstExchange, Integrity, Latency, Publish, SCHEMA_VERSION, TimelinePoint, WireBytes,
 };
 use feedlab_contract::soak::{Rss, RssSample, SOAK_SCHEMA_VERSION, SoakResult, SoakVerdict};
-use feedlab_contract::{HeaderProfile, Transport, read};
+use feedlab_contract::{HeaderProfile, HttpVersion, Transport, read};
 use serde_json::{Value, json};
 
 fn schema(name: &str) -> Value {
@@ -30,6 +30,7 @@ fn bench_result(transport: Transport) -> BenchResult {
         transport,
         headers: HeaderProfile::Browser,
         browser_fixture: Some("Chromium 1.2.3.4 captured 2000-01-01".into()),
+        http_version: HttpVersion::Http2,
         clients: 3,
         duration_s: 10.0,
         drain_s: 0.5,
@@ -60,6 +61,7 @@ fn bench_result(transport: Transport) -> BenchResult {
             sent: 7,
             received: 8,
         },
+        first_exchange: FirstExchange { requests: 3, request_headers: 9, response_headers: 10 },
         overhead_bytes_per_message: Some(12.5),
         setup_bytes_per_message: Some(0.5),
         latency_us: latency,

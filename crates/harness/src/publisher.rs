@@ -17,6 +17,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use bytes::Bytes;
+use feedlab_contract::HttpVersion;
 use http_body_util::BodyExt;
 use hyper::{Method, StatusCode};
 use serde::Deserialize;
@@ -105,8 +106,9 @@ impl Publisher {
     async fn exchange(&mut self, method: Method, path: &str, body: Bytes) -> Result<(StatusCode, Bytes), String> {
         if self.conn.as_ref().is_none_or(HttpConn::is_closed) {
             self.conn = None;
-            let conn =
-                HttpConn::open(&self.connector, 0, &self.counters, &self.live).await.map_err(|e| e.to_string())?;
+            let conn = HttpConn::open(&self.connector, 0, &self.counters, &self.live, HttpVersion::Http11)
+                .await
+                .map_err(|e| e.to_string())?;
             self.conn = Some(conn);
         }
         // unwrap: set just above when it was missing.

@@ -3,9 +3,15 @@
 //! It works out the channel from the path ([`Channel::of_path`]) and the client from `client=`, hands
 //! handlers a [`Meter`](crate::stats::Meter) through request extensions (so sessions can count frames later),
 //! then counts the response head actix will write and any fixed-size body. Streaming bodies (SSE events, WebSocket frames) are counted by their sessions.
+//!
+//! HTTP/2 requests are counted (`requests` and `h2_requests`) but their heads are not: HPACK encodes them
+//! inside actix-http's h2 layer, whose compressed sizes the server never sees, and an HTTP/1.1 rebuild
+//! would overstate them several times over. `/stats` says so (`h2_head_bytes`); the harness counts the real
+//! HEADERS frames on its sockets.
 
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Version;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 
@@ -24,12 +30,14 @@ pub async fn meter(
         return next.call(req).await;
     };
     let client = query::client_of(req.query_string());
+    let h2 = req.version() == Version::HTTP_2;
     let meter = state.stats.meter(channel, client.as_deref());
+    let meter = if h2 { meter.over_h2() } else { meter };
 
     let mut request_bytes = 0usize;
     wire::request_head(req.method(), req.uri(), req.version(), req.headers(), &mut request_bytes);
     // The inspector text is built only for tagged clients (the page), never on the harness's hot path.
-    let request_text = meter.client.as_ref().map(|_| {
+    let request_text = meter.client.as_ref().filter(|_| !h2).map(|_| {
         let mut text = Vec::new();
         wire::request_head(req.method(), req.uri(), req.version(), req.headers(), &mut text);
         text
@@ -48,8 +56,12 @@ pub async fn meter(
     wire::response_head(head, body, connection, wire::DATE_PLACEHOLDER, &mut response_bytes);
 
     meter.add(Counter::Requests, 1);
-    meter.add(Counter::RequestHeaderBytes, request_bytes as u64);
-    meter.add(Counter::ResponseHeaderBytes, response_bytes as u64);
+    if h2 {
+        meter.add(Counter::H2Requests, 1);
+    } else {
+        meter.add(Counter::RequestHeaderBytes, request_bytes as u64);
+        meter.add(Counter::ResponseHeaderBytes, response_bytes as u64);
+    }
     if let BodySize::Sized(n) = body {
         meter.add(Counter::BodyBytes, n);
     }

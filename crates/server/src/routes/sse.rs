@@ -21,7 +21,6 @@ use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use crate::error::ApiError;
 use crate::query::{FeedQuery, parse_u64};
 use crate::state::AppState;
-use crate::stats::wire::chunk_framing_len;
 use crate::stats::{Counter, Meter};
 
 /// Chunks queued between the session and the socket writer. Each chunk holds up to [`SEND_BATCH`] events, so
@@ -95,7 +94,7 @@ async fn session(tx: mpsc::Sender<Bytes>, state: AppState, meter: Meter, mut cur
             }
             _ = heartbeat.tick() => {
                 let comment = Bytes::from_static(b":\n\n");
-                meter.frame(0, comment.len() + chunk_framing_len(comment.len()));
+                meter.frame(0, comment.len() + meter.chunk_framing(comment.len()));
                 if send(&tx, comment, stall).await.is_err() {
                     break End::ClientGone;
                 }
@@ -120,7 +119,7 @@ async fn drain(tx: &mpsc::Sender<Bytes>, state: &AppState, meter: &Meter, cursor
         let (chunk, payload) = encode(&batch);
         meter.add(Counter::Frames, batch.entries.len() as u64 + u64::from(batch.gap.is_some()));
         meter.add(Counter::BodyBytes, payload as u64);
-        meter.add(Counter::FramingBytes, (chunk.len() - payload + chunk_framing_len(chunk.len())) as u64);
+        meter.add(Counter::FramingBytes, (chunk.len() - payload + meter.chunk_framing(chunk.len())) as u64);
         send(tx, chunk, state.config.send_stall).await?;
         meter.add(Counter::MessagesDelivered, batch.entries.len() as u64);
         *cursor = batch.next;
