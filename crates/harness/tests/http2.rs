@@ -179,11 +179,15 @@ async fn h2_byte_classes_match_the_raw_frames() {
         let control = ["settings-ack", "window_update", "ping", "rst_stream", "goaway", "priority", "other"];
         let b = r.bytes;
         // The server says goodbye (GOAWAY) as the client closes; the proxy may have passed it on after the
-        // client stopped reading. What the client never read must be exactly such trailing frames.
+        // client stopped reading. What the client never read must be exactly such trailing frames (17 bytes:
+        // a 9-byte frame header, the last stream id and the error code, no debug data).
         let raw_received: u64 = conns.iter().map(|c| c.1.len() as u64).sum();
         let unread = raw_received - b.received;
         let trailing: u64 = conns.iter().map(|c| trailing_goaway(&c.1)).sum();
-        assert!(unread <= trailing && unread % 17 == 0, "{unread} unread bytes, {trailing} in trailing GOAWAYs");
+        assert!(
+            unread <= trailing && unread.is_multiple_of(17),
+            "{unread} unread bytes, {trailing} in trailing GOAWAYs"
+        );
         *down.entry("goaway").or_default() -= unread;
         let label = format!("{transport} {}: up {up:?} down {down:?} counted {b:#?}", r.headers);
         assert_eq!(b.sent, conns.iter().map(|c| c.0.len() as u64).sum::<u64>(), "{label}");
@@ -194,7 +198,7 @@ async fn h2_byte_classes_match_the_raw_frames() {
         assert_eq!(b.control, sum(&up, &control) + sum(&down, &control), "{label}");
         let data = sum(&up, &["data", "data-header"]) + sum(&down, &["data", "data-header"]);
         assert_eq!(b.body + b.framing, data, "{label}");
-        assert!(up.get("settings-ack").is_some() && down.get("settings-ack").is_some(), "{label}");
+        assert!(up.contains_key("settings-ack") && down.contains_key("settings-ack"), "{label}");
         // What the first request paid is part of the heads, and HPACK makes later requests cheaper.
         let first = r.first_exchange;
         assert!(first.request_headers > 0 && first.request_headers <= b.request_headers, "{label}");
