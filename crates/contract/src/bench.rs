@@ -20,6 +20,11 @@
 //! - `control`: keep-alive traffic that carries no message: SSE `:` comment lines and WebSocket
 //!   ping/pong/close frames (header and payload, both directions).
 //!
+//! Over HTTP/2 (`http_version` `"2"`) the same categories follow h2 frames: HEADERS and CONTINUATION
+//! frames (payload and 9-byte frame header) are `request_headers` / `response_headers`; DATA payload is body
+//! or framing as above, and DATA frame headers are `framing`; the connection preface and the SETTINGS
+//! exchange are `handshake`; WINDOW_UPDATE, PING, SETTINGS acks, RST_STREAM and GOAWAY are `control`.
+//!
 //! `overhead_bytes_per_message` = (request_headers + response_headers + framing) / delivered, except that
 //! for SSE the request and response heads are connection setup and go to `setup_bytes_per_message`
 //! instead, as WebSocket's `handshake` does (DESIGN.md section 4, the Kaazing comparison).
@@ -38,6 +43,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::procfs::CpuTimes;
+use crate::http::HttpVersion;
 use crate::profile::HeaderProfile;
 use crate::transport::Transport;
 
@@ -61,6 +67,10 @@ pub struct BenchResult {
     pub headers: HeaderProfile,
     /// Chromium version and capture date of the browser header fixture, when `headers` is `browser`.
     pub browser_fixture: Option<String>,
+    /// HTTP version of the HTTP transports' connections (WebSocket always upgrades from HTTP/1.1).
+    /// Absent from documents written before HTTP/2 existed here, all of which were HTTP/1.1.
+    #[serde(default)]
+    pub http_version: HttpVersion,
     /// Number of simulated clients.
     pub clients: u64,
     /// Length of the measured window in seconds (publishing time; shorter if the run was cancelled).
@@ -109,6 +119,11 @@ pub struct BenchResult {
     pub chaos: ChaosStats,
     /// Bytes on the wire per category, summed over clients.
     pub bytes: WireBytes,
+    /// Head bytes of each client's first answered request, summed over clients (included in `bytes`). On
+    /// HTTP/2 the first request fills HPACK's tables and later ones refer to them, so the first and the
+    /// steady-state cost differ. Zeros in documents written before it was recorded.
+    #[serde(default)]
+    pub first_exchange: FirstExchange,
     /// Transport cost per delivered message, handshakes excluded; null when nothing was delivered.
     pub overhead_bytes_per_message: Option<f64>,
     /// Connection-setup bytes (WebSocket handshake, SSE request and response head) per delivered message;
@@ -258,6 +273,26 @@ pub struct WireBytes {
     pub sent: u64,
     /// Every byte clients read from their sockets.
     pub received: u64,
+}
+
+/// The heads of each client's first answered request (see [`BenchResult::first_exchange`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirstExchange {
+    /// First requests answered (one per client that got an answer).
+    pub requests: u64,
+    /// Their request head bytes.
+    pub request_headers: u64,
+    /// Their response head bytes.
+    pub response_headers: u64,
+}
+
+impl FirstExchange {
+    /// Adds one client's first exchange.
+    pub fn add(&mut self, o: FirstExchange) {
+        self.requests += o.requests;
+        self.request_headers += o.request_headers;
+        self.response_headers += o.response_headers;
+    }
 }
 
 /// Latency summary in microseconds, from an HdrHistogram (1 us .. 60 s, 3 significant figures).

@@ -65,13 +65,14 @@ counters! {
     Requests = "requests", Counter, "HTTP requests answered.";
     /// Poll/long-poll answers that carried no message: the cost of asking when nothing is new.
     EmptyResponses = "empty_responses", Counter, "Poll answers with no message.";
-    /// Request line + headers + blank line, as received.
+    /// Request line + headers + blank line, as received (HTTP/1.x requests only: see `H2Requests`).
     RequestHeaderBytes = "request_header_bytes", Counter, "Request head bytes received.";
-    /// Status line + headers + blank line, as sent.
+    /// Status line + headers + blank line, as sent (HTTP/1.x only: see `H2Requests`).
     ResponseHeaderBytes = "response_header_bytes", Counter, "Response head bytes sent.";
     /// Message payload bytes (poll JSON answers, SSE `data` JSON, WebSocket frame payloads), both directions.
     BodyBytes = "body_bytes", Counter, "Message payload bytes.";
-    /// Bytes around payloads: SSE field names and newlines plus HTTP chunk framing, WebSocket frame headers.
+    /// Bytes around payloads: SSE field names and newlines plus HTTP/1.1 chunk framing, WebSocket frame
+    /// headers. Over HTTP/2, SSE fields only: actix-http's h2 layer frames the DATA out of sight.
     FramingBytes = "framing_bytes", Counter, "SSE/WebSocket/chunk framing bytes.";
     /// WebSocket frames (both directions, control frames included) or SSE events sent.
     Frames = "frames", Counter, "WebSocket frames and SSE events.";
@@ -88,6 +89,9 @@ counters! {
     Rejected = "rejected", Counter, "503 answers over capacity.";
     /// Streams cut off because the client stopped reading (WebSocket 1013, SSE end).
     SlowReaderCloses = "slow_reader_closes", Counter, "Streams cut off for not reading.";
+    /// Of `requests`, those that came over HTTP/2 (h2c). Their heads are not in the head byte counters: HPACK
+    /// encodes them inside actix-http, where the server cannot see their size.
+    H2Requests = "h2_requests", Counter, "HTTP/2 requests answered (also in requests; heads not counted).";
 }
 
 impl Counter {

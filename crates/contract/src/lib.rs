@@ -5,7 +5,7 @@
 //! only). What they must agree on lives here, with serde as the only notable dependency (no tokio, hyper or
 //! actix), so depending on it costs nothing:
 //! - [`transport`]: the list of transports (name, label, push or pull). Adding a transport starts here.
-//! - [`profile`]: the request header profiles.
+//! - [`profile`]: the request header profiles; [`http`]: HTTP versions and h2's frame header.
 //! - [`bench`], [`soak`] and [`floor`]: the result documents the harness writes (`feedlab bench --json`,
 //!   `feedlab floor --json`), with a `schema_version`; [`data`]: the suite's `results/<experiment>/data.json`,
 //!   which embeds bench results as they are. A `schema_version` is bumped when a field is removed, renamed,
@@ -25,6 +25,7 @@ pub mod bench;
 pub mod counters;
 pub mod data;
 pub mod floor;
+pub mod http;
 pub mod procfs;
 pub mod profile;
 pub mod read;
@@ -36,6 +37,7 @@ pub mod units;
 
 pub use bench::BenchResult;
 pub use floor::FloorResult;
+pub use http::HttpVersion;
 pub use profile::HeaderProfile;
 pub use read::ReadError;
 pub use soak::SoakResult;

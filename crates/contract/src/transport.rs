@@ -190,6 +190,12 @@ impl Transport {
         self.info().request_per_answer
     }
 
+    /// Whether the transport can run over HTTP/2 (h2c): feedlab's plain HTTP ones (poll, long-poll, SSE).
+    /// WebSocket needs HTTP/1.1's upgrade (no RFC 8441 in actix-web); Socket.IO's peer speaks HTTP/1.1.
+    pub const fn speaks_h2(self) -> bool {
+        matches!(self, Transport::Poll | Transport::Longpoll | Transport::Sse)
+    }
+
     /// See [`TransportInfo::served_by`].
     pub const fn served_by(self) -> ServedBy {
         self.info().served_by

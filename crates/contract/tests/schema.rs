@@ -8,12 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use feedlab_contract::bench::{
-    BenchResult, ChaosStats, CpuPer, Integrity, Latency, Publish, SCHEMA_VERSION, ServerCpu, TimelinePoint, WireBytes,
+    BenchResult, ChaosStats, CpuPer, FirstExchange, Integrity, Latency, Publish, SCHEMA_VERSION, ServerCpu, TimelinePoint,
+    WireBytes,
 };
 use feedlab_contract::floor::{FLOOR_SCHEMA_VERSION, FloorCase, FloorResult, FloorRun, Placement};
 use feedlab_contract::procfs::CpuTimes;
 use feedlab_contract::soak::{Rss, RssSample, SOAK_SCHEMA_VERSION, SoakResult, SoakVerdict};
-use feedlab_contract::{HeaderProfile, Spread, Transport, read};
+use feedlab_contract::{HeaderProfile, HttpVersion, Spread, Transport, read};
 use serde_json::{Value, json};
 
 fn schema(name: &str) -> Value {
@@ -33,6 +34,7 @@ fn bench_result(transport: Transport) -> BenchResult {
         transport,
         headers: HeaderProfile::Browser,
         browser_fixture: Some("Chromium 1.2.3.4 captured 2000-01-01".into()),
+        http_version: HttpVersion::Http2,
         clients: 3,
         duration_s: 10.0,
         drain_s: 0.5,
@@ -63,6 +65,7 @@ fn bench_result(transport: Transport) -> BenchResult {
             sent: 7,
             received: 8,
         },
+        first_exchange: FirstExchange { requests: 3, request_headers: 9, response_headers: 10 },
         overhead_bytes_per_message: Some(12.5),
         setup_bytes_per_message: Some(0.5),
         latency_us: latency,

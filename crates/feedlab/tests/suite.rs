@@ -65,7 +65,7 @@ impl Drop for TempDir {
 }
 
 /// Charts the report draws per experiment (at least these; the overload run adds the storm's own timeline).
-const CHARTS: [(&str, &[&str]); 7] = [
+const CHARTS: [(&str, &[&str]); 8] = [
     ("header-overhead", &["bytes-per-message", "bandwidth"]),
     ("latency-vs-interval", &["latency"]),
     ("idle-cost", &["requests", "bytes"]),
@@ -73,6 +73,7 @@ const CHARTS: [(&str, &[&str]); 7] = [
     ("connection-scale", &["memory", "cpu", "p99", "cpu-steady"]),
     ("rtt", &["latency"]),
     ("overload", &["timeline"]),
+    ("http2", &["poll-header-bytes", "overhead-per-message", "latency"]),
 ];
 
 fn schema_validator() -> jsonschema::Validator {
@@ -130,7 +131,7 @@ fn quick_run_writes_data_charts_and_report_for_every_experiment() {
     // Shown only if a check below fails: the run's log, step by step.
     eprintln!("{stderr}");
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(stdout.contains("7 experiment(s)"), "{stdout}");
+    assert!(stdout.contains(&format!("{} experiment(s)", KNOWN.len())), "{stdout}");
 
     let schema = schema_validator();
     let read = |f: ResultFile| std::fs::read_to_string(f.path(&out.0)).unwrap();

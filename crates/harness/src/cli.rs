@@ -24,7 +24,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, WeakProgressBar}
 use tokio_util::sync::CancellationToken;
 
 use clap::builder::TypedValueParser;
-use feedlab_contract::HeaderProfile;
+use feedlab_contract::{HeaderProfile, HttpVersion};
 
 use crate::Error;
 use crate::chaos::parse_chaos;
@@ -89,6 +89,10 @@ pub struct BenchArgs {
     /// captured fixture).
     #[arg(long, value_parser = names_parser::<HeaderProfile>(&HeaderProfile::NAMES), default_value = "minimal")]
     pub headers: HeaderProfile,
+    /// HTTP version of poll, long-poll and SSE clients: 1.1, or 2 (one h2c connection per client with prior
+    /// knowledge, as `curl --http2-prior-knowledge`; WebSocket always upgrades from HTTP/1.1).
+    #[arg(long, value_parser = names_parser::<HttpVersion>(&HttpVersion::NAMES), default_value = "1.1")]
+    pub http: HttpVersion,
     /// Browser header fixture to replay (default: the capture compiled in, crates/harness/fixtures/chromium-fetch.json).
     #[arg(long)]
     pub browser_fixture: Option<PathBuf>,
@@ -158,6 +162,7 @@ impl BenchArgs {
                 RequestHeaders::Browser(fixture)
             }
         };
+        cfg.http = self.http;
         cfg.payload = self.payload;
         cfg.rtt = self.rtt;
         cfg.keep_alive = self.keep_alive == Toggle::On;

@@ -13,8 +13,8 @@ use crate::Error;
 use crate::headers::RequestHeaders;
 use crate::net;
 
-pub use feedlab_contract::Transport;
 pub use feedlab_contract::units::{parse_duration, parse_rate};
+pub use feedlab_contract::{HttpVersion, Transport};
 
 /// How long clients keep listening after publishing stops, so the last messages can arrive before the
 /// harness counts what is missing. Longer than any sane delivery path (poll interval and RTT are added).
@@ -88,6 +88,8 @@ pub struct BenchConfig {
     pub limit: Option<u32>,
     /// Request headers clients send.
     pub headers: RequestHeaders,
+    /// HTTP version of the HTTP transports (poll, long-poll, SSE).
+    pub http: HttpVersion,
     /// Publish body size in bytes.
     pub payload: usize,
     /// Simulated round-trip time (zero = connect directly).
@@ -128,6 +130,7 @@ impl BenchConfig {
             longpoll_timeout: DEFAULT_LONGPOLL_TIMEOUT,
             limit: None,
             headers: RequestHeaders::Minimal,
+            http: HttpVersion::Http11,
             payload: 64,
             rtt: Duration::ZERO,
             keep_alive: true,
@@ -172,6 +175,20 @@ impl BenchConfig {
         }
         if self.transport == Transport::Longpoll && self.longpoll_timeout.is_zero() {
             return Err(Error::Config("--longpoll-timeout must be longer than 0".into()));
+        }
+        if self.http == HttpVersion::Http2 {
+            if !self.transport.speaks_h2() {
+                return Err(Error::Config(format!(
+                    "--http 2 is for poll, longpoll and sse: {} upgrades from HTTP/1.1 (the server has no \
+                     WebSocket over HTTP/2, RFC 8441)",
+                    self.transport
+                )));
+            }
+            if !self.keep_alive {
+                return Err(Error::Config(
+                    "--keep-alive off with --http 2: an h2 connection carries every request of its client".into(),
+                ));
+            }
         }
         if self.payload == 0 || self.payload > MAX_PAYLOAD {
             return Err(Error::Config(format!(

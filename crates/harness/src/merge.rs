@@ -6,10 +6,11 @@
 //! row in the contract's table: a transport that sends a request per answer pays its heads on every
 //! answer (overhead); a streaming one pays them once (setup, like WebSocket's handshake).
 
-use feedlab_contract::Transport;
-use feedlab_contract::bench::{BenchResult, ChaosStats, Integrity, Latency, Publish, SCHEMA_VERSION, WireBytes};
+use feedlab_contract::bench::{
+    BenchResult, ChaosStats, FirstExchange, Integrity, Latency, Publish, SCHEMA_VERSION, WireBytes,
+};
 
-use crate::config::BenchConfig;
+use crate::config::{BenchConfig, HttpVersion, Transport};
 use crate::record::{ClientRecord, LatencyHistogram, new_histogram};
 
 /// Run-level facts that are not in the client records.
@@ -40,7 +41,9 @@ pub fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s:
     let (mut requests, mut empty_responses, mut connections, mut reconnects) = (0, 0, 0, 0);
     let mut chaos = ChaosStats { rate_per_s: cfg.chaos, ..ChaosStats::default() };
     let (mut unanswered_requests, mut unanswered_request_headers) = (0, 0);
+    let mut first_exchange = FirstExchange::default();
     for mut rec in records {
+        first_exchange.add(rec.first_exchange);
         integrity += rec.integrity(&publish, s.cancelled);
         bytes += rec.bytes();
         reconnects += rec.reconnects;
@@ -72,6 +75,8 @@ pub fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s:
         transport: cfg.transport,
         headers: cfg.headers.profile(),
         browser_fixture: cfg.headers.fixture_label(),
+        // WebSocket (and Socket.IO) connections always start as HTTP/1.1, whatever was asked.
+        http_version: if cfg.transport.speaks_h2() { cfg.http } else { HttpVersion::Http11 },
         clients: cfg.clients as u64,
         duration_s: s.duration_s,
         drain_s: s.drain_s,
@@ -93,6 +98,7 @@ pub fn merge(cfg: &BenchConfig, records: Vec<ClientRecord>, publish: Publish, s:
         reconnects,
         chaos,
         bytes,
+        first_exchange,
         overhead_bytes_per_message: per_message(overhead),
         setup_bytes_per_message: per_message(setup),
         latency_us: summarize(&latency),

@@ -20,6 +20,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
+use feedlab_contract::HttpVersion;
 use http_body_util::BodyExt;
 use hyper::{Method, StatusCode};
 use serde::Deserialize;
@@ -129,8 +130,9 @@ impl Publisher {
     async fn exchange(&mut self, method: Method, path: &str, body: Bytes) -> Result<(StatusCode, Bytes), String> {
         if self.conn.as_ref().is_none_or(HttpConn::is_closed) {
             self.conn = None;
-            let conn =
-                HttpConn::open(&self.connector, 0, &self.counters, &self.live).await.map_err(|e| e.to_string())?;
+            let conn = HttpConn::open(&self.connector, 0, &self.counters, &self.live, HttpVersion::Http11)
+                .await
+                .map_err(|e| e.to_string())?;
             self.conn = Some(conn);
         }
         // unwrap: set just above when it was missing.
@@ -321,7 +323,7 @@ impl Publisher {
         async move {
             let (mut conn, new) = match conn {
                 Some(conn) => (conn, false),
-                None => match HttpConn::open(&connector, 0, &counters, &live).await {
+                None => match HttpConn::open(&connector, 0, &counters, &live, HttpVersion::Http11).await {
                     Ok(conn) => (conn, true),
                     Err(e) => return (None, false, Err(e.to_string())),
                 },

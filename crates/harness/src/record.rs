@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use feedlab_contract::bench::{Integrity, Publish, WireBytes};
+use feedlab_contract::bench::{FirstExchange, Integrity, Publish, WireBytes};
 use hdrhistogram::Histogram;
 
 use crate::counting::WireCounters;
@@ -185,6 +185,8 @@ pub struct ClientRecord {
     pub unanswered_requests: u64,
     /// Request head bytes of those abandoned requests.
     pub unanswered_request_headers: u64,
+    /// Head bytes up to and including the first answered request ([`ClientRecord::answered`]).
+    pub first_exchange: FirstExchange,
     /// Message JSON bytes received.
     pub body: u64,
     /// Control bytes found inside HTTP bodies and WebSocket frames, which the stream alone cannot tell from
@@ -219,6 +221,7 @@ impl ClientRecord {
             empty_responses: 0,
             unanswered_requests: 0,
             unanswered_request_headers: 0,
+            first_exchange: FirstExchange::default(),
             body: 0,
             in_band_control: 0,
             in_band_handshake: 0,
@@ -307,6 +310,18 @@ impl ClientRecord {
     pub fn unanswered(&mut self, head_before: u64) {
         self.unanswered_requests += 1;
         self.unanswered_request_headers += WireCounters::get(&self.wire.request_head) - head_before;
+    }
+
+    /// An answer's head arrived: the first one fixes [`ClientRecord::first_exchange`] at the head bytes
+    /// counted so far (on HTTP/2, what filling HPACK's tables cost).
+    pub fn answered(&mut self) {
+        if self.first_exchange.requests == 0 {
+            self.first_exchange = FirstExchange {
+                requests: 1,
+                request_headers: WireCounters::get(&self.wire.request_head),
+                response_headers: WireCounters::get(&self.wire.response_head),
+            };
+        }
     }
 
     /// This client's bytes by category ([`WireCounters::categorize`]).

@@ -6,6 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use feedlab_contract::HttpVersion;
 use feedlab_harness::clients::http::{HttpConn, request};
 use feedlab_harness::counting::{LiveBytes, WireCounters};
 use feedlab_harness::headers::default_fixture_path;
@@ -43,7 +44,8 @@ async fn the_wire_carries_exactly_the_profile() {
     for profile in [RequestHeaders::Minimal, RequestHeaders::Browser(fixture)] {
         for transport in [Transport::Poll, Transport::Longpoll] {
             let counters = WireCounters::new();
-            let mut conn = HttpConn::open(&connector, 0, &counters, &Arc::new(LiveBytes::default())).await.unwrap();
+            let live = Arc::new(LiveBytes::default());
+            let mut conn = HttpConn::open(&connector, 0, &counters, &live, HttpVersion::Http11).await.unwrap();
             let path = "/poll?after=0";
             let headers = profile.request_headers(transport, &authority, true);
             let resp = conn.send(request(hyper::Method::GET, path, &headers, Bytes::new())).await.unwrap();

@@ -6,6 +6,7 @@
 //! [`stats`] counts; [`state`] is what handlers share; [`config`] holds the limits with the reasons for their
 //! defaults. The transports themselves are the contract's ([`feedlab_contract::Transport`]). [`run`] serves on an already-bound listener until a shutdown future resolves,
 //! so `main` and the tests start the server the same way. The contract is DESIGN.md sections 1-3.
+//! Poll, long-poll and SSE are also served over prior-knowledge HTTP/2 (h2c) on the same port.
 
 #![warn(missing_docs)]
 
@@ -68,7 +69,10 @@ pub async fn run(
         .max_connection_rate(1024)
         .disable_signals()
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
-        .listen(listener)?
+        // HTTP/1.1 and prior-knowledge HTTP/2 (h2c) on the one socket: actix reads the first bytes of each
+        // connection and serves h2 when they are the h2 preface (`curl --http2-prior-knowledge`). Browsers
+        // speak h2 only over TLS, so the page stays on HTTP/1.1; WebSocket always does (no RFC 8441 here).
+        .listen_auto_h2c(listener)?
         .run();
     let handle = server.handle();
 

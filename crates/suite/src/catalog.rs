@@ -64,12 +64,12 @@ mod tests {
     }
 
     #[test]
-    fn the_committed_experiments_are_the_seven_of_design_5_and_load() {
+    fn the_committed_experiments_are_the_seven_of_design_5_and_http2_and_load() {
         let names: Vec<String> = list(&repo_dir()).unwrap().into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, feedlab_report::experiments::KNOWN);
         for quick in [false, true] {
             let all = select(&repo_dir(), &[], quick).unwrap();
-            assert_eq!(all.len(), 7);
+            assert_eq!(all.len(), feedlab_report::experiments::KNOWN.len());
             assert!(all.iter().all(|e| e.quick == quick && !e.steps.is_empty()));
         }
     }

@@ -85,7 +85,7 @@ impl Poller {
                 // A kept-alive connection the server closed: the new one is a reconnect.
                 rec.connection_lost(Lost::Other);
             }
-            let conn = HttpConn::open(&ctx.connector, idx, &rec.wire, &ctx.live.bytes).await?;
+            let conn = HttpConn::open(&ctx.connector, idx, &rec.wire, &ctx.live.bytes, ctx.cfg.http).await?;
             ctx.connected(idx, rec);
             self.conn = Some(conn);
         }
@@ -161,6 +161,7 @@ impl Poller {
             ctx.request_sent(rec);
             let answer = async {
                 let resp = ok(conn.send(request_with(Method::GET, path, &self.headers, Bytes::new())).await?).await?;
+                rec.answered();
                 Ok(resp.into_body().collect().await?.to_bytes())
             }
             .await;

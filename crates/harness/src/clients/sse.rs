@@ -69,12 +69,13 @@ impl Streaming for Sse {
         if t.cursor() == t.start() {
             self.last_event_id = None;
         }
-        let mut conn = HttpConn::over(tcp, &rec.wire, &ctx.live.bytes).await?;
+        let mut conn = HttpConn::over(tcp, &rec.wire, &ctx.live.bytes, ctx.cfg.http).await?;
         let mut h = self.headers.clone();
         if let Some(id) = &self.last_event_id {
             h.push(("Last-Event-ID".to_string(), id.clone()));
         }
         let resp = ok(conn.send(request(Method::GET, &path, &h, Bytes::new())).await?).await?;
+        rec.answered();
         self.parser = EventParser::default();
         Ok(Open { _conn: conn, body: resp.into_body() })
     }

@@ -17,11 +17,17 @@
 //!   in both directions (the `frames` module): header bytes of data frames (text, binary, continuation), payload
 //!   bytes of data frames, and whole control frames (ping, pong, close: header and payload) are counted
 //!   apart.
+//! - **HTTP/2.** A stream created with [`CountingStream::for_h2`] carries prior-knowledge h2c: the `h2`
+//!   module follows the frames both ways by their 9-byte headers. HEADERS and CONTINUATION frames (header
+//!   included) are request or response head; DATA payload is body and DATA frame headers framing; the preface
+//!   and SETTINGS are connection setup (`h2_setup`); every other frame (WINDOW_UPDATE, PING, SETTINGS acks,
+//!   RST_STREAM, GOAWAY) is control (`h2_control`). HPACK is never parsed: a header block costs its length.
 //! - Every byte read or written also goes to the run-wide live totals (progress bar, timeline).
 //!
 //! Not counted: TCP/IP headers, TLS (not used), and bytes the kernel sent for us (SYN, ACK, FIN).
 
 mod frames;
+mod h2;
 
 use std::io;
 use std::pin::Pin;
@@ -34,6 +40,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 use frames::FrameScanner;
+use h2::{H2Scanner, Sinks};
 
 /// Byte counters of one client (all its connections), or of the publisher. Atomics because hyper drives
 /// the connection in its own task while the client reads the counters; every update is `Relaxed` since
@@ -44,15 +51,15 @@ pub struct WireCounters {
     pub sent: AtomicU64,
     /// All bytes read.
     pub received: AtomicU64,
-    /// HTTP request heads written (upgrade request excepted).
+    /// HTTP request heads written (upgrade request excepted; HTTP/2: HEADERS and CONTINUATION frames).
     pub request_head: AtomicU64,
-    /// HTTP request body bytes written.
+    /// HTTP request body bytes written (HTTP/2: DATA payload).
     pub request_body: AtomicU64,
-    /// HTTP response heads read (`101` head excepted).
+    /// HTTP response heads read (`101` head excepted; HTTP/2: HEADERS and CONTINUATION frames).
     pub response_head: AtomicU64,
-    /// Number of complete HTTP response heads read (including the `101`).
+    /// Number of complete HTTP/1 response heads read (including the `101`; not counted over HTTP/2).
     pub responses: AtomicU64,
-    /// HTTP response body bytes as on the wire (chunk lines included).
+    /// HTTP response body bytes as on the wire (chunk lines included; HTTP/2: DATA payload).
     pub response_body: AtomicU64,
     /// WebSocket upgrade request head written.
     pub handshake_request: AtomicU64,
@@ -70,6 +77,12 @@ pub struct WireCounters {
     pub ws_out_payload: AtomicU64,
     /// WebSocket control frames written (header + payload).
     pub ws_out_control: AtomicU64,
+    /// HTTP/2 connection setup, both ways: the client preface and SETTINGS frames (acks excepted).
+    pub h2_setup: AtomicU64,
+    /// HTTP/2 DATA frame headers, both ways (9 bytes each).
+    pub h2_data_header: AtomicU64,
+    /// HTTP/2 control frames, both ways: WINDOW_UPDATE, PING, SETTINGS acks, RST_STREAM, GOAWAY, others.
+    pub h2_control: AtomicU64,
 }
 
 impl WireCounters {
@@ -89,12 +102,12 @@ impl WireCounters {
     /// ping/pong) or connection setup (Engine.IO's open and upgrade, Socket.IO's connect). A counter a
     /// transport does not use stays 0 (no frames over HTTP, no HTTP body after an upgrade), so one rule
     /// serves every transport:
-    /// - framing: data-frame headers both ways, plus every body or data-frame payload byte that is none of
+    /// - framing: data-frame headers both ways (WebSocket's and HTTP/2's), plus every body or data-frame payload byte that is none of
     ///   those (poll envelopes, chunk lines, SSE fields, Engine.IO packet types and separators, Socket.IO's
     ///   `["event",` and `]`; a contract server sends no other WebSocket payload, but any would be transport
     ///   cost too);
-    /// - control: WebSocket control frames both ways, plus `control`;
-    /// - handshake: the upgrade request and its `101` head, plus `handshake`.
+    /// - control: WebSocket and HTTP/2 control frames both ways, plus `control`;
+    /// - handshake: the upgrade request and its `101` head, HTTP/2's preface and SETTINGS, plus `handshake`.
     pub fn categorize(&self, messages: u64, control: u64, handshake: u64) -> WireBytes {
         let get = |c: &AtomicU64| c.load(Relaxed);
         let data = get(&self.response_body)
@@ -102,17 +115,25 @@ impl WireCounters {
             + get(&self.ws_in_payload)
             + get(&self.ws_out_payload)
             + get(&self.ws_in_header)
-            + get(&self.ws_out_header);
+            + get(&self.ws_out_header)
+            + get(&self.h2_data_header);
         WireBytes {
             request_headers: get(&self.request_head),
             response_headers: get(&self.response_head),
             body: messages,
             framing: data.saturating_sub(messages + control + handshake),
-            handshake: get(&self.handshake_request) + get(&self.handshake_response) + handshake,
-            control: get(&self.ws_in_control) + get(&self.ws_out_control) + control,
+            handshake: get(&self.handshake_request) + get(&self.handshake_response) + get(&self.h2_setup) + handshake,
+            control: get(&self.ws_in_control) + get(&self.ws_out_control) + get(&self.h2_control) + control,
             sent: get(&self.sent),
             received: get(&self.received),
         }
+    }
+}
+
+impl WireCounters {
+    /// Where one direction's h2 frames go: its heads and bodies, and the h2 counters both directions share.
+    fn h2_sinks<'a>(&'a self, head: &'a AtomicU64, body: &'a AtomicU64) -> Sinks<'a> {
+        Sinks { setup: &self.h2_setup, head, body, framing: &self.h2_data_header, control: &self.h2_control }
     }
 }
 
@@ -162,6 +183,8 @@ pub struct CountingStream<S = TcpStream> {
     read: HttpSide,
     /// Frame parsers, present once the connection is a WebSocket.
     frames: Option<(FrameScanner, FrameScanner)>,
+    /// HTTP/2 frame parsers (sending, receiving), present from the start on an h2c connection.
+    h2: Option<(H2Scanner, H2Scanner)>,
 }
 
 impl<S> CountingStream<S> {
@@ -176,7 +199,15 @@ impl<S> CountingStream<S> {
             write: HttpSide::Head { matched: 0 },
             read: HttpSide::Head { matched: 0 },
             frames: None,
+            h2: None,
         }
+    }
+
+    /// Wraps a socket that will carry HTTP/2 with prior knowledge (h2c) from its first byte.
+    pub fn for_h2(inner: S, counters: Arc<WireCounters>, live: Arc<LiveBytes>) -> Self {
+        let mut stream = Self::new(inner, counters, live);
+        stream.h2 = Some((H2Scanner::client_to_server(), H2Scanner::server_to_client()));
+        stream
     }
 
     /// Wraps a socket that will carry one WebSocket upgrade and then frames.
@@ -194,6 +225,10 @@ impl<S> CountingStream<S> {
             out.scan(buf, &c.ws_out_header, &c.ws_out_payload, &c.ws_out_control);
             return;
         }
+        if let Some((out, _)) = &mut self.h2 {
+            out.scan(buf, &c.h2_sinks(&c.request_head, &c.request_body));
+            return;
+        }
         let (head, ended) = self.write.advance(buf);
         add(if self.upgrading { &c.handshake_request } else { &c.request_head }, head);
         add(&c.request_body, buf.len() - head);
@@ -209,6 +244,10 @@ impl<S> CountingStream<S> {
         self.live.received.fetch_add(buf.len() as u64, Relaxed);
         if let Some((_, inn)) = &mut self.frames {
             inn.scan(buf, &c.ws_in_header, &c.ws_in_payload, &c.ws_in_control);
+            return;
+        }
+        if let Some((_, inn)) = &mut self.h2 {
+            inn.scan(buf, &c.h2_sinks(&c.response_head, &c.response_body));
             return;
         }
         let (head, ended) = self.read.advance(buf);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use feedlab_contract::HttpVersion;
 use feedlab_harness::clients::http::{HttpConn, request};
 use feedlab_harness::counting::{LiveBytes, WireCounters};
 use feedlab_harness::net::Connector;
@@ -53,7 +54,8 @@ pub fn assert_clean(r: &BenchResult) {
 /// `GET path` on the server as JSON, through the harness's own HTTP client.
 pub async fn get_json(server: &TestServer, path: &str) -> serde_json::Value {
     let connector = Connector { addr: server.addr, sources: Arc::from(Vec::new()) };
-    let mut conn = HttpConn::open(&connector, 0, &WireCounters::new(), &Arc::new(LiveBytes::default())).await.unwrap();
+    let (counters, live) = (WireCounters::new(), Arc::new(LiveBytes::default()));
+    let mut conn = HttpConn::open(&connector, 0, &counters, &live, HttpVersion::Http11).await.unwrap();
     let headers = vec![("Host".to_string(), server.addr.to_string())];
     let resp = conn.send(request(hyper::Method::GET, path, &headers, Bytes::new())).await.unwrap();
     let body = resp.into_body().collect().await.unwrap().to_bytes();

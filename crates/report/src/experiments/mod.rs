@@ -5,6 +5,7 @@
 
 mod connection_scale;
 mod header_overhead;
+mod http2;
 mod idle_cost;
 mod latency_interval;
 mod message_rate;
@@ -21,9 +22,18 @@ use crate::verdict::Verdict;
 pub use table::Table;
 pub(crate) use table::{Column, cell, step_table};
 
-/// The experiments the report knows, in report order (DESIGN 5). Others are rendered as a plain table.
-pub const KNOWN: [&str; 7] =
-    ["header-overhead", "latency-vs-interval", "idle-cost", "message-rate", "connection-scale", "rtt", "overload"];
+/// The experiments the report knows, in report order (DESIGN 5, then issue 11's `http2`). Others are
+/// rendered as a plain table.
+pub const KNOWN: [&str; 8] = [
+    "header-overhead",
+    "latency-vs-interval",
+    "idle-cost",
+    "message-rate",
+    "connection-scale",
+    "rtt",
+    "overload",
+    "http2",
+];
 
 /// Everything the report shows for one experiment.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +64,7 @@ pub fn shape(data: &ExperimentData) -> Section {
         "connection-scale" => connection_scale::shape(data),
         "rtt" => rtt::shape(data),
         "overload" => overload::shape(data),
+        "http2" => http2::shape(data),
         _ => Section { intro: tr!(UNKNOWN_INTRO), tables: vec![steps_table(data)], ..Section::empty(data) },
     };
     section.notes.splice(0..0, common_notes(data));

@@ -32,9 +32,10 @@ pub trait Framing {
     /// bytes appended count as message body (the rest counts as framing).
     fn gap(gap: Gap, out: &mut BytesMut) -> usize;
 
-    /// Bytes the HTTP layer adds around one item of `len` bytes: chunked encoding's for SSE, none for the
-    /// raw stream after a WebSocket upgrade.
-    fn item_framing(len: usize) -> usize;
+    /// Bytes the HTTP layer adds around one item of `len` bytes, as far as the server sees them: chunked
+    /// encoding's for SSE over HTTP/1.1 (none over h2: see [`Meter::chunk_framing`]), none for the raw stream
+    /// after a WebSocket upgrade.
+    fn item_framing(len: usize, meter: &Meter) -> usize;
 }
 
 /// Why the hub ends a connection (the transport says it its own way: a close code, or the end of the stream).
@@ -224,7 +225,7 @@ impl Batch {
         let len = self.bytes.len();
         meter.add(Counter::Frames, self.messages + u64::from(self.gap));
         meter.add(Counter::BodyBytes, self.body as u64);
-        meter.add(Counter::FramingBytes, (len - self.body + F::item_framing(len)) as u64);
+        meter.add(Counter::FramingBytes, (len - self.body + F::item_framing(len, meter)) as u64);
         meter.add(Counter::MessagesDelivered, self.messages);
     }
 }

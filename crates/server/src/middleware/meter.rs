@@ -4,12 +4,18 @@
 //! handlers a [`Meter`](crate::stats::Meter) through request extensions (so sessions can count frames later),
 //! then counts the response head actix will write and any fixed-size body. Streaming bodies (SSE events, WebSocket frames) are counted by their sessions.
 //! It also counts TCP connections: [`on_connect`] marks each new one, and its first request counts it.
+//!
+//! HTTP/2 requests are counted (`requests` and `h2_requests`) but their heads are not: HPACK encodes them
+//! inside actix-http's h2 layer, whose compressed sizes the server never sees, and an HTTP/1.1 rebuild
+//! would overstate them several times over. `/stats` says so (`h2_head_bytes`); the harness counts the real
+//! HEADERS frames on its sockets.
 
 use std::any::Any;
 use std::cell::Cell;
 
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::{Extensions, ServiceRequest, ServiceResponse};
+use actix_web::http::Version;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 
@@ -42,12 +48,14 @@ pub async fn meter(
         return next.call(req).await;
     };
     let client = query::client_of(req.query_string());
+    let h2 = req.version() == Version::HTTP_2;
     let meter = state.stats.meter(channel, client.as_deref());
+    let meter = if h2 { meter.over_h2() } else { meter };
 
     let mut request_bytes = 0usize;
     wire::request_head(req.method(), req.uri(), req.version(), req.headers(), &mut request_bytes);
     // The inspector text is built only for tagged clients (the page), never on the harness's hot path.
-    let request_text = meter.client.as_ref().map(|_| {
+    let request_text = meter.client.as_ref().filter(|_| !h2).map(|_| {
         let mut text = Vec::new();
         wire::request_head(req.method(), req.uri(), req.version(), req.headers(), &mut text);
         text
@@ -69,8 +77,12 @@ pub async fn meter(
     if opened_connection {
         meter.add(Counter::Connections, 1);
     }
-    meter.add(Counter::RequestHeaderBytes, request_bytes as u64);
-    meter.add(Counter::ResponseHeaderBytes, response_bytes as u64);
+    if h2 {
+        meter.add(Counter::H2Requests, 1);
+    } else {
+        meter.add(Counter::RequestHeaderBytes, request_bytes as u64);
+        meter.add(Counter::ResponseHeaderBytes, response_bytes as u64);
+    }
     if let BodySize::Sized(n) = body {
         meter.add(Counter::BodyBytes, n);
     }

@@ -29,7 +29,6 @@ use crate::fanout::{Framing, Hub, Subscription, Wire};
 use crate::query::{FeedQuery, parse_u64};
 use crate::state::AppState;
 use crate::stats::Meter;
-use crate::stats::wire::chunk_framing_len;
 
 /// The heartbeat: a comment line, which EventSource ignores.
 const HEARTBEAT: &[u8] = b":\n\n";
@@ -86,9 +85,9 @@ impl Framing for Events {
         0
     }
 
-    /// Each item the body yields becomes one HTTP/1.1 chunk.
-    fn item_framing(len: usize) -> usize {
-        chunk_framing_len(len)
+    /// Each item the body yields becomes one HTTP/1.1 chunk (or an h2 DATA frame the server cannot see).
+    fn item_framing(len: usize, meter: &Meter) -> usize {
+        meter.chunk_framing(len)
     }
 }
 
@@ -113,7 +112,7 @@ impl MessageBody for EventStream {
             return Poll::Ready(None);
         }
         if subscription.heartbeat_due() {
-            subscription.meter().frame(0, HEARTBEAT.len() + chunk_framing_len(HEARTBEAT.len()));
+            subscription.meter().frame(0, HEARTBEAT.len() + subscription.meter().chunk_framing(HEARTBEAT.len()));
             return Poll::Ready(Some(Ok(Bytes::from_static(HEARTBEAT))));
         }
         match subscription.next::<Events>(cx) {

@@ -129,7 +129,7 @@ impl Framing for Frames {
     }
 
     /// After the 101, actix writes the body's bytes as they are.
-    fn item_framing(_len: usize) -> usize {
+    fn item_framing(_len: usize, _meter: &Meter) -> usize {
         0
     }
 }

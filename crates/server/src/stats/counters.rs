@@ -143,11 +143,24 @@ pub struct Meter {
     pub channel: Channel,
     /// The client's own stats when the request carried a valid `client=` id.
     pub client: Option<Arc<ClientStats>>,
+    /// The request came over HTTP/2: no HTTP/1.1 chunk lines frame its streamed body.
+    pub h2: bool,
 }
 
 impl Meter {
     pub(super) fn new(stats: &Stats, channel: Channel, client: Option<Arc<ClientStats>>) -> Self {
-        Meter { shard: stats.totals.local(), channel, client }
+        Meter { shard: stats.totals.local(), channel, client, h2: false }
+    }
+
+    /// The same meter for a request that came over HTTP/2.
+    pub fn over_h2(self) -> Self {
+        Meter { h2: true, ..self }
+    }
+
+    /// Framing bytes the transfer adds around one streamed chunk of `len` bytes: HTTP/1.1's chunk line and
+    /// CRLF. Over HTTP/2 it is a DATA frame header that actix-http writes out of sight, so 0 (not counted).
+    pub fn chunk_framing(&self, len: usize) -> usize {
+        if self.h2 { 0 } else { super::wire::chunk_framing_len(len) }
     }
 
     /// Adds `n` to `counter`, in the totals and in the client's counters. Gauges move only through

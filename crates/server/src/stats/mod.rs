@@ -23,7 +23,7 @@ pub use clients::{ClientStats, Clients, Exchange, MAX_TRACKED_CLIENTS, WsFrames}
 pub use counters::{ChannelCounters, Counters, Meter, OpenGuard, Shards};
 pub use feedlab_contract::counters::{Counter, Counts};
 pub use prometheus::render as render_prometheus;
-pub use report::{ClientReport, PerChannel, StatsReport};
+pub use report::{ClientReport, H2_HEAD_BYTES, PerChannel, StatsReport};
 
 /// All counters of a server: the totals per channel and the per-client table.
 #[derive(Debug, Default)]

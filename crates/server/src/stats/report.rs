@@ -12,6 +12,11 @@ use serde::ser::SerializeMap;
 
 use super::{Channel, Stats};
 
+/// Why `/stats` has no head bytes for HTTP/2 requests, said where a reader of the figures looks.
+pub const H2_HEAD_BYTES: &str = "not counted: HPACK compresses HTTP/2 heads inside actix-http, out of the \
+    server's sight; request_header_bytes and response_header_bytes count HTTP/1.x heads only, h2_requests \
+    counts the HTTP/2 requests (the harness counts their HEADERS frames on its sockets)";
+
 /// Counters keyed by channel name, in [`Channel::ALL`] order.
 #[derive(Debug, Clone)]
 pub struct PerChannel(pub [(Channel, Counts); Channel::COUNT]);
@@ -35,6 +40,8 @@ pub struct StatsReport {
     pub tracked_clients: usize,
     /// Requests whose `client=` id was not tracked (over the cap).
     pub untracked_clients: u64,
+    /// What the head byte counters leave out: HTTP/2 heads ([`H2_HEAD_BYTES`]).
+    pub h2_head_bytes: &'static str,
     /// The asked-for client's counters (`/stats?client=ID`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<ClientReport>,
@@ -56,6 +63,7 @@ impl Stats {
             transports: PerChannel(self.totals.snapshot()),
             tracked_clients: self.clients.len(),
             untracked_clients: self.clients.untracked(),
+            h2_head_bytes: H2_HEAD_BYTES,
             client: client.map(|id| ClientReport {
                 id: id.to_owned(),
                 // One lookup for all channels: the table's lock is shared with every tagged request.
@@ -129,8 +137,8 @@ mod tests {
         let json = serde_json::to_string(&report).unwrap();
 
         let top: Keys = serde_json::from_str(&json).unwrap();
-        assert_eq!(top.names(), ["transports", "tracked_clients", "untracked_clients", "client"]);
-        let client = &top.0[3].1;
+        assert_eq!(top.names(), ["transports", "tracked_clients", "untracked_clients", "h2_head_bytes", "client"]);
+        let client = &top.0[4].1;
         assert_eq!(client.names(), ["id", "transports"]);
         let channels: Vec<_> = Channel::ALL.iter().map(|c| c.name()).collect();
         let counters: Vec<_> = Counter::ALL.iter().map(|c| c.name()).collect();

@@ -38,6 +38,36 @@ pub async fn request(server: &TestServer, method: &str, path: &str, headers: &[(
         req = req.header(*k, *v);
     }
     let res = sender.send_request(req.body(Full::new(Bytes::from(body.to_owned()))).unwrap()).await.unwrap();
+    answer(res).await
+}
+
+/// One HTTP/2 request (h2c, prior knowledge, as `curl --http2-prior-knowledge`) on a fresh connection.
+pub async fn request_h2(server: &TestServer, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
+    let res = h2_response(server, method, path, headers).await;
+    answer(res).await
+}
+
+/// The response of one HTTP/2 request, body still to read (a stream stays open while it is held).
+pub async fn h2_response(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> hyper::Response<hyper::body::Incoming> {
+    let stream = TcpStream::connect(server.addr).await.unwrap();
+    let (mut sender, conn) =
+        hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    let mut req = Request::builder().method(method).uri(format!("http://{}{path}", server.addr));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    sender.send_request(req.body(Full::new(Bytes::new())).unwrap()).await.unwrap()
+}
+
+async fn answer(res: hyper::Response<hyper::body::Incoming>) -> Answer {
     let status = res.status().as_u16();
     let headers = res.headers().clone();
     let body = res.into_body().collect().await.unwrap().to_bytes();

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use feedlab_contract::{HeaderProfile, Transport};
+use feedlab_contract::{HeaderProfile, HttpVersion, Transport};
 
 /// An inclusive numeric range with the unit it is in.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -108,6 +108,7 @@ pub fn allowed(leaf: &str) -> Option<String> {
         "timeline" | "fresh_per_step" | "floor" => "true or false".to_owned(),
         "transport" => format!("{} (in [steps]: or a list of them)", one_of(&Transport::FEEDLAB_NAMES)),
         "headers" => format!("{}, or a list of them", one_of(&HeaderProfile::NAMES)),
+        "http" => format!("{}, or a list of them", one_of(&HttpVersion::NAMES)),
         "clients" => list(CLIENTS),
         "rate_per_s" => list(RATE_PER_S),
         "poll_interval_ms" => list(POLL_INTERVAL_MS),

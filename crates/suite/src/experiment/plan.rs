@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use feedlab_contract::{HeaderProfile, Transport};
+use feedlab_contract::{HeaderProfile, HttpVersion, Transport};
 use feedlab_harness::{BenchConfig, FloorConfig, Target};
 
 /// One experiment, validated and expanded, in its full or quick variant.
@@ -73,6 +73,8 @@ pub struct StepPlan {
     pub poll_interval: Option<Duration>,
     /// Request header profile.
     pub headers: HeaderProfile,
+    /// HTTP version of the HTTP transports (always 1.1 for WebSocket).
+    pub http: HttpVersion,
     /// Simulated round trip (zero = direct).
     pub rtt: Duration,
     /// Measured window.
@@ -131,6 +133,7 @@ impl StepPlan {
             cfg.poll_interval = i;
         }
         cfg.limit = self.limit;
+        cfg.http = self.http;
         cfg.payload = self.payload_bytes as usize;
         cfg.rtt = self.rtt;
         cfg

@@ -8,7 +8,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use feedlab_contract::{HeaderProfile, Transport};
+use feedlab_contract::{HeaderProfile, HttpVersion, Transport};
 use serde::Deserialize;
 use serde::de::{self, IntoDeserializer, SeqAccess, Visitor};
 
@@ -75,6 +75,8 @@ pub struct RawSteps {
     pub poll_interval_ms: Option<OneOrMany<u64>>,
     /// Request header profiles (`minimal`, `browser`).
     pub headers: Option<OneOrMany<HeaderProfile>>,
+    /// HTTP versions of poll, long-poll and SSE (`"1.1"`, `"2"`: h2c with prior knowledge).
+    pub http: Option<OneOrMany<HttpVersion>>,
     /// Simulated round-trip times in ms (0 = direct).
     pub rtt_ms: Option<OneOrMany<u64>>,
     /// Measured window of every step, seconds.

@@ -1,12 +1,14 @@
 //! Sweep expansion: the lists of `[steps]` become one [`StepPlan`] per combination, in the order nested
-//! loops over transport, headers, clients, rate, RTT and poll interval would give (the last varies fastest).
+//! loops over transport, headers, HTTP version, clients, rate, RTT and poll interval would give (the last
+//! varies fastest).
 //!
 //! A poll interval means nothing to a push transport (only a pull transport asks on a schedule), so the
-//! combinations that differ only in it collapse into one step. A step's label names its transport and the axes that vary in this file, nothing else.
+//! combinations that differ only in it collapse into one step; likewise the HTTP version for a transport
+//! that only speaks HTTP/1.1 (WebSocket upgrades from it). A step's label names its transport and the axes that vary in this file, nothing else.
 
 use std::time::Duration;
 
-use feedlab_contract::{HeaderProfile, Transport};
+use feedlab_contract::{HeaderProfile, HttpVersion, Transport};
 
 use super::limits;
 use super::plan::StepPlan;
@@ -18,6 +20,8 @@ pub(super) struct Sweep {
     pub transports: Vec<Transport>,
     /// Request header profiles.
     pub headers: Vec<HeaderProfile>,
+    /// HTTP versions (of the transports that can speak HTTP/2).
+    pub https: Vec<HttpVersion>,
     /// Client counts.
     pub clients: Vec<u64>,
     /// Publish rates, messages per second.
@@ -44,8 +48,14 @@ pub(super) struct Shared {
 impl Sweep {
     /// How many combinations the lists make (before poll intervals collapse for push transports).
     pub fn len(&self) -> usize {
-        let Sweep { transports, headers, clients, rates, rtts_ms, intervals_ms } = self;
-        transports.len() * headers.len() * clients.len() * rates.len() * rtts_ms.len() * intervals_ms.len()
+        let Sweep { transports, headers, https, clients, rates, rtts_ms, intervals_ms } = self;
+        transports.len()
+            * headers.len()
+            * https.len()
+            * clients.len()
+            * rates.len()
+            * rtts_ms.len()
+            * intervals_ms.len()
     }
 
     /// The steps, labelled, without repeats.
@@ -73,6 +83,7 @@ impl Sweep {
         let rtt_ms = self.rtts_ms[next(self.rtts_ms.len())];
         let rate_per_s = self.rates[next(self.rates.len())];
         let clients = self.clients[next(self.clients.len())];
+        let http = self.https[next(self.https.len())];
         let headers = self.headers[next(self.headers.len())];
         let transport = self.transports[next(self.transports.len())];
         let duration_s = match shared.min_messages {
@@ -87,6 +98,7 @@ impl Sweep {
             // Only a pull transport asks on a schedule.
             poll_interval: (!transport.is_push()).then(|| Duration::from_millis(interval_ms)),
             headers,
+            http: if transport.speaks_h2() { http } else { HttpVersion::Http11 },
             rtt: Duration::from_millis(rtt_ms),
             duration: Duration::from_secs_f64(duration_s.min(limits::DURATION_S.max)),
             limit: shared.limit,
@@ -102,6 +114,7 @@ impl Sweep {
             rate: self.rates.len() > 1,
             interval: self.transports.iter().any(|t| !t.is_push()) && self.intervals_ms.len() > 1,
             headers: self.headers.len() > 1,
+            http: self.transports.iter().any(|t| t.speaks_h2()) && self.https.len() > 1,
             rtt: self.rtts_ms.len() > 1,
         }
     }
@@ -119,8 +132,8 @@ pub(super) fn rounds(steps: Vec<StepPlan>, repeats: u64) -> Vec<StepPlan> {
 
 /// Two steps that would run the same configuration (a poll interval swept for a push transport).
 fn same_config(a: &StepPlan, b: &StepPlan) -> bool {
-    (a.transport, a.clients, a.poll_interval, a.headers, a.rtt, a.duration, a.limit, a.payload_bytes)
-        == (b.transport, b.clients, b.poll_interval, b.headers, b.rtt, b.duration, b.limit, b.payload_bytes)
+    (a.transport, a.clients, a.poll_interval, a.headers, a.http, a.rtt, a.duration, a.limit, a.payload_bytes)
+        == (b.transport, b.clients, b.poll_interval, b.headers, b.http, b.rtt, b.duration, b.limit, b.payload_bytes)
         && a.rate_per_s == b.rate_per_s
 }
 
@@ -130,6 +143,7 @@ struct Vary {
     rate: bool,
     interval: bool,
     headers: bool,
+    http: bool,
     rtt: bool,
 }
 
@@ -138,6 +152,9 @@ impl Vary {
         let mut parts = vec![s.transport.to_string()];
         if self.headers {
             parts.push(s.headers.name().to_owned());
+        }
+        if self.http {
+            parts.push(s.http.label().to_owned());
         }
         if self.clients {
             parts.push(format!("{} clients", s.clients));
@@ -164,6 +181,7 @@ mod tests {
         let sweep = Sweep {
             transports: vec![Transport::Poll, Transport::Ws],
             headers: vec![HeaderProfile::Minimal],
+            https: vec![HttpVersion::Http11],
             clients: vec![10, 20],
             rates: vec![1.0],
             rtts_ms: vec![0],
@@ -190,6 +208,7 @@ mod tests {
         let sweep = Sweep {
             transports: vec![Transport::Poll, Transport::Ws],
             headers: vec![HeaderProfile::Minimal],
+            https: vec![HttpVersion::Http11],
             clients: vec![10],
             rates: vec![1.0],
             rtts_ms: vec![0],

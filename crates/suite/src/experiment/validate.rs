@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use feedlab_contract::transport::ServedBy;
-use feedlab_contract::{HeaderProfile, Transport};
+use feedlab_contract::{HeaderProfile, HttpVersion, Transport};
 use feedlab_harness::Target;
 
 use super::limits::{self, Limit};
@@ -155,6 +155,7 @@ impl Check<'_> {
         let intervals_ms =
             self.axis(p!(poll_interval_ms), &[limits::DEFAULT_POLL_INTERVAL_MS], whole_in(limits::POLL_INTERVAL_MS))?;
         let headers = self.axis(p!(headers), &[HeaderProfile::default()], |_, _| Ok(()))?;
+        let https = self.axis(p!(http), &[HttpVersion::default()], |_, _| Ok(()))?;
         let rtts_ms = self.axis(p!(rtt_ms), &[limits::DEFAULT_RTT_MS], whole_in(limits::RTT_MS))?;
         let clients_key = p!(clients).map_or("steps.clients".to_owned(), |k| k.key);
         let duration_s = self.real(p!(duration_s), limits::DURATION_S, limits::DEFAULT_DURATION_S)?;
@@ -169,7 +170,7 @@ impl Check<'_> {
         let payload_bytes = self.whole(p!(payload_bytes), limits::PAYLOAD_BYTES, limits::DEFAULT_PAYLOAD_BYTES)?;
         let repeats = self.whole(p!(repeats), limits::REPEATS, 1)?;
 
-        let sweep = Sweep { transports, headers, clients, rates, rtts_ms, intervals_ms };
+        let sweep = Sweep { transports, headers, https, clients, rates, rtts_ms, intervals_ms };
         let count = sweep.len() * repeats as usize;
         if count > limits::MAX_STEPS {
             return Err(self.err(

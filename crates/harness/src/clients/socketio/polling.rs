@@ -17,6 +17,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use feedlab_contract::HttpVersion;
 use http_body_util::{BodyExt, Full};
 use hyper::{Method, Request};
 use rand::rngs::SmallRng;
@@ -130,7 +131,7 @@ fn exchange(link: Link, conn: Option<HttpConn>, req: Request<Full<Bytes>>) -> Ex
     Box::pin(async move {
         let (mut conn, reconnected) = match conn {
             Some(conn) if !conn.is_closed() => (conn, false),
-            _ => match HttpConn::open(&link.connector, link.idx, &link.wire, &link.live).await {
+            _ => match HttpConn::open(&link.connector, link.idx, &link.wire, &link.live, HttpVersion::Http11).await {
                 Ok(conn) => (conn, true),
                 Err(e) => return Exchanged { conn: None, reconnected: false, answer: Err(e) },
             },
@@ -210,7 +211,7 @@ impl Polling {
         seed: u64,
     ) -> Result<(Polling, Handshake), ClientError> {
         let mut rng = SmallRng::seed_from_u64(seed);
-        let mut get = HttpConn::over(tcp, &rec.wire, &ctx.live.bytes).await?;
+        let mut get = HttpConn::over(tcp, &rec.wire, &ctx.live.bytes, HttpVersion::Http11).await?;
         let path = format!("{}?EIO=4&transport=polling&t={}", protocol::PATH, cache_buster(&mut rng));
         let resp = ok(get.send(request(Method::GET, &path, &headers.get, Bytes::new())).await?).await?;
         let body = resp.into_body().collect().await?.to_bytes();

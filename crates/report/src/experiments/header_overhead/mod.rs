@@ -53,7 +53,7 @@ struct Measured {
 
 /// Measured overhead bandwidth of a step in Kaazing's Mbps: the harness's overhead bytes per message (its
 /// definition: handshakes and SSE heads excluded) x messages delivered per second.
-fn measured_mbps(s: &Step) -> Option<f64> {
+pub(super) fn measured_mbps(s: &Step) -> Option<f64> {
     let bytes = s.bench.overhead_bytes_per_message? * s.bench.integrity.delivered as f64;
     ratio(bytes * 8.0, s.bench.duration_s).map(|bits| bits / kaazing::BITS_PER_MBIT)
 }
@@ -207,7 +207,7 @@ fn kaazing_table(m: &[Measured]) -> Table {
     Table { caption: tr!(HEADER_KAAZING_CAPTION, source = tr!(SOURCE_KAAZING)), header, rows }
 }
 
-fn quoted_row(name: Text, bytes: f64, mbps: &[f64]) -> Vec<Text> {
+pub(super) fn quoted_row(name: Text, bytes: f64, mbps: &[f64]) -> Vec<Text> {
     let mut row = vec![name, cell(bytes).into()];
     // Quoted numbers are printed exactly as the source gives them, not re-rounded.
     row.extend(mbps.iter().map(|v| tr!(HEADER_KAAZING_QUOTED, value = v.to_string())));
