@@ -45,7 +45,9 @@ impl Target {
     /// Parses `http://host[:port]` (no path; the contract's endpoints are at the root).
     pub fn parse(url: &str) -> Result<Self, Error> {
         let rest = url.strip_prefix("http://").ok_or_else(|| {
-            Error::Config(format!("--target {url:?}: must start with http:// (the harness speaks plain HTTP/1.1)"))
+            Error::Config(format!(
+                "--target {url:?}: must start with http:// (the harness speaks plain HTTP/1.1 and h2c, no TLS)"
+            ))
         })?;
         let authority = rest.trim_end_matches('/');
         if authority.is_empty() || authority.contains('/') {

@@ -5,7 +5,8 @@
 //! - `ctx`: the run context every client reads ([`Ctx`]) and the one recovery path ([`Ctx::retry`]);
 //! - `error`: client-side errors ([`ClientError`]), counted by kind, never fatal;
 //! - `message`: a message's `id` and `ts`, and gaps, as every transport carries them;
-//! - [`http`]: HTTP/1.1 over a counted socket (shared with the publisher);
+//! - [`http`]: HTTP/1.1, or HTTP/2 with prior knowledge (`--http 2`), over a counted socket (shared with the
+//!   publisher, which always speaks HTTP/1.1);
 //! - [`poller`]: one poll or long-poll request and its answer, the step both pollers repeat;
 //! - [`stream`]: the connect, follow, reconnect loop SSE and WebSocket share.
 //!
