@@ -58,18 +58,18 @@ pub fn select(dir: &Path, names: &[String], quick: bool) -> Result<Vec<Experimen
 mod tests {
     use super::*;
 
-    /// The committed experiment files: all of DESIGN 5's, each valid in both variants.
+    /// The committed experiment files: all of DESIGN 5's and issue 13's `peers`, each valid in both variants.
     fn repo_dir() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experiments")
     }
 
     #[test]
-    fn the_committed_experiments_are_the_seven_of_design_5_and_load() {
+    fn the_committed_experiments_are_design_5s_and_peers_and_load() {
         let names: Vec<String> = list(&repo_dir()).unwrap().into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, feedlab_report::experiments::KNOWN);
         for quick in [false, true] {
             let all = select(&repo_dir(), &[], quick).unwrap();
-            assert_eq!(all.len(), 7);
+            assert_eq!(all.len(), 8);
             assert!(all.iter().all(|e| e.quick == quick && !e.steps.is_empty()));
         }
     }

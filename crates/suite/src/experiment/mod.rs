@@ -30,7 +30,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::Error;
-pub use plan::{Experiment, ServerSettings, StepPlan, Storm};
+pub use plan::{Experiment, ServerKind, ServerSettings, StepPlan, Storm};
 use raw::RawExperiment;
 use validate::Check;
 
