@@ -9,6 +9,7 @@ mod idle_cost;
 mod latency_interval;
 mod message_rate;
 mod overload;
+mod peers;
 mod rtt;
 mod table;
 
@@ -21,9 +22,18 @@ use crate::verdict::Verdict;
 pub use table::Table;
 pub(crate) use table::{Column, cell, step_table};
 
-/// The experiments the report knows, in report order (DESIGN 5). Others are rendered as a plain table.
-pub const KNOWN: [&str; 7] =
-    ["header-overhead", "latency-vs-interval", "idle-cost", "message-rate", "connection-scale", "rtt", "overload"];
+/// The experiments the report knows, in report order (DESIGN 5, then issue 13's side by side with
+/// Socket.IO). Others are rendered as a plain table.
+pub const KNOWN: [&str; 8] = [
+    "header-overhead",
+    "latency-vs-interval",
+    "idle-cost",
+    "message-rate",
+    "connection-scale",
+    "rtt",
+    "overload",
+    "peers",
+];
 
 /// Everything the report shows for one experiment.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +64,7 @@ pub fn shape(data: &ExperimentData) -> Section {
         "connection-scale" => connection_scale::shape(data),
         "rtt" => rtt::shape(data),
         "overload" => overload::shape(data),
+        "peers" => peers::shape(data),
         _ => Section { intro: tr!(UNKNOWN_INTRO), tables: vec![steps_table(data)], ..Section::empty(data) },
     };
     section.notes.splice(0..0, common_notes(data));
