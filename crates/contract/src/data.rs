@@ -143,6 +143,14 @@ pub struct Params {
     /// A storm's start, seconds after the measured step's start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_s: Option<f64>,
+    /// `socketio-ws` only: the client opened the WebSocket directly (`true`) or upgraded a polling session
+    /// to it (`false`, what browsers do by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub socketio_direct: Option<bool>,
+    /// Socket.IO transports only: whether the peer ran with connection-state recovery, so a client that
+    /// reconnects gets what it missed (without it, Socket.IO keeps no cursor and the gap is lost).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<bool>,
 }
 
 /// Server process usage over one step, from /proc.
@@ -197,6 +205,8 @@ impl Params {
             limit: None,
             role: None,
             start_s: None,
+            socketio_direct: None,
+            recovery: None,
         }
     }
 }

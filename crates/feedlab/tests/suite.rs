@@ -65,7 +65,7 @@ impl Drop for TempDir {
 }
 
 /// Charts the report draws per experiment (at least these; the overload run adds the storm's own timeline).
-const CHARTS: [(&str, &[&str]); 8] = [
+const CHARTS: [(&str, &[&str]); 9] = [
     ("header-overhead", &["bytes-per-message", "bandwidth"]),
     ("latency-vs-interval", &["latency"]),
     ("idle-cost", &["requests", "bytes"]),
@@ -74,7 +74,21 @@ const CHARTS: [(&str, &[&str]); 8] = [
     ("rtt", &["latency"]),
     ("overload", &["timeline"]),
     ("http2", &["poll-header-bytes", "overhead-per-message", "latency"]),
+    ("peers", &["cpu", "p99", "overhead", "memory"]),
 ];
+
+/// The experiment that measures Socket.IO: run only where its Node peer can run, skipped (with a line
+/// saying how to enable it) elsewhere, unless `FEEDLAB_PEERS_REQUIRED=1` makes that a failure.
+const PEERS: &str = "peers";
+
+/// Whether node and the peer's packages are here.
+fn peer_available() -> bool {
+    let found = feedlab_suite::peer::socketio(&repo().join(feedlab_suite::peer::DEFAULT_DIR));
+    if let Err(why) = &found {
+        assert!(std::env::var("FEEDLAB_PEERS_REQUIRED").as_deref() != Ok("1"), "{why} (FEEDLAB_PEERS_REQUIRED=1)");
+    }
+    found.is_ok()
+}
 
 fn schema_validator() -> jsonschema::Validator {
     let text = std::fs::read_to_string(repo().join("crates/contract/schema/bench.schema.json")).unwrap();
@@ -131,7 +145,13 @@ fn quick_run_writes_data_charts_and_report_for_every_experiment() {
     // Shown only if a check below fails: the run's log, step by step.
     eprintln!("{stderr}");
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(stdout.contains(&format!("{} experiment(s)", KNOWN.len())), "{stdout}");
+    let peer = peer_available();
+    let charts: Vec<(&str, &[&str])> = CHARTS.into_iter().filter(|(exp, _)| peer || *exp != PEERS).collect();
+    assert!(stdout.contains(&format!("{} experiment(s)", charts.len())), "{stdout}");
+    if !peer {
+        assert!(stderr.contains("peers: skipped:") && stderr.contains("cd peers/socketio && npm ci"), "{stderr}");
+        assert!(!out.0.join(PEERS).exists());
+    }
 
     let schema = schema_validator();
     let read = |f: ResultFile| std::fs::read_to_string(f.path(&out.0)).unwrap();
@@ -142,7 +162,7 @@ fn quick_run_writes_data_charts_and_report_for_every_experiment() {
     }
     assert_eq!(KNOWN.map(|k| k.to_owned()), CHARTS.map(|c| c.0.to_owned()), "the test knows every experiment");
 
-    for (exp, expected_charts) in CHARTS {
+    for &(exp, expected_charts) in &charts {
         let dir = out.0.join(exp);
         // data.json: readable by the report (strictly), quick, with machine facts and the harness results as
         // they are.
@@ -227,7 +247,7 @@ fn quick_run_writes_data_charts_and_report_for_every_experiment() {
         assert!(!text.contains("feedlab_"), "{name} names a module:\n{text}");
     }
     // One line per planned step (a storm runs within its step), numbered through the run.
-    let planned: usize = CHARTS
+    let planned: usize = charts
         .iter()
         .map(|(exp, _)| load(&out.0.join(exp).join("data.json")).unwrap())
         .map(|d| d.steps.iter().filter(|s| s.params.role.is_none()).count())
@@ -393,7 +413,8 @@ fn usage_errors_exit_2() {
     let plan = feedlab(&["run", "--quick", "--dry-run"]);
     assert!(plan.status.success());
     let text = String::from_utf8_lossy(&plan.stdout);
-    for exp in KNOWN {
+    let peer = peer_available();
+    for exp in KNOWN.into_iter().filter(|e| peer || *e != PEERS) {
         assert!(text.contains(&format!("{exp} (")), "--dry-run lists {exp}: {text}");
     }
 }

@@ -58,13 +58,13 @@ pub fn select(dir: &Path, names: &[String], quick: bool) -> Result<Vec<Experimen
 mod tests {
     use super::*;
 
-    /// The committed experiment files: all of DESIGN 5's, each valid in both variants.
+    /// The committed experiment files: DESIGN 5's, issue 11's `http2` and issue 13's `peers`, each valid in both variants.
     fn repo_dir() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experiments")
     }
 
     #[test]
-    fn the_committed_experiments_are_the_seven_of_design_5_and_http2_and_load() {
+    fn the_committed_experiments_are_design_5s_http2_peers_and_load() {
         let names: Vec<String> = list(&repo_dir()).unwrap().into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, feedlab_report::experiments::KNOWN);
         for quick in [false, true] {

@@ -2,7 +2,8 @@
 //!
 //! Each experiment is a TOML file in `experiments/` ([`experiment`]: raw file -> validated [`Experiment`],
 //! its `[steps]` sweep expanded into steps, a `[quick]` table for CI-sized runs). For every experiment the
-//! suite starts a fresh `feedlab serve` child ([`server`]), runs each step with the harness in this process
+//! suite starts a fresh `feedlab serve` child ([`server`]; for Socket.IO's transports the Socket.IO peer,
+//! [`peer`]), runs each step with the harness in this process
 //! (`feedlab_harness::run_bench`), reads what the server cost from `/proc` ([`procfs`]) and, for the
 //! overload experiment, the server's own per-second counters and answer times ([`timeline`]). After every
 //! step it rewrites `results/<experiment>/data.json` ([`record`]: the contract's `ExperimentData`, each
@@ -22,6 +23,7 @@ pub mod cli;
 mod error;
 pub mod experiment;
 pub mod machine;
+pub mod peer;
 pub mod procfs;
 pub mod progress;
 pub mod record;

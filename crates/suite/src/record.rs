@@ -29,6 +29,8 @@ pub fn params(step: &StepPlan) -> Params {
         poll_interval_ms: step.poll_interval.map(ms),
         payload_bytes: Some(step.payload_bytes),
         limit: step.limit.map(u64::from),
+        socketio_direct: step.socketio_direct,
+        recovery: step.recovery,
         ..Params::new(step.transport, step.clients, duration_s, step.headers, step.rate_per_s, ms(step.rtt))
     }
 }

@@ -5,6 +5,10 @@
 //! code ([`run_floor`], as `feedlab floor` does, shorter windows: [`floor_config`]), before its server starts,
 //! so that nothing else runs; the data file keeps it beside the steps.
 //!
+//! Which server a step needs comes from its transport ([`StepPlan::server`]): `feedlab serve` for ours, the
+//! Socket.IO peer (with or without `--recovery`) for Socket.IO's. A step that needs another server than the
+//! running one stops it and starts its own; the cost is read from `/proc` the same way for both.
+//!
 //! One step, start to end:
 //! 1. take the server's CPU time and resident memory and start watching its peak ([`UsageWatch`]);
 //! 2. if the experiment records a timeline, start sampling the server every second ([`timeline::record`]);
@@ -30,7 +34,7 @@ use tokio::runtime::Runtime;
 use tokio::time::Instant;
 
 use crate::Error;
-use crate::experiment::{Experiment, StepPlan, floor_config, floor_estimate};
+use crate::experiment::{Experiment, ServerKind, StepPlan, floor_config, floor_estimate};
 use crate::procfs::UsageWatch;
 use crate::progress::Progress;
 use crate::record::{Recorder, params, storm_params};
@@ -44,6 +48,9 @@ pub struct RunOptions {
     pub out: PathBuf,
     /// How to start the server.
     pub server: ServerCommand,
+    /// How to start the Socket.IO peer ([`crate::peer::socketio`]); `None` when it cannot run here, and
+    /// then a step that needs it fails.
+    pub socketio: Option<ServerCommand>,
     /// The browser header fixture, when a step uses the browser profile.
     pub browser: Option<BrowserFixture>,
     /// Cancelled on Ctrl-C or SIGTERM.
@@ -116,21 +123,31 @@ fn run_experiment(
             Err(e) => progress.say(&format!("{}: the floor could not be measured: {e}", exp.name)),
         }
     }
-    let mut server = None;
+    let mut server: Option<(ServerKind, ServerProcess)> = None;
     for step in &exp.steps {
         if opts.cancel.is_cancelled() {
             break;
         }
-        if exp.server.fresh_per_step
-            && let Some(old) = server.take()
-        {
+        let kind = step.server();
+        let stale = server.as_ref().is_some_and(|(running, _)| exp.server.fresh_per_step || *running != kind);
+        if stale && let Some((_, old)) = server.take() {
             ServerProcess::stop(old);
         }
         if server.is_none() {
-            server = Some(ServerProcess::start(&opts.server, &exp.server)?);
+            let command = match kind {
+                ServerKind::Feedlab => &opts.server,
+                ServerKind::SocketIo { .. } => opts.socketio.as_ref().ok_or_else(|| {
+                    Error::Server(format!(
+                        "step `{}` needs the Socket.IO peer, which cannot run here; to enable it: {}",
+                        step.label,
+                        crate::peer::ENABLE
+                    ))
+                })?,
+            };
+            server = Some((kind, ServerProcess::start(command, &kind.args(&exp.server))?));
         }
         // unwrap: set just above.
-        let srv = server.as_mut().unwrap();
+        let srv = &mut server.as_mut().unwrap().1;
         if !srv.is_running() {
             return Err(srv.failed("the server exited during the experiment"));
         }
@@ -154,7 +171,7 @@ fn run_experiment(
         }
         progress.finished(step.estimate(), &format!("{} {}: {summary}", exp.name, step.label));
     }
-    if let Some(srv) = server {
+    if let Some((_, srv)) = server {
         srv.stop();
     }
     Ok(())

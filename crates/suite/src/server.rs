@@ -1,5 +1,7 @@
 //! The server under test as a child process: `feedlab serve --addr 127.0.0.1:0 ...`, fresh for every
 //! experiment (or step), so no state, counter or leaked connection of one measurement reaches the next.
+//! Socket.IO's steps run against the Socket.IO peer (`node peers/socketio/server.mjs`, found by
+//! [`crate::peer`]), started the same way: it prints the same listening line.
 //!
 //! Its own process also keeps its CPU and memory apart from the harness's in `/proc`, and its open files
 //! apart from the harness's (each process may hold 20,000 here). The child
@@ -19,7 +21,6 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::Error;
-use crate::experiment::ServerSettings;
 
 /// How long the server may take to print its listening line (a cold debug build on a loaded machine).
 pub const START_TIMEOUT: Duration = Duration::from_secs(20);
@@ -48,6 +49,16 @@ impl ServerCommand {
         let program = std::env::current_exe().map_err(|e| Error::Server(format!("cannot find this binary: {e}")))?;
         Ok(ServerCommand { program, args: vec!["serve".to_owned()] })
     }
+
+    /// `program args...`, for messages.
+    pub fn display(&self) -> String {
+        let mut s = self.program.display().to_string();
+        for a in &self.args {
+            s += " ";
+            s += a;
+        }
+        s
+    }
 }
 
 /// A running server child.
@@ -62,11 +73,11 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts a server and waits for its listening line. Call from the main thread: the child's
-    /// parent-death signal follows the thread that started it.
-    pub fn start(command: &ServerCommand, settings: &ServerSettings) -> Result<ServerProcess, Error> {
+    /// Starts a server with `args` after `--addr 127.0.0.1:0` and waits for its listening line. Call from
+    /// the main thread: the child's parent-death signal follows the thread that started it.
+    pub fn start(command: &ServerCommand, args: &[String]) -> Result<ServerProcess, Error> {
         let mut cmd = Command::new(&command.program);
-        cmd.args(&command.args).args(["--addr", "127.0.0.1:0"]).args(settings.args());
+        cmd.args(&command.args).args(["--addr", "127.0.0.1:0"]).args(args);
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         if std::env::var_os("RUST_LOG").is_none() {
             cmd.env("RUST_LOG", "warn");
@@ -79,8 +90,7 @@ impl ServerProcess {
                 Ok(())
             });
         }
-        let mut child =
-            cmd.spawn().map_err(|e| Error::Server(format!("cannot start {} serve: {e}", command.program.display())))?;
+        let mut child = cmd.spawn().map_err(|e| Error::Server(format!("cannot start {}: {e}", command.display())))?;
 
         let stderr = Arc::new(Mutex::new(VecDeque::new()));
         if let Some(pipe) = child.stderr.take() {

@@ -10,6 +10,7 @@ mod idle_cost;
 mod latency_interval;
 mod message_rate;
 mod overload;
+mod peers;
 mod rtt;
 mod table;
 
@@ -22,9 +23,9 @@ use crate::verdict::Verdict;
 pub use table::Table;
 pub(crate) use table::{Column, cell, step_table};
 
-/// The experiments the report knows, in report order (DESIGN 5, then issue 11's `http2`). Others are
-/// rendered as a plain table.
-pub const KNOWN: [&str; 8] = [
+/// The experiments the report knows, in report order (DESIGN 5, then issue 11's `http2` and issue 13's side
+/// by side with Socket.IO). Others are rendered as a plain table.
+pub const KNOWN: [&str; 9] = [
     "header-overhead",
     "latency-vs-interval",
     "idle-cost",
@@ -33,6 +34,7 @@ pub const KNOWN: [&str; 8] = [
     "rtt",
     "overload",
     "http2",
+    "peers",
 ];
 
 /// Everything the report shows for one experiment.
@@ -65,6 +67,7 @@ pub fn shape(data: &ExperimentData) -> Section {
         "rtt" => rtt::shape(data),
         "overload" => overload::shape(data),
         "http2" => http2::shape(data),
+        "peers" => peers::shape(data),
         _ => Section { intro: tr!(UNKNOWN_INTRO), tables: vec![steps_table(data)], ..Section::empty(data) },
     };
     section.notes.splice(0..0, common_notes(data));

@@ -3,7 +3,8 @@
 //! A range error and a wrong-type error both quote [`allowed`], so the user always sees what the key
 //! accepts. Ranges are what makes sense for the contract and this kind of machine; whether one step fits the
 //! machine's socket limits is checked separately by the harness's own planner when the file is loaded.
-//! A sweep with no `transport` key covers every transport feedlab's server serves (`Transport::FEEDLAB`).
+//! A sweep with no `transport` key covers every transport feedlab's server serves (`Transport::FEEDLAB`);
+//! Socket.IO's are measured only when a file names them (they need node and the peer's packages).
 
 use std::fmt;
 
@@ -106,7 +107,9 @@ pub fn allowed(leaf: &str) -> Option<String> {
     Some(match leaf {
         "title" | "about" => "a string".to_owned(),
         "timeline" | "fresh_per_step" | "floor" => "true or false".to_owned(),
-        "transport" => format!("{} (in [steps]: or a list of them)", one_of(&Transport::FEEDLAB_NAMES)),
+        "socketio_direct" | "recovery" => "true or false, or a list of them".to_owned(),
+        "loads" => format!("a list of {{clients = N, rate_per_s = R}}: {CLIENTS}; {RATE_PER_S}"),
+        "transport" => format!("{} (in [steps]: or a list of them)", one_of(&Transport::NAMES)),
         "headers" => format!("{}, or a list of them", one_of(&HeaderProfile::NAMES)),
         "http" => format!("{}, or a list of them", one_of(&HttpVersion::NAMES)),
         "clients" => list(CLIENTS),
@@ -134,7 +137,7 @@ mod tests {
     fn names_come_from_the_contract() {
         assert_eq!(
             allowed("transport").unwrap(),
-            "\"poll\", \"longpoll\", \"sse\" or \"ws\" (in [steps]: or a list of them)"
+            "\"poll\", \"longpoll\", \"sse\", \"ws\", \"socketio-polling\" or \"socketio-ws\" (in [steps]: or a list of them)"
         );
         assert_eq!(allowed("headers").unwrap(), "\"minimal\" or \"browser\", or a list of them");
         assert_eq!(one_of(&["x"]), "\"x\"");

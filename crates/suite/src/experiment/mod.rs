@@ -30,7 +30,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::Error;
-pub use plan::{Experiment, ServerSettings, StepPlan, Storm, floor_config, floor_estimate};
+pub use plan::{Experiment, ServerKind, ServerSettings, StepPlan, Storm, floor_config, floor_estimate};
 use raw::RawExperiment;
 use validate::Check;
 

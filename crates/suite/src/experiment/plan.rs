@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use feedlab_contract::transport::ServedBy;
 use feedlab_contract::{HeaderProfile, HttpVersion, Transport};
 use feedlab_harness::{BenchConfig, FloorConfig, Target};
 
@@ -31,6 +32,35 @@ pub struct Experiment {
     pub steps: Vec<StepPlan>,
     /// The overload storm, started during every step.
     pub storm: Option<Storm>,
+}
+
+/// Which server a step runs against: its transport's [`ServedBy`], with the peer's own setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerKind {
+    /// `feedlab serve`, with the experiment's [`ServerSettings`].
+    Feedlab,
+    /// The Socket.IO peer (`node peers/socketio/server.mjs`); `[server]`'s settings are feedlab's and do not
+    /// apply to it.
+    SocketIo {
+        /// `--recovery`: Socket.IO's connection-state recovery.
+        recovery: bool,
+    },
+}
+
+impl ServerKind {
+    /// The flags of the server child after `--addr 127.0.0.1:0`.
+    pub fn args(self, settings: &ServerSettings) -> Vec<String> {
+        match self {
+            ServerKind::Feedlab => settings.args(),
+            ServerKind::SocketIo { recovery } => {
+                if recovery {
+                    vec!["--recovery".to_owned()]
+                } else {
+                    Vec::new()
+                }
+            }
+        }
+    }
 }
 
 /// How the server child is started.
@@ -83,6 +113,10 @@ pub struct StepPlan {
     pub limit: Option<u32>,
     /// Publish body size in bytes.
     pub payload_bytes: u64,
+    /// `socketio-ws` steps only: the direct WebSocket start (`true`) or the upgrade from polling (`false`).
+    pub socketio_direct: Option<bool>,
+    /// Socket.IO steps only: whether the peer runs with connection-state recovery.
+    pub recovery: Option<bool>,
     /// The round this step belongs to, when the experiment repeats its sweep (`repeats`); None otherwise.
     pub repeat: Option<u32>,
 }
@@ -136,7 +170,16 @@ impl StepPlan {
         cfg.http = self.http;
         cfg.payload = self.payload_bytes as usize;
         cfg.rtt = self.rtt;
+        cfg.socketio_direct = self.socketio_direct.unwrap_or(false);
         cfg
+    }
+
+    /// The server this step runs against, from its transport's [`ServedBy`].
+    pub fn server(&self) -> ServerKind {
+        match self.transport.served_by() {
+            ServedBy::Feedlab => ServerKind::Feedlab,
+            ServedBy::SocketIo => ServerKind::SocketIo { recovery: self.recovery.unwrap_or(false) },
+        }
     }
 }
 

@@ -65,12 +65,20 @@ pub struct RawServer {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSteps {
-    /// Transports (`poll`, `longpoll`, `sse`, `ws`).
+    /// Transports (`poll`, `longpoll`, `sse`, `ws`, and Socket.IO's `socketio-polling`, `socketio-ws`).
     pub transport: Option<OneOrMany<Transport>>,
     /// Simulated clients.
     pub clients: Option<OneOrMany<u64>>,
     /// Publish rates, messages per second (0 = a quiet feed).
     pub rate_per_s: Option<OneOrMany<f64>>,
+    /// Client counts paired with rates, `[{clients = 1000, rate_per_s = 1}, ...]`, instead of the
+    /// `clients` x `rate_per_s` product (a thousand clients at a hundred messages a second is another
+    /// experiment than a hundred clients at that rate).
+    pub loads: Option<Vec<RawLoad>>,
+    /// `socketio-ws` only: open the WebSocket directly (`true`) or upgrade a polling session (`false`).
+    pub socketio_direct: Option<OneOrMany<bool>>,
+    /// Socket.IO transports only: start the peer with connection-state recovery.
+    pub recovery: Option<OneOrMany<bool>>,
     /// Polling intervals in ms (poll steps only; other transports ignore this axis).
     pub poll_interval_ms: Option<OneOrMany<u64>>,
     /// Request header profiles (`minimal`, `browser`).
@@ -89,6 +97,16 @@ pub struct RawSteps {
     pub payload_bytes: Option<u64>,
     /// Rounds of the whole sweep: each configuration is measured this many times, for a median and a range.
     pub repeats: Option<u64>,
+}
+
+/// One entry of `loads`: a client count and the rate they receive.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoad {
+    /// Simulated clients.
+    pub clients: u64,
+    /// Publish rate, messages per second.
+    pub rate_per_s: f64,
 }
 
 /// `[storm]`: the extra client group of the overload experiment.

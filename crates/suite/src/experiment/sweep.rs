@@ -1,13 +1,16 @@
 //! Sweep expansion: the lists of `[steps]` become one [`StepPlan`] per combination, in the order nested
-//! loops over transport, headers, HTTP version, clients, rate, RTT and poll interval would give (the last
-//! varies fastest).
+//! loops over transport, headers, HTTP version, load (clients and rate), RTT, poll interval, Socket.IO's
+//! direct start and its recovery would give (the last varies fastest).
 //!
-//! A poll interval means nothing to a push transport (only a pull transport asks on a schedule), so the
-//! combinations that differ only in it collapse into one step; likewise the HTTP version for a transport
-//! that only speaks HTTP/1.1 (WebSocket upgrades from it). A step's label names its transport and the axes that vary in this file, nothing else.
+//! A poll interval means nothing to a push transport (only a pull transport asks on a schedule), the HTTP
+//! version nothing to a transport that only speaks HTTP/1.1 (WebSocket upgrades from it), the direct start
+//! nothing but to `socketio-ws`, recovery nothing but to Socket.IO's transports, so the combinations that
+//! differ only in such an axis collapse into one step. A step's label names its transport and the axes that
+//! vary in this file, nothing else.
 
 use std::time::Duration;
 
+use feedlab_contract::transport::ServedBy;
 use feedlab_contract::{HeaderProfile, HttpVersion, Transport};
 
 use super::limits;
@@ -22,14 +25,32 @@ pub(super) struct Sweep {
     pub headers: Vec<HeaderProfile>,
     /// HTTP versions (of the transports that can speak HTTP/2).
     pub https: Vec<HttpVersion>,
-    /// Client counts.
-    pub clients: Vec<u64>,
-    /// Publish rates, messages per second.
-    pub rates: Vec<f64>,
+    /// Client counts with their publish rates: `loads`, or the product of `clients` and `rate_per_s`.
+    pub loads: Vec<Load>,
     /// Simulated round trips, ms.
     pub rtts_ms: Vec<u64>,
-    /// Polling intervals, ms (poll steps only), innermost.
+    /// Polling intervals, ms (poll steps only).
     pub intervals_ms: Vec<u64>,
+    /// Socket.IO's direct WebSocket start (`socketio-ws` steps only).
+    pub direct: Vec<bool>,
+    /// Socket.IO's connection-state recovery (Socket.IO steps only), innermost.
+    pub recovery: Vec<bool>,
+}
+
+/// A client count and the rate they receive: one point of the load axis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Load {
+    /// Simulated clients.
+    pub clients: u64,
+    /// Publish rate, messages per second.
+    pub rate_per_s: f64,
+}
+
+impl Load {
+    /// Every client count with every rate, clients outer: what separate `clients` and `rate_per_s` lists mean.
+    pub fn product(clients: &[u64], rates: &[f64]) -> Vec<Load> {
+        clients.iter().flat_map(|&clients| rates.iter().map(move |&rate_per_s| Load { clients, rate_per_s })).collect()
+    }
 }
 
 /// What every step of a sweep shares.
@@ -48,14 +69,15 @@ pub(super) struct Shared {
 impl Sweep {
     /// How many combinations the lists make (before poll intervals collapse for push transports).
     pub fn len(&self) -> usize {
-        let Sweep { transports, headers, https, clients, rates, rtts_ms, intervals_ms } = self;
+        let Sweep { transports, headers, https, loads, rtts_ms, intervals_ms, direct, recovery } = self;
         transports.len()
             * headers.len()
             * https.len()
-            * clients.len()
-            * rates.len()
+            * loads.len()
             * rtts_ms.len()
             * intervals_ms.len()
+            * direct.len()
+            * recovery.len()
     }
 
     /// The steps, labelled, without repeats.
@@ -79,10 +101,11 @@ impl Sweep {
             n /= len;
             i
         };
+        let recovery = self.recovery[next(self.recovery.len())];
+        let direct = self.direct[next(self.direct.len())];
         let interval_ms = self.intervals_ms[next(self.intervals_ms.len())];
         let rtt_ms = self.rtts_ms[next(self.rtts_ms.len())];
-        let rate_per_s = self.rates[next(self.rates.len())];
-        let clients = self.clients[next(self.clients.len())];
+        let Load { clients, rate_per_s } = self.loads[next(self.loads.len())];
         let http = self.https[next(self.https.len())];
         let headers = self.headers[next(self.headers.len())];
         let transport = self.transports[next(self.transports.len())];
@@ -104,18 +127,28 @@ impl Sweep {
             limit: shared.limit,
             payload_bytes: shared.payload_bytes,
             repeat: None,
+            socketio_direct: (transport == Transport::SocketioWs).then_some(direct),
+            recovery: (transport.served_by() == ServedBy::SocketIo).then_some(recovery),
         }
     }
 
     /// Which axes have more than one value (after poll intervals collapse for push transports).
     fn vary(&self) -> Vary {
+        let distinct = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v.dedup();
+            v.len() > 1
+        };
+        let socketio = self.transports.iter().any(|t| t.served_by() == ServedBy::SocketIo);
         Vary {
-            clients: self.clients.len() > 1,
-            rate: self.rates.len() > 1,
+            clients: distinct(self.loads.iter().map(|l| l.clients as f64).collect()),
+            rate: distinct(self.loads.iter().map(|l| l.rate_per_s).collect()),
             interval: self.transports.iter().any(|t| !t.is_push()) && self.intervals_ms.len() > 1,
             headers: self.headers.len() > 1,
             http: self.transports.iter().any(|t| t.speaks_h2()) && self.https.len() > 1,
             rtt: self.rtts_ms.len() > 1,
+            direct: self.transports.contains(&Transport::SocketioWs) && self.direct.len() > 1,
+            recovery: socketio && self.recovery.len() > 1,
         }
     }
 }
@@ -135,6 +168,7 @@ fn same_config(a: &StepPlan, b: &StepPlan) -> bool {
     (a.transport, a.clients, a.poll_interval, a.headers, a.http, a.rtt, a.duration, a.limit, a.payload_bytes)
         == (b.transport, b.clients, b.poll_interval, b.headers, b.http, b.rtt, b.duration, b.limit, b.payload_bytes)
         && a.rate_per_s == b.rate_per_s
+        && (a.socketio_direct, a.recovery) == (b.socketio_direct, b.recovery)
 }
 
 /// Which axes have more than one value: those name a step.
@@ -145,6 +179,8 @@ struct Vary {
     headers: bool,
     http: bool,
     rtt: bool,
+    direct: bool,
+    recovery: bool,
 }
 
 impl Vary {
@@ -168,6 +204,12 @@ impl Vary {
         if self.rtt {
             parts.push(format!("rtt {} ms", s.rtt.as_millis()));
         }
+        if let Some(direct) = s.socketio_direct.filter(|_| self.direct) {
+            parts.push(if direct { "direct" } else { "upgrade" }.to_owned());
+        }
+        if let Some(recovery) = s.recovery.filter(|_| self.recovery) {
+            parts.push(if recovery { "recovery" } else { "no recovery" }.to_owned());
+        }
         parts.join(" ")
     }
 }
@@ -182,10 +224,11 @@ mod tests {
             transports: vec![Transport::Poll, Transport::Ws],
             headers: vec![HeaderProfile::Minimal],
             https: vec![HttpVersion::Http11],
-            clients: vec![10, 20],
-            rates: vec![1.0],
+            loads: Load::product(&[10, 20], &[1.0]),
             rtts_ms: vec![0],
             intervals_ms: vec![100, 1000],
+            direct: vec![false],
+            recovery: vec![false],
         };
         assert_eq!(sweep.len(), 8);
         let shared = Shared { duration_s: 2.0, min_messages: None, limit: None, payload_bytes: 64 };
@@ -209,10 +252,11 @@ mod tests {
             transports: vec![Transport::Poll, Transport::Ws],
             headers: vec![HeaderProfile::Minimal],
             https: vec![HttpVersion::Http11],
-            clients: vec![10],
-            rates: vec![1.0],
+            loads: vec![Load { clients: 10, rate_per_s: 1.0 }],
             rtts_ms: vec![0],
             intervals_ms: vec![1000],
+            direct: vec![false],
+            recovery: vec![false],
         };
         let shared = Shared { duration_s: 2.0, min_messages: None, limit: None, payload_bytes: 64 };
         let once = rounds(sweep.steps(&shared), 1);
@@ -229,6 +273,51 @@ mod tests {
                 ("poll", Some(2)),
                 ("ws", Some(2))
             ]
+        );
+    }
+
+    #[test]
+    fn socketio_axes_apply_to_socketio_steps_only() {
+        let sweep = Sweep {
+            transports: vec![Transport::Ws, Transport::SocketioPolling, Transport::SocketioWs],
+            headers: vec![HeaderProfile::Minimal],
+            https: vec![HttpVersion::Http11],
+            loads: vec![Load { clients: 1000, rate_per_s: 1.0 }, Load { clients: 100, rate_per_s: 100.0 }],
+            rtts_ms: vec![0],
+            intervals_ms: vec![1000],
+            direct: vec![false, true],
+            recovery: vec![false, true],
+        };
+        let shared = Shared { duration_s: 2.0, min_messages: None, limit: None, payload_bytes: 64 };
+        let steps = sweep.steps(&shared);
+        let labels: Vec<&str> = steps.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "ws 1000 clients 1 msg/s",
+                "ws 100 clients 100 msg/s",
+                "socketio-polling 1000 clients 1 msg/s no recovery",
+                "socketio-polling 1000 clients 1 msg/s recovery",
+                "socketio-polling 100 clients 100 msg/s no recovery",
+                "socketio-polling 100 clients 100 msg/s recovery",
+                "socketio-ws 1000 clients 1 msg/s upgrade no recovery",
+                "socketio-ws 1000 clients 1 msg/s upgrade recovery",
+                "socketio-ws 1000 clients 1 msg/s direct no recovery",
+                "socketio-ws 1000 clients 1 msg/s direct recovery",
+                "socketio-ws 100 clients 100 msg/s upgrade no recovery",
+                "socketio-ws 100 clients 100 msg/s upgrade recovery",
+                "socketio-ws 100 clients 100 msg/s direct no recovery",
+                "socketio-ws 100 clients 100 msg/s direct recovery",
+            ]
+        );
+        // Paired, not multiplied: no 1,000 clients at 100 msg/s.
+        assert!(!steps.iter().any(|s| s.clients == 1000 && s.rate_per_s == 100.0));
+        assert_eq!((steps[0].socketio_direct, steps[0].recovery), (None, None));
+        assert_eq!((steps[2].socketio_direct, steps[2].recovery), (None, Some(false)));
+        assert_eq!((steps[9].socketio_direct, steps[9].recovery), (Some(true), Some(true)));
+        assert_eq!(
+            Load::product(&[1, 2], &[5.0]),
+            [Load { clients: 1, rate_per_s: 5.0 }, Load { clients: 2, rate_per_s: 5.0 }]
         );
     }
 }

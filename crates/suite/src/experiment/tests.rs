@@ -3,6 +3,7 @@
 
 use super::*;
 use feedlab_contract::Transport;
+use feedlab_harness::Target;
 
 fn parse(text: &str, quick: bool) -> Result<Experiment, Error> {
     Experiment::parse(Path::new("experiments/demo.toml"), text, quick)
@@ -61,9 +62,49 @@ fn sweeps_expand_to_the_cartesian_product_with_labels_from_varying_axes() {
 }
 
 #[test]
-fn a_peers_transport_is_refused_until_the_suite_starts_peers() {
-    let msg = error("[steps]\ntransport = [\"ws\", \"socketio-ws\"]\n", "steps.transport");
-    assert!(msg.contains("socketio-ws is served by the Socket.IO peer"), "{msg}");
+fn socketio_transports_run_against_the_peer_with_their_own_axes() {
+    let e = parse(
+        r#"
+        [steps]
+        transport = ["ws", "socketio-polling", "socketio-ws"]
+        loads = [{ clients = 1000, rate_per_s = 1 }, { clients = 100, rate_per_s = 100 }]
+        socketio_direct = [false, true]
+        recovery = [false, true]
+        "#,
+        false,
+    )
+    .unwrap();
+    // ws x 2 loads, polling x 2 loads x 2 recovery, ws x 2 loads x 2 starts x 2 recovery.
+    assert_eq!(e.steps.len(), 2 + 4 + 8);
+    let servers: Vec<ServerKind> = e.steps.iter().map(StepPlan::server).collect();
+    assert_eq!(servers[..3], [ServerKind::Feedlab, ServerKind::Feedlab, ServerKind::SocketIo { recovery: false }]);
+    assert_eq!(servers[3], ServerKind::SocketIo { recovery: true });
+    let direct = e.steps.iter().find(|s| s.socketio_direct == Some(true)).unwrap();
+    assert!(direct.bench_config(Target::parse("http://127.0.0.1:9").unwrap()).socketio_direct);
+    assert_eq!(ServerKind::SocketIo { recovery: true }.args(&e.server), ["--recovery"]);
+    assert!(ServerKind::SocketIo { recovery: false }.args(&e.server).is_empty());
+    assert_eq!(ServerKind::Feedlab.args(&e.server), e.server.args());
+}
+
+#[test]
+fn loads_pair_clients_with_rates_and_exclude_the_lists() {
+    let msg = error("[steps]\nloads = [{ clients = 10, rate_per_s = 1 }]\nclients = 5\n", "steps.clients");
+    assert!(msg.contains("not both"), "{msg}");
+    let msg = error("[steps]\nloads = [{ clients = 0, rate_per_s = 1 }]\n", "steps.loads.clients");
+    assert!(msg.contains("1..=100000"), "{msg}");
+    let msg = error("[steps]\nloads = []\n", "steps.loads");
+    assert!(msg.contains("empty"), "{msg}");
+    let e = parse("[steps]\ntransport = \"ws\"\nloads = [{ clients = 10, rate_per_s = 5 }]\n[quick.steps]\nloads = [{ clients = 2, rate_per_s = 1 }]\n", true).unwrap();
+    assert_eq!((e.steps[0].clients, e.steps[0].rate_per_s), (2, 1.0));
+}
+
+#[test]
+fn feedlab_only_features_refuse_socketio() {
+    let msg = error("timeline = true\n[steps]\ntransport = [\"ws\", \"socketio-ws\"]\n", "timeline");
+    assert!(msg.contains("/stats"), "{msg}");
+    let storm = "[steps]\nduration_s = 5\n[storm]\ntransport = \"socketio-polling\"\nclients = 5\nstart_s = 1\nduration_s = 2\n";
+    let msg = error(storm, "storm.transport");
+    assert!(msg.contains("feedlab's server only"), "{msg}");
 }
 
 #[test]

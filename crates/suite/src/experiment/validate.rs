@@ -13,8 +13,8 @@ use feedlab_harness::Target;
 
 use super::limits::{self, Limit};
 use super::plan::{Experiment, ServerSettings, StepPlan, Storm};
-use super::raw::{OneOrMany, RawExperiment, RawServer, RawSteps, RawStorm};
-use super::sweep::{Shared, Sweep, rounds};
+use super::raw::{OneOrMany, RawExperiment, RawLoad, RawServer, RawSteps, RawStorm};
+use super::sweep::{Load, Shared, Sweep, rounds};
 use crate::Error;
 
 /// Validation context: the file, for error messages.
@@ -85,6 +85,18 @@ impl Check<'_> {
         let q = raw.quick.clone().unwrap_or_default();
         let server = self.server(raw.server.as_ref(), q.server.as_ref(), quick)?;
         let steps = self.steps(raw.steps.as_ref(), q.steps.as_ref(), quick)?;
+        // The timeline reads feedlab's own /stats, which the Socket.IO peer does not have.
+        if raw.timeline == Some(true)
+            && let Some(s) = steps.iter().find(|s| s.transport.served_by() != ServedBy::Feedlab)
+        {
+            return Err(self.err(
+                "timeline",
+                format!(
+                    "step `{}`: the timeline reads feedlab's /stats, which the Socket.IO peer does not serve",
+                    s.label
+                ),
+            ));
+        }
         let storm = self.storm(raw.storm.as_ref(), q.storm.as_ref(), quick, &steps)?;
         // With a storm, a step's label says it is the steady group and when the storm hits.
         let steps = match &storm {
@@ -140,24 +152,20 @@ impl Check<'_> {
                 )
             };
         }
-        let in_range = |limit: Limit| move |key: &str, v: &f64| self.range(key, *v, limit);
         let whole_in = |limit: Limit| move |key: &str, v: &u64| self.range(key, *v as f64, limit);
 
-        // A peer's transports (Socket.IO's) need the peer started instead of feedlab's server: not yet.
-        let transports = self.axis(p!(transport), &Transport::FEEDLAB, |key, t| match t.served_by() {
-            ServedBy::Feedlab => Ok(()),
-            ServedBy::SocketIo => {
-                Err(self.err(key, format!("{t} is served by the Socket.IO peer, which the suite does not start yet")))
-            }
-        })?;
-        let clients = self.axis(p!(clients), &[limits::DEFAULT_CLIENTS], whole_in(limits::CLIENTS))?;
-        let rates = self.axis(p!(rate_per_s), &[limits::DEFAULT_RATE_PER_S], in_range(limits::RATE_PER_S))?;
+        // Socket.IO's transports run against the peer, which the runner starts instead of feedlab's server.
+        let transports = self.axis(p!(transport), &Transport::FEEDLAB, |_, _| Ok(()))?;
+        let loads = self.loads(p!(loads), p!(clients), p!(rate_per_s))?;
+        let direct = self.axis(p!(socketio_direct), &[false], |_, _| Ok(()))?;
+        let recovery = self.axis(p!(recovery), &[false], |_, _| Ok(()))?;
         let intervals_ms =
             self.axis(p!(poll_interval_ms), &[limits::DEFAULT_POLL_INTERVAL_MS], whole_in(limits::POLL_INTERVAL_MS))?;
         let headers = self.axis(p!(headers), &[HeaderProfile::default()], |_, _| Ok(()))?;
         let https = self.axis(p!(http), &[HttpVersion::default()], |_, _| Ok(()))?;
         let rtts_ms = self.axis(p!(rtt_ms), &[limits::DEFAULT_RTT_MS], whole_in(limits::RTT_MS))?;
-        let clients_key = p!(clients).map_or("steps.clients".to_owned(), |k| k.key);
+        let clients_key = p!(loads).map(|k| k.key).or(p!(clients).map(|k| k.key));
+        let clients_key = clients_key.unwrap_or_else(|| "steps.clients".to_owned());
         let duration_s = self.real(p!(duration_s), limits::DURATION_S, limits::DEFAULT_DURATION_S)?;
         let min_messages = match p!(min_messages) {
             Some(k) => Some(self.whole(Some(k), limits::MIN_MESSAGES, 0)?),
@@ -170,7 +178,7 @@ impl Check<'_> {
         let payload_bytes = self.whole(p!(payload_bytes), limits::PAYLOAD_BYTES, limits::DEFAULT_PAYLOAD_BYTES)?;
         let repeats = self.whole(p!(repeats), limits::REPEATS, 1)?;
 
-        let sweep = Sweep { transports, headers, https, clients, rates, rtts_ms, intervals_ms };
+        let sweep = Sweep { transports, headers, https, loads, rtts_ms, intervals_ms, direct, recovery };
         let count = sweep.len() * repeats as usize;
         if count > limits::MAX_STEPS {
             return Err(self.err(
@@ -183,6 +191,41 @@ impl Check<'_> {
             self.fits_machine(step, &clients_key)?;
         }
         Ok(rounds(steps, repeats))
+    }
+
+    /// The load axis: `loads` (each pair checked), or the product of the `clients` and `rate_per_s` lists;
+    /// never both, since which would win is a guess.
+    fn loads(
+        &self,
+        loads: Option<Keyed<Vec<RawLoad>>>,
+        clients: Option<Keyed<OneOrMany<u64>>>,
+        rates: Option<Keyed<OneOrMany<f64>>>,
+    ) -> Result<Vec<Load>, Error> {
+        let in_range = |limit: Limit| move |key: &str, v: &f64| self.range(key, *v, limit);
+        let whole_in = |limit: Limit| move |key: &str, v: &u64| self.range(key, *v as f64, limit);
+        let Some(loads) = loads else {
+            let clients = self.axis(clients, &[limits::DEFAULT_CLIENTS], whole_in(limits::CLIENTS))?;
+            let rates = self.axis(rates, &[limits::DEFAULT_RATE_PER_S], in_range(limits::RATE_PER_S))?;
+            return Ok(Load::product(&clients, &rates));
+        };
+        if let Some(other) = clients.map(|k| k.key).or(rates.map(|k| k.key)) {
+            return Err(
+                self.err(&other, format!("give either `{}` or `clients` and `rate_per_s`, not both", loads.key))
+            );
+        }
+        if loads.value.is_empty() {
+            return Err(self.err(&loads.key, "an empty list: give at least one {clients = N, rate_per_s = R}"));
+        }
+        let mut out: Vec<Load> = Vec::new();
+        for l in &loads.value {
+            whole_in(limits::CLIENTS)(&format!("{}.clients", loads.key), &l.clients)?;
+            in_range(limits::RATE_PER_S)(&format!("{}.rate_per_s", loads.key), &l.rate_per_s)?;
+            let load = Load { clients: l.clients, rate_per_s: l.rate_per_s };
+            if !out.contains(&load) {
+                out.push(load);
+            }
+        }
+        Ok(out)
     }
 
     /// Asks the harness's socket planner whether this process can run the step (open files, ports).
@@ -211,6 +254,10 @@ impl Check<'_> {
         }
         let need = |leaf: &str| self.err(&format!("storm.{leaf}"), "is required in a [storm] table");
         let transport = p!(transport).map_or(Transport::Poll, |k| k.value);
+        // The storm shares the steady steps' server: feedlab's.
+        if transport.served_by() != ServedBy::Feedlab {
+            return Err(self.err("storm.transport", format!("{transport}: a storm runs against feedlab's server only")));
+        }
         let clients = self.whole(Some(p!(clients).ok_or_else(|| need("clients"))?), limits::CLIENTS, 0)?;
         let interval = self.whole(p!(poll_interval_ms), limits::POLL_INTERVAL_MS, limits::DEFAULT_POLL_INTERVAL_MS)?;
         let start_key = p!(start_s).map(|k| k.key.clone()).unwrap_or_else(|| "storm.start_s".to_owned());
