@@ -42,8 +42,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::procfs::CpuTimes;
 use crate::http::HttpVersion;
+use crate::procfs::CpuTimes;
 use crate::profile::HeaderProfile;
 use crate::transport::Transport;
 

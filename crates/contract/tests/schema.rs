@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use feedlab_contract::bench::{
-    BenchResult, ChaosStats, CpuPer, FirstExchange, Integrity, Latency, Publish, SCHEMA_VERSION, ServerCpu, TimelinePoint,
-    WireBytes,
+    BenchResult, ChaosStats, CpuPer, FirstExchange, Integrity, Latency, Publish, SCHEMA_VERSION, ServerCpu,
+    TimelinePoint, WireBytes,
 };
 use feedlab_contract::floor::{FLOOR_SCHEMA_VERSION, FloorCase, FloorResult, FloorRun, Placement};
 use feedlab_contract::procfs::CpuTimes;

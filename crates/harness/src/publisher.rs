@@ -18,9 +18,9 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use bytes::Bytes;
+use feedlab_contract::HttpVersion;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use feedlab_contract::HttpVersion;
 use http_body_util::BodyExt;
 use hyper::{Method, StatusCode};
 use serde::Deserialize;
