@@ -180,19 +180,11 @@ async fn every_connection_on_every_worker_gets_each_message_once_in_order() {
     }
     // Counted once per delivery: every reader, and the raw publisher (a /ws client from after=0 too).
     for (transport, want) in [("ws", (EACH + 1) * total), ("sse", EACH * total)] {
-        assert_eq!(wait_stat(&server, transport, "messages_delivered", want as u64).await, want as u64, "{transport}");
-    }
-}
-
-/// Polls `/stats` until `transport`'s `field` reaches `want` (or 10 s pass); returns the last value.
-async fn wait_stat(server: &TestServer, transport: &str, field: &str, want: u64) -> u64 {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let got = stats(server).await["transports"][transport][field].as_u64().unwrap();
-        if got >= want || tokio::time::Instant::now() > deadline {
-            return got;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            wait_stat(&server, transport, "messages_delivered", want as u64, Duration::from_secs(10)).await,
+            want as u64,
+            "{transport}"
+        );
     }
 }
 
@@ -272,7 +264,11 @@ async fn a_stalled_reader_is_cut_off_while_the_others_get_everything() {
     for reader in readers {
         assert_eq!(reader.await.unwrap(), (1..=MESSAGES).collect::<Vec<_>>());
     }
-    assert_eq!(wait_stat(&server, "ws", "slow_reader_closes", 1).await, 1, "the stalled reader was cut off");
+    assert_eq!(
+        wait_stat(&server, "ws", "slow_reader_closes", 1, Duration::from_secs(10)).await,
+        1,
+        "the stalled reader was cut off"
+    );
     drop((stalled, publisher));
     echoes.abort();
 }

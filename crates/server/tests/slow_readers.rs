@@ -59,17 +59,6 @@ async fn drain_ws(mut ws: Ws) -> (Vec<u64>, Option<u16>) {
     }
 }
 
-async fn wait_for(server: &TestServer, transport: &str, field: &str, want: u64) -> u64 {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let got = stats(server).await["transports"][transport][field].as_u64().unwrap();
-        if got >= want || tokio::time::Instant::now() > deadline {
-            return got;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test]
 async fn stalled_websocket_is_cut_off_and_recovers_by_cursor() {
     let server = TestServer::start(config());
@@ -92,7 +81,11 @@ async fn stalled_websocket_is_cut_off_and_recovers_by_cursor() {
     publish_burst(&server).await;
     let fast_ids = fast_reader.await.unwrap();
     assert_eq!(fast_ids, (1..=MESSAGES).collect::<Vec<_>>(), "the fast reader got everything, in order");
-    assert_eq!(wait_for(&server, "ws", "slow_reader_closes", 1).await, 1, "the stalled reader was cut off");
+    assert_eq!(
+        wait_stat(&server, "ws", "slow_reader_closes", 1, Duration::from_secs(20)).await,
+        1,
+        "the stalled reader was cut off"
+    );
 
     // The slow client wakes up: it reads what was queued for it, sees the close, and resumes by cursor.
     let (mut got, code) = drain_ws(slow).await;
@@ -125,7 +118,11 @@ async fn stalled_sse_stream_is_ended_and_resumes_from_last_event_id() {
     wait_open(&server, "sse", 1, Duration::from_secs(5)).await;
 
     publish_burst(&server).await;
-    assert_eq!(wait_for(&server, "sse", "slow_reader_closes", 1).await, 1, "the stalled stream was ended");
+    assert_eq!(
+        wait_stat(&server, "sse", "slow_reader_closes", 1, Duration::from_secs(20)).await,
+        1,
+        "the stalled stream was ended"
+    );
 
     // Read what was queued; the response ends (last chunk) after the cut-off.
     let mut text = Vec::new();

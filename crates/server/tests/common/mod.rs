@@ -135,6 +135,18 @@ pub async fn wait_open(server: &TestServer, transport: &str, want: i64, within: 
     }
 }
 
+/// Polls `/stats` until `transport`'s counter `field` reaches `want`, for at most `within`; returns the last value.
+pub async fn wait_stat(server: &TestServer, transport: &str, field: &str, want: u64, within: Duration) -> u64 {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let got = stats(server).await["transports"][transport][field].as_u64().unwrap();
+        if got >= want || tokio::time::Instant::now() > deadline {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 pub type Ws = tokio_tungstenite::WebSocketStream<TcpStream>;
 
 pub async fn ws_connect(
