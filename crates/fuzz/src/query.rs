@@ -1,5 +1,5 @@
-//! Query parsing (`feedlab_server::query`): the `after`, `limit`, `timeout_ms`, `client` and `epoch`
-//! parameters of every transport endpoint.
+//! Query parsing (`feedlab_server::query`): the `after`, `limit`, `timeout_ms`, `client`, `epoch` and
+//! `close` parameters of every transport endpoint.
 //!
 //! Input: a query string (invalid UTF-8 replaced, as a URI cannot carry it raw). Checked: a refusal is a
 //! 400 naming one of the parameters; an accepted query is within the documented ranges, and written back
@@ -11,7 +11,7 @@ use feedlab_server::error::ApiError;
 use feedlab_server::query::{FeedQuery, MAX_CLIENT_ID_LEN, check_client_id, client_of, client_param};
 
 /// The parameters the endpoints read, the only fields a 400 may name.
-const FIELDS: [&str; 5] = ["after", "limit", "timeout_ms", "client", "epoch"];
+const FIELDS: [&str; 6] = ["after", "limit", "timeout_ms", "client", "epoch", "close"];
 
 /// Parses `data` as a query string; panics on a finding.
 pub fn check(data: &[u8]) {
@@ -57,6 +57,9 @@ pub fn serialize(q: &FeedQuery) -> String {
     }
     if let Some(epoch) = q.epoch {
         out.append_pair("epoch", &epoch.to_string());
+    }
+    if q.close {
+        out.append_pair("close", "1");
     }
     out.finish()
 }
