@@ -147,6 +147,22 @@ mod tests {
         f
     }
 
+    /// `wire` fed to `scanner` in chunks of `chunk` bytes, then the stream's end: what each sink got, in the
+    /// order setup, head, body, framing, control.
+    fn scan_all(mut scanner: H2Scanner, wire: &[u8], chunk: usize) -> [u64; 5] {
+        let counters: [AtomicU64; 5] = Default::default();
+        let sinks = Sinks {
+            setup: &counters[0],
+            head: &counters[1],
+            body: &counters[2],
+            framing: &counters[3],
+            control: &counters[4],
+        };
+        wire.chunks(chunk).for_each(|c| scanner.scan(c, &sinks));
+        scanner.cut_off_header(&counters[4]);
+        counters.map(|c| c.load(Relaxed))
+    }
+
     #[test]
     fn every_frame_type_goes_to_its_sink_whatever_the_split() {
         let mut wire = PREFACE.to_vec();
@@ -162,17 +178,7 @@ mod tests {
         let expected = [24 + 21, 29 + 12, 5, 9, 9 + 13 + 17 + 13 + 17];
         assert_eq!(expected.iter().sum::<u64>(), wire.len() as u64);
         for chunk in [1, 2, 7, 9, 10, wire.len()] {
-            let counters: [AtomicU64; 5] = Default::default();
-            let sinks = Sinks {
-                setup: &counters[0],
-                head: &counters[1],
-                body: &counters[2],
-                framing: &counters[3],
-                control: &counters[4],
-            };
-            let mut scanner = H2Scanner::client_to_server();
-            wire.chunks(chunk).for_each(|c| scanner.scan(c, &sinks));
-            assert_eq!(counters.map(|c| c.load(Relaxed)), expected, "chunks of {chunk}");
+            assert_eq!(scan_all(H2Scanner::client_to_server(), &wire, chunk), expected, "chunks of {chunk}");
         }
     }
 
@@ -183,18 +189,7 @@ mod tests {
         let mut wire = frame(4, 0, &[0; 6]); // SETTINGS: setup 15
         wire.extend(&frame(1, 4, &[0x82; 2])[..7]); // 7 bytes of a HEADERS frame's header, then the end
         for chunk in 1..=wire.len() {
-            let counters: [AtomicU64; 5] = Default::default();
-            let sinks = Sinks {
-                setup: &counters[0],
-                head: &counters[1],
-                body: &counters[2],
-                framing: &counters[3],
-                control: &counters[4],
-            };
-            let mut scanner = H2Scanner::server_to_client();
-            wire.chunks(chunk).for_each(|c| scanner.scan(c, &sinks));
-            scanner.cut_off_header(&counters[4]);
-            assert_eq!(counters.map(|c| c.load(Relaxed)), [15, 0, 0, 0, 7], "chunks of {chunk}");
+            assert_eq!(scan_all(H2Scanner::server_to_client(), &wire, chunk), [15, 0, 0, 0, 7], "chunks of {chunk}");
         }
     }
 }
