@@ -66,6 +66,7 @@ pub mod chaos;
 pub mod cli;
 pub mod clients;
 pub mod config;
+pub mod console;
 pub mod counting;
 mod error;
 pub mod floor;
