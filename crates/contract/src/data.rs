@@ -32,6 +32,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::bench::BenchResult;
+use crate::feed::FeedKind;
 use crate::floor::FloorResult;
 use crate::profile::HeaderProfile;
 use crate::read::Versioned;
@@ -103,6 +104,13 @@ pub struct Step {
     /// configuration share a label; absent when steps are not repeated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeat: Option<u32>,
+    /// With several server processes (nodes): each one's usage, in start order; `server` is then their
+    /// sum (CPU, and memory as the sum of each node's readings). Absent for one process.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<ServerUsage>,
+    /// The Redis server's usage over the step, when the feed was on Redis (read from /proc like the nodes').
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis: Option<ServerUsage>,
 }
 
 /// What a step's clients do while another step's run: the overload experiment's storm.
@@ -151,6 +159,24 @@ pub struct Params {
     /// reconnects gets what it missed (without it, Socket.IO keeps no cursor and the gap is lost).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery: Option<bool>,
+    /// Server processes sharing the feed (`--reuse-port` on one port); absent means one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<u64>,
+    /// The feed backend the server ran with; absent means the in-memory feed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed: Option<FeedKind>,
+}
+
+impl Params {
+    /// Server processes of the step (1 unless the step ran several nodes).
+    pub fn nodes(&self) -> u64 {
+        self.nodes.unwrap_or(1)
+    }
+
+    /// The feed backend of the step.
+    pub fn feed(&self) -> FeedKind {
+        self.feed.unwrap_or_default()
+    }
 }
 
 /// Server process usage over one step, from /proc.
@@ -164,6 +190,19 @@ pub struct ServerUsage {
     pub rss_mib_peak: f64,
     /// Resident memory when the step ended, MiB.
     pub rss_mib_end: f64,
+}
+
+impl ServerUsage {
+    /// Several processes' usage as one: CPU and every memory reading summed (the peaks summed are an upper
+    /// bound of the peak of the sum: the processes peak at about the same time in a step).
+    pub fn sum(parts: &[ServerUsage]) -> ServerUsage {
+        parts.iter().fold(ServerUsage::default(), |a, u| ServerUsage {
+            cpu_s: a.cpu_s + u.cpu_s,
+            rss_mib_start: a.rss_mib_start + u.rss_mib_start,
+            rss_mib_peak: a.rss_mib_peak + u.rss_mib_peak,
+            rss_mib_end: a.rss_mib_end + u.rss_mib_end,
+        })
+    }
 }
 
 /// One per-second sample of the server's side of a step (the overload experiment), from `/stats`.
@@ -207,6 +246,8 @@ impl Params {
             start_s: None,
             socketio_direct: None,
             recovery: None,
+            nodes: None,
+            feed: None,
         }
     }
 }

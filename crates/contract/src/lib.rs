@@ -5,6 +5,7 @@
 //! only). What they must agree on lives here, with serde as the only notable dependency (no tokio, hyper or
 //! actix), so depending on it costs nothing:
 //! - [`transport`]: the list of transports (name, label, push or pull). Adding a transport starts here.
+//! - [`feed`]: where a server keeps its feed (in memory, or on Redis for several nodes).
 //! - [`profile`]: the request header profiles; [`http`]: HTTP versions and h2's frame header.
 //! - [`bench`], [`soak`] and [`floor`]: the result documents the harness writes (`feedlab bench --json`,
 //!   `feedlab floor --json`), with a `schema_version`; [`data`]: the suite's `results/<experiment>/data.json`,
@@ -24,6 +25,7 @@
 pub mod bench;
 pub mod counters;
 pub mod data;
+pub mod feed;
 pub mod floor;
 pub mod http;
 pub mod procfs;
@@ -36,6 +38,7 @@ pub mod transport;
 pub mod units;
 
 pub use bench::BenchResult;
+pub use feed::FeedKind;
 pub use floor::FloorResult;
 pub use http::HttpVersion;
 pub use profile::HeaderProfile;

@@ -26,6 +26,12 @@ pub struct Cli {
 pub enum Command {
     /// Serve the feed through /poll, /longpoll, /sse and /ws, and the classroom page at /.
     Serve(feedlab_server::cli::ServeArgs),
+    /// Start N `serve` nodes on one port (SO_REUSEPORT) sharing one feed on Redis; stop them together.
+    ///
+    /// Example: `feedlab cluster --nodes 6 --addr 127.0.0.1:8470 -- --feed redis://127.0.0.1:6379`. The
+    /// options after `--` are every node's `feedlab serve` options. Each node's log is printed with its
+    /// number; Ctrl-C or SIGTERM stops all of them, and a node that exits stops the others.
+    Cluster(feedlab_suite::cluster::ClusterArgs),
     /// Simulate N clients of one transport against a server and measure them on the wire.
     ///
     /// On a terminal a progress bar shows the clients connecting, then the measured window with its time

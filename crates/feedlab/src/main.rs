@@ -1,7 +1,7 @@
 //! The `feedlab` binary: parses the command line, sets up logging and hands each subcommand to its library.
 //!
 //! Thin on purpose (mini-redis, oha): `serve` lives in `feedlab-server`, `bench` and `floor` in `feedlab-harness`,
-//! `run` in `feedlab-suite` and `report` in `feedlab-report`. Errors become exit codes here: bad input is 2
+//! `run` and `cluster` in `feedlab-suite` and `report` in `feedlab-report`. Errors become exit codes here: bad input is 2
 //! (as clap does for a bad flag), any other failure 1.
 //!
 //! Logging (`tracing`) is for diagnostics. What `bench`, `run` and `report` tell a user is their own
@@ -25,9 +25,10 @@ use tracing_subscriber::registry::LookupSpan;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose, matches!(cli.command, Command::Serve(_)));
+    init_logging(cli.verbose, matches!(cli.command, Command::Serve(_) | Command::Cluster(_)));
     let result = match cli.command {
         Command::Serve(args) => feedlab_server::cli::serve(args),
+        Command::Cluster(args) => feedlab_suite::cluster::cluster(args),
         Command::Bench(args) => feedlab_harness::cli::bench(args),
         Command::Floor(args) => feedlab_harness::cli::floor(args),
         Command::Run(args) => feedlab_suite::cli::run(args),

@@ -11,7 +11,7 @@ use std::path::Path;
 
 pub use feedlab_contract::bench::{BenchResult, Latency, TimelinePoint, WireBytes};
 pub use feedlab_contract::data::{ExperimentData, Machine, Params, Role, Sample, ServerUsage, Step};
-pub use feedlab_contract::{HeaderProfile, Transport};
+pub use feedlab_contract::{FeedKind, HeaderProfile, Transport};
 
 use crate::error::Error;
 

@@ -16,6 +16,8 @@ use feedlab_contract::HeaderProfile;
 use feedlab_harness::cli::{Console, interrupted};
 use feedlab_harness::{BrowserFixture, CancellationToken};
 
+use feedlab_server::redis_server::RedisServer;
+
 use crate::catalog::{self, DEFAULT_DIR};
 use crate::experiment::Experiment;
 use crate::peer;
@@ -49,6 +51,9 @@ pub struct RunArgs {
     pub socketio_peer: PathBuf,
 }
 
+/// What a user runs to make Redis available to the scale-out experiment (Debian's package).
+pub const REDIS_ENABLE: &str = "apt-get install redis-server";
+
 /// A usage error: printed and exited with code 2 by the binary, like a bad flag.
 fn usage(msg: impl std::fmt::Display) -> anyhow::Error {
     clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{msg}\n")).into()
@@ -69,6 +74,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
+    if experiments.iter().any(Experiment::needs_redis) && RedisServer::program().is_none() {
+        // Not a failure either: only the scale-out experiment puts its feed on Redis.
+        for e in experiments.iter().filter(|e| e.needs_redis()) {
+            eprintln!(
+                "{}: skipped: its nodes share a feed on Redis, and redis-server is not installed; to enable it: {}",
+                e.name, REDIS_ENABLE
+            );
+        }
+        experiments.retain(|e| !e.needs_redis());
+    }
     if experiments.is_empty() {
         eprintln!("feedlab run: nothing left to run");
         return Ok(());

@@ -2,8 +2,9 @@
 //!
 //! Each experiment is a TOML file in `experiments/` ([`experiment`]: raw file -> validated [`Experiment`],
 //! its `[steps]` sweep expanded into steps, a `[quick]` table for CI-sized runs). For every experiment the
-//! suite starts a fresh `feedlab serve` child ([`server`]; for Socket.IO's transports the Socket.IO peer,
-//! [`peer`]), runs each step with the harness in this process
+//! suite starts a fresh `feedlab serve` child ([`server`]; several on one port and a `redis-server` for the
+//! scale-out experiment's nodes, which [`cluster`] also starts for a user; for Socket.IO's transports the
+//! Socket.IO peer, [`peer`]), runs each step with the harness in this process
 //! (`feedlab_harness::run_bench`), reads what the server cost from `/proc` ([`procfs`]) and, for the
 //! overload experiment, the server's own per-second counters and answer times ([`timeline`]). After every
 //! step it rewrites `results/<experiment>/data.json` ([`record`]: the contract's `ExperimentData`, each
@@ -20,6 +21,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod cluster;
 mod error;
 pub mod experiment;
 pub mod machine;

@@ -57,6 +57,11 @@ impl UsageWatch {
         Ok(UsageWatch { pid, cpu_start, rss_start, peak, stop, task })
     }
 
+    /// The process watched.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
     /// Takes the end readings. Fails only if the process is gone.
     pub async fn finish(self) -> io::Result<ServerUsage> {
         self.stop.cancel();

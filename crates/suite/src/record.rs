@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use feedlab_contract::HeaderProfile;
+use feedlab_contract::{FeedKind, HeaderProfile};
 use feedlab_contract::data::{DATA_SCHEMA_VERSION, ExperimentData, Machine, Params, Role, Step};
 use feedlab_report::paths::{ResultFile, experiment_dir};
 
@@ -31,6 +31,9 @@ pub fn params(step: &StepPlan) -> Params {
         limit: step.limit.map(u64::from),
         socketio_direct: step.socketio_direct,
         recovery: step.recovery,
+        // Absent for the one in-memory process every other experiment runs, so their files do not change.
+        nodes: (step.nodes != 1).then_some(step.nodes),
+        feed: (step.feed != FeedKind::Memory).then_some(step.feed),
         ..Params::new(step.transport, step.clients, duration_s, step.headers, step.rate_per_s, ms(step.rtt))
     }
 }

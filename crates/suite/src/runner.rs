@@ -23,12 +23,15 @@
 //! experiment (the server died, the harness could not reach it) keeps its finished steps, and the run goes
 //! on with the next experiment; the failures are reported at the end.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use feedlab_contract::FloorResult;
 use feedlab_contract::HeaderProfile;
-use feedlab_contract::data::Step;
+use feedlab_contract::FeedKind;
+use feedlab_contract::data::{ServerUsage, Step};
+use feedlab_server::redis_server::RedisServer;
 use feedlab_harness::{BrowserFixture, CancellationToken, RequestHeaders, Target, run_bench, run_floor};
 use tokio::runtime::Runtime;
 use tokio::time::Instant;
@@ -38,7 +41,7 @@ use crate::experiment::{Experiment, ServerKind, StepPlan, floor_config, floor_es
 use crate::procfs::UsageWatch;
 use crate::progress::Progress;
 use crate::record::{Recorder, params, storm_params};
-use crate::server::{ServerCommand, ServerProcess};
+use crate::server::{Cluster, ServerCommand};
 use crate::timeline;
 
 /// What a run needs besides the experiments.
@@ -123,7 +126,7 @@ fn run_experiment(
             Err(e) => progress.say(&format!("{}: the floor could not be measured: {e}", exp.name)),
         }
     }
-    let mut server: Option<(ServerKind, ServerProcess)> = None;
+    let mut server: Option<(ServerKind, Servers)> = None;
     for step in &exp.steps {
         if opts.cancel.is_cancelled() {
             break;
@@ -131,25 +134,15 @@ fn run_experiment(
         let kind = step.server();
         let stale = server.as_ref().is_some_and(|(running, _)| exp.server.fresh_per_step || *running != kind);
         if stale && let Some((_, old)) = server.take() {
-            ServerProcess::stop(old);
+            old.stop();
         }
         if server.is_none() {
-            let command = match kind {
-                ServerKind::Feedlab => &opts.server,
-                ServerKind::SocketIo { .. } => opts.socketio.as_ref().ok_or_else(|| {
-                    Error::Server(format!(
-                        "step `{}` needs the Socket.IO peer, which cannot run here; to enable it: {}",
-                        step.label,
-                        crate::peer::ENABLE
-                    ))
-                })?,
-            };
-            server = Some((kind, ServerProcess::start(command, &kind.args(&exp.server))?));
+            server = Some((kind, Servers::start(kind, exp, step, opts)?));
         }
         // unwrap: set just above.
         let srv = &mut server.as_mut().unwrap().1;
-        if !srv.is_running() {
-            return Err(srv.failed("the server exited during the experiment"));
+        if let Some(node) = srv.cluster.exited() {
+            return Err(node.failed("the server exited during the experiment"));
         }
         let round = step.repeat.map(|r| format!(", round {}", r + 1)).unwrap_or_default();
         progress.step(&format!("{} {} ({} s{round})", exp.name, step.label, step.duration.as_secs_f64()));
@@ -160,9 +153,9 @@ fn run_experiment(
             source,
         });
         // A server that died mid-step measured nothing worth keeping: say so, with its last log lines.
-        if !srv.is_running() {
+        if let Some(node) = srv.cluster.exited() {
             let why = records.err().map(|e| format!(" ({e})")).unwrap_or_default();
-            return Err(srv.failed(&format!("the server exited during step `{}`{why}", step.label)));
+            return Err(node.failed(&format!("the server exited during step `{}`{why}", step.label)));
         }
         let records = records?;
         let summary = summary(&records[0]);
@@ -175,6 +168,49 @@ fn run_experiment(
         srv.stop();
     }
     Ok(())
+}
+
+/// What a step runs against: its server's nodes (one for every experiment but scale-out) and, for a feed on
+/// Redis, the `redis-server` they share (fresh with the nodes, so every layout starts from an empty feed).
+struct Servers {
+    cluster: Cluster,
+    redis: Option<RedisServer>,
+}
+
+impl Servers {
+    fn start(kind: ServerKind, exp: &Experiment, step: &StepPlan, opts: &RunOptions) -> Result<Servers, Error> {
+        let mut args = kind.args(&exp.server);
+        let (command, nodes, feed) = match kind {
+            ServerKind::Feedlab { nodes, feed } => (&opts.server, nodes, feed),
+            ServerKind::SocketIo { .. } => {
+                let peer = opts.socketio.as_ref().ok_or_else(|| {
+                    Error::Server(format!(
+                        "step `{}` needs the Socket.IO peer, which cannot run here; to enable it: {}",
+                        step.label,
+                        crate::peer::ENABLE
+                    ))
+                })?;
+                (peer, 1, FeedKind::Memory)
+            }
+        };
+        let redis = match feed {
+            FeedKind::Memory => None,
+            FeedKind::Redis => {
+                let redis = RedisServer::start()
+                    .map_err(|e| Error::Server(format!("step `{}` needs a Redis server: {e}", step.label)))?;
+                args.extend(["--feed".to_owned(), redis.url()]);
+                Some(redis)
+            }
+        };
+        let cluster = Cluster::start(command, SocketAddr::from(([127, 0, 0, 1], 0)), nodes, &args, false)?;
+        Ok(Servers { cluster, redis })
+    }
+
+    fn stop(self) {
+        self.cluster.stop();
+        // The nodes first: a node losing Redis mid-shutdown would only log about it.
+        drop(self.redis);
+    }
 }
 
 /// One line about a measured floor: sender CPU per `send()` for each number of frames in it, and the
@@ -233,14 +269,14 @@ fn summary(r: &Step) -> String {
 struct StepCtx<'a> {
     exp: &'a Experiment,
     step: &'a StepPlan,
-    server: &'a ServerProcess,
+    server: &'a Servers,
     opts: &'a RunOptions,
     progress: Progress,
 }
 
 impl StepCtx<'_> {
     fn target(&self) -> Result<Target, feedlab_harness::Error> {
-        Target::parse(&self.server.url)
+        Target::parse(&self.server.cluster.first().url)
     }
 
     async fn run(self) -> Result<Vec<Step>, feedlab_harness::Error> {
@@ -261,16 +297,20 @@ impl StepCtx<'_> {
             None => None,
         };
         let cancel = self.opts.cancel.clone();
-        let pid = self.server.pid();
-        steady_cfg.server_pid = Some(pid);
-        let usage = UsageWatch::start(pid)
-            .inspect_err(|e| tracing::warn!(pid, "cannot read the server's usage from /proc: {e}"))
-            .ok();
+        let pids = self.server.cluster.pids();
+        steady_cfg.server_pid = pids.first().copied().filter(|_| pids.len() == 1);
+        let watch = |pid: u32| {
+            UsageWatch::start(pid)
+                .inspect_err(|e| tracing::warn!(pid, "cannot read the server's usage from /proc: {e}"))
+                .ok()
+        };
+        let usage: Vec<Option<UsageWatch>> = pids.iter().map(|&pid| watch(pid)).collect();
+        let redis_usage = self.server.redis.as_ref().and_then(RedisServer::pid).and_then(watch);
         let started = Instant::now();
 
         let sampling = CancellationToken::new();
-        let samples =
-            self.exp.timeline.then(|| tokio::spawn(timeline::record(self.server.addr, started, sampling.clone())));
+        let addr = self.server.cluster.first().addr;
+        let samples = self.exp.timeline.then(|| tokio::spawn(timeline::record(addr, started, sampling.clone())));
         let planned = self.step.estimate();
         let ticker = tokio::spawn({
             let progress = self.progress.clone();
@@ -298,14 +338,23 @@ impl StepCtx<'_> {
             Some(task) => task.await.unwrap_or_default(),
             None => Vec::new(),
         };
-        let server = match usage {
-            Some(u) => u
-                .finish()
-                .await
-                .inspect_err(|e| tracing::warn!(pid, "cannot read the server's usage from /proc: {e}"))
-                .ok(),
-            None => None,
+        let finish = |u: Option<UsageWatch>| async move {
+            let u = u?;
+            let pid = u.pid();
+            u.finish().await.inspect_err(|e| tracing::warn!(pid, "cannot read the server's usage from /proc: {e}")).ok()
         };
+        let mut nodes = Vec::new();
+        for u in usage {
+            nodes.push(finish(u).await);
+        }
+        let redis = finish(redis_usage).await;
+        // One node: its reading. Several: their sum, and each one's beside it (all or none).
+        let server = match nodes.as_slice() {
+            [one] => *one,
+            _ => nodes.iter().copied().collect::<Option<Vec<ServerUsage>>>().map(|n| ServerUsage::sum(&n)),
+        };
+        let nodes: Vec<ServerUsage> =
+            if nodes.len() > 1 { nodes.into_iter().collect::<Option<_>>().unwrap_or_default() } else { Vec::new() };
         let mut records = vec![Step {
             label: self.step.label.clone(),
             params: params(self.step),
@@ -313,6 +362,8 @@ impl StepCtx<'_> {
             server,
             timeline,
             repeat: self.step.repeat,
+            nodes,
+            redis,
         }];
         if let Some((storm, result)) = storm {
             records.push(Step {
@@ -323,6 +374,8 @@ impl StepCtx<'_> {
                 server: None,
                 timeline: Vec::new(),
                 repeat: self.step.repeat,
+                nodes: Vec::new(),
+                redis: None,
             });
         }
         Ok(records)

@@ -76,10 +76,21 @@ impl ServerProcess {
     /// Starts a server with `args` after `--addr 127.0.0.1:0` and waits for its listening line. Call from
     /// the main thread: the child's parent-death signal follows the thread that started it.
     pub fn start(command: &ServerCommand, args: &[String]) -> Result<ServerProcess, Error> {
+        ServerProcess::start_at(command, SocketAddr::from(([127, 0, 0, 1], 0)), args, None)
+    }
+
+    /// Like [`ServerProcess::start`] on `addr`; with `echo`, every line the server logs is also printed to
+    /// stderr after that prefix (`feedlab cluster` shows its nodes' logs).
+    pub fn start_at(
+        command: &ServerCommand,
+        addr: SocketAddr,
+        args: &[String],
+        echo: Option<String>,
+    ) -> Result<ServerProcess, Error> {
         let mut cmd = Command::new(&command.program);
-        cmd.args(&command.args).args(["--addr", "127.0.0.1:0"]).args(args);
+        cmd.args(&command.args).args(["--addr", &addr.to_string()]).args(args);
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        if std::env::var_os("RUST_LOG").is_none() {
+        if std::env::var_os("RUST_LOG").is_none() && echo.is_none() {
             cmd.env("RUST_LOG", "warn");
         }
         cmd.process_group(0);
@@ -98,6 +109,9 @@ impl ServerProcess {
             std::thread::spawn(move || {
                 for line in BufReader::new(pipe).lines().map_while(Result::ok) {
                     tracing::debug!(target: "feedlab_suite::server", "{line}");
+                    if let Some(prefix) = &echo {
+                        eprintln!("{prefix}{line}");
+                    }
                     // unwrap: poisoned only if this thread panicked, and it is the only writer.
                     let mut t = tail.lock().unwrap();
                     if t.len() == STDERR_TAIL {
@@ -116,8 +130,7 @@ impl ServerProcess {
                 }
             });
         }
-        let mut server =
-            ServerProcess { child, addr: SocketAddr::from(([127, 0, 0, 1], 0)), url: String::new(), stderr };
+        let mut server = ServerProcess { child, addr, url: String::new(), stderr };
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -182,8 +195,9 @@ impl ServerProcess {
     }
 
     fn terminate(&mut self) -> bool {
-        if !self.is_running() {
-            return false;
+        // Already gone (a cluster signals all its nodes first): clean if it exited cleanly.
+        if let Ok(Some(status)) = self.child.try_wait() {
+            return status.success();
         }
         signal(self.pid(), libc::SIGTERM);
         let deadline = Instant::now() + STOP_TIMEOUT;
@@ -198,6 +212,64 @@ impl ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
         false
+    }
+}
+
+/// Several servers on one port (`--reuse-port`: the kernel spreads connections over them), sharing one feed:
+/// the scale-out experiment's nodes, and `feedlab cluster`. One node is a plain [`ServerProcess`].
+#[derive(Debug)]
+pub struct Cluster {
+    /// The nodes, in start order; the first chose the port.
+    pub nodes: Vec<ServerProcess>,
+}
+
+impl Cluster {
+    /// Starts `nodes` servers with `args`: the first on `addr` (port 0: any free port), the others on the
+    /// port it bound, all with `--reuse-port` when there is more than one. With `echo`, each node's log
+    /// lines are printed to stderr after `node N | `.
+    pub fn start(
+        command: &ServerCommand,
+        addr: SocketAddr,
+        nodes: u64,
+        args: &[String],
+        echo: bool,
+    ) -> Result<Cluster, Error> {
+        let mut args = args.to_vec();
+        if nodes > 1 {
+            args.push("--reuse-port".to_owned());
+        }
+        let prefix = |n: u64| echo.then(|| format!("node {n} | "));
+        let first = ServerProcess::start_at(command, addr, &args, prefix(1))?;
+        let bound = first.addr;
+        let mut cluster = Cluster { nodes: vec![first] };
+        for n in 2..=nodes {
+            // Dropping `cluster` on an error stops the nodes already started.
+            cluster.nodes.push(ServerProcess::start_at(command, bound, &args, prefix(n))?);
+        }
+        Ok(cluster)
+    }
+
+    /// The first node (its address is every node's).
+    pub fn first(&self) -> &ServerProcess {
+        &self.nodes[0]
+    }
+
+    /// The nodes' process ids, in start order.
+    pub fn pids(&self) -> Vec<u32> {
+        self.nodes.iter().map(ServerProcess::pid).collect()
+    }
+
+    /// The first node that is not running, if any.
+    pub fn exited(&mut self) -> Option<&mut ServerProcess> {
+        self.nodes.iter_mut().find(|n| !n.is_running())
+    }
+
+    /// Stops every node (SIGTERM to all at once, then each is waited for). Whether all exited cleanly.
+    pub fn stop(self) -> bool {
+        for n in &self.nodes {
+            signal(n.pid(), libc::SIGTERM);
+        }
+        self.nodes.into_iter().map(ServerProcess::stop).fold(true, |all, ok| all & ok)
     }
 }
 

@@ -65,6 +65,8 @@ pub(crate) fn step(t: Transport, clients: u64, f: impl FnOnce(&mut Step)) -> Ste
         server: Some(ServerUsage { cpu_s: 1.0, rss_mib_start: 10.0, rss_mib_peak: 20.0, rss_mib_end: 12.0 }),
         timeline: Vec::new(),
         repeat: None,
+        nodes: Vec::new(),
+        redis: None,
     };
     f(&mut s);
     s

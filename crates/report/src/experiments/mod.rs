@@ -12,6 +12,7 @@ mod message_rate;
 mod overload;
 mod peers;
 mod rtt;
+mod scale_out;
 mod table;
 
 use feedlab_contract::bench::ERROR_HTTP_503;
@@ -68,6 +69,7 @@ pub fn shape(data: &ExperimentData) -> Section {
         "overload" => overload::shape(data),
         "http2" => http2::shape(data),
         "peers" => peers::shape(data),
+        "scale-out" => scale_out::shape(data),
         _ => Section { intro: tr!(UNKNOWN_INTRO), tables: vec![steps_table(data)], ..Section::empty(data) },
     };
     section.notes.splice(0..0, common_notes(data));

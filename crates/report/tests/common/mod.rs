@@ -128,6 +128,8 @@ fn step(
         server: Some(ServerUsage { cpu_s: 1.0, rss_mib_start: 12.0, rss_mib_peak: 20.0, rss_mib_end: 14.0 }),
         timeline: Vec::new(),
         repeat: None,
+        nodes: Vec::new(),
+        redis: None,
     };
     f(&mut s);
     s

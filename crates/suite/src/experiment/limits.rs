@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use feedlab_contract::{HeaderProfile, HttpVersion, Transport};
+use feedlab_contract::{FeedKind, HeaderProfile, HttpVersion, Transport};
 
 /// An inclusive numeric range with the unit it is in.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -69,6 +69,9 @@ pub const MAX_RPS: Limit = Limit::whole(0, 1_000_000, "requests per second; 0 = 
 pub const MAX_STREAMS: Limit = Limit::whole(1, 19_000, "connections");
 /// `--workers` of the server (0 = one per core).
 pub const WORKERS: Limit = Limit::whole(0, 64, "threads; 0 = one per core");
+/// Server processes of one step (`nodes` in `loads`): each is a `feedlab serve --reuse-port` on the same port
+/// and the same Redis feed; past a handful, two cores measure the scheduler.
+pub const NODES: Limit = Limit::whole(1, 8, "server processes");
 /// Rounds of a sweep: 3 give a median and a range; more than 10 is a typo.
 pub const REPEATS: Limit = Limit::whole(1, 10, "rounds of the whole sweep");
 /// When the storm starts within a step.
@@ -108,7 +111,11 @@ pub fn allowed(leaf: &str) -> Option<String> {
         "title" | "about" => "a string".to_owned(),
         "timeline" | "fresh_per_step" | "floor" => "true or false".to_owned(),
         "socketio_direct" | "recovery" => "true or false, or a list of them".to_owned(),
-        "loads" => format!("a list of {{clients = N, rate_per_s = R}}: {CLIENTS}; {RATE_PER_S}"),
+        "loads" => format!(
+            "a list of {{clients = N, rate_per_s = R}}, each optionally with nodes = K and feed = {}: {CLIENTS}; \
+             {RATE_PER_S}; {NODES}",
+            one_of(&FeedKind::NAMES)
+        ),
         "transport" => format!("{} (in [steps]: or a list of them)", one_of(&Transport::NAMES)),
         "headers" => format!("{}, or a list of them", one_of(&HeaderProfile::NAMES)),
         "http" => format!("{}, or a list of them", one_of(&HttpVersion::NAMES)),

@@ -65,6 +65,11 @@ impl Experiment {
         Ok(if quick { quick_variant } else { full })
     }
 
+    /// Whether a step puts its feed on Redis (the suite then starts a `redis-server` for it).
+    pub fn needs_redis(&self) -> bool {
+        self.steps.iter().any(|s| s.feed == feedlab_contract::FeedKind::Redis)
+    }
+
     /// Planned wall time of the whole experiment (for the ETA): its floor, if it measures one, and its steps.
     pub fn estimate(&self) -> Duration {
         let floor = if self.floor { floor_estimate(self.quick) } else { Duration::ZERO };

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use feedlab_contract::transport::ServedBy;
-use feedlab_contract::{HeaderProfile, HttpVersion, Transport};
+use feedlab_contract::{FeedKind, HeaderProfile, HttpVersion, Transport};
 use feedlab_harness::{BenchConfig, FloorConfig, Target};
 
 /// One experiment, validated and expanded, in its full or quick variant.
@@ -37,8 +37,14 @@ pub struct Experiment {
 /// Which server a step runs against: its transport's [`ServedBy`], with the peer's own setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServerKind {
-    /// `feedlab serve`, with the experiment's [`ServerSettings`].
-    Feedlab,
+    /// `feedlab serve`, with the experiment's [`ServerSettings`]: `nodes` processes on one port
+    /// (`--reuse-port`), on the `feed` backend (with Redis, a `redis-server` the runner starts for them).
+    Feedlab {
+        /// Server processes.
+        nodes: u64,
+        /// Their feed backend.
+        feed: FeedKind,
+    },
     /// The Socket.IO peer (`node peers/socketio/server.mjs`); `[server]`'s settings are feedlab's and do not
     /// apply to it.
     SocketIo {
@@ -51,7 +57,7 @@ impl ServerKind {
     /// The flags of the server child after `--addr 127.0.0.1:0`.
     pub fn args(self, settings: &ServerSettings) -> Vec<String> {
         match self {
-            ServerKind::Feedlab => settings.args(),
+            ServerKind::Feedlab { .. } => settings.args(),
             ServerKind::SocketIo { recovery } => {
                 if recovery {
                     vec!["--recovery".to_owned()]
@@ -119,6 +125,10 @@ pub struct StepPlan {
     pub recovery: Option<bool>,
     /// The round this step belongs to, when the experiment repeats its sweep (`repeats`); None otherwise.
     pub repeat: Option<u32>,
+    /// Server processes sharing the port and the feed.
+    pub nodes: u64,
+    /// The feed backend of the server.
+    pub feed: FeedKind,
 }
 
 /// The floor measured before an experiment's first step: the harness's own measurement (`feedlab floor`)
@@ -177,7 +187,7 @@ impl StepPlan {
     /// The server this step runs against, from its transport's [`ServedBy`].
     pub fn server(&self) -> ServerKind {
         match self.transport.served_by() {
-            ServedBy::Feedlab => ServerKind::Feedlab,
+            ServedBy::Feedlab => ServerKind::Feedlab { nodes: self.nodes, feed: self.feed },
             ServedBy::SocketIo => ServerKind::SocketIo { recovery: self.recovery.unwrap_or(false) },
         }
     }

@@ -8,7 +8,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use feedlab_contract::{HeaderProfile, HttpVersion, Transport};
+use feedlab_contract::{FeedKind, HeaderProfile, HttpVersion, Transport};
 use serde::Deserialize;
 use serde::de::{self, IntoDeserializer, SeqAccess, Visitor};
 
@@ -99,7 +99,8 @@ pub struct RawSteps {
     pub repeats: Option<u64>,
 }
 
-/// One entry of `loads`: a client count and the rate they receive.
+/// One entry of `loads`: a client count and the rate they receive, and optionally the server layout that
+/// carries them (the scale-out experiment: more clients need more nodes, and a lower rate on these cores).
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawLoad {
@@ -107,6 +108,10 @@ pub struct RawLoad {
     pub clients: u64,
     /// Publish rate, messages per second.
     pub rate_per_s: f64,
+    /// Server processes sharing one port and one feed (default 1).
+    pub nodes: Option<u64>,
+    /// The feed backend (`memory`, the default, or `redis`: a Redis server the suite starts).
+    pub feed: Option<FeedKind>,
 }
 
 /// `[storm]`: the extra client group of the overload experiment.

@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use feedlab_contract::transport::ServedBy;
-use feedlab_contract::{HeaderProfile, HttpVersion, Transport};
+use feedlab_contract::{FeedKind, HeaderProfile, HttpVersion, Transport};
 
 use super::limits;
 use super::plan::StepPlan;
@@ -37,19 +37,33 @@ pub(super) struct Sweep {
     pub recovery: Vec<bool>,
 }
 
-/// A client count and the rate they receive: one point of the load axis.
+/// A client count and the rate they receive, with the server layout carrying them: one point of the load
+/// axis.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Load {
     /// Simulated clients.
     pub clients: u64,
     /// Publish rate, messages per second.
     pub rate_per_s: f64,
+    /// Server processes on one port.
+    pub nodes: u64,
+    /// Their feed backend.
+    pub feed: FeedKind,
 }
 
 impl Load {
-    /// Every client count with every rate, clients outer: what separate `clients` and `rate_per_s` lists mean.
+    /// Every client count with every rate, clients outer, on one in-memory node: what separate `clients`
+    /// and `rate_per_s` lists mean.
     pub fn product(clients: &[u64], rates: &[f64]) -> Vec<Load> {
-        clients.iter().flat_map(|&clients| rates.iter().map(move |&rate_per_s| Load { clients, rate_per_s })).collect()
+        clients
+            .iter()
+            .flat_map(|&clients| rates.iter().map(move |&rate_per_s| Load::one_node(clients, rate_per_s)))
+            .collect()
+    }
+
+    /// `clients` at `rate_per_s` on one server process with the in-memory feed.
+    pub fn one_node(clients: u64, rate_per_s: f64) -> Load {
+        Load { clients, rate_per_s, nodes: 1, feed: FeedKind::Memory }
     }
 }
 
@@ -105,7 +119,7 @@ impl Sweep {
         let direct = self.direct[next(self.direct.len())];
         let interval_ms = self.intervals_ms[next(self.intervals_ms.len())];
         let rtt_ms = self.rtts_ms[next(self.rtts_ms.len())];
-        let Load { clients, rate_per_s } = self.loads[next(self.loads.len())];
+        let Load { clients, rate_per_s, nodes, feed } = self.loads[next(self.loads.len())];
         let http = self.https[next(self.https.len())];
         let headers = self.headers[next(self.headers.len())];
         let transport = self.transports[next(self.transports.len())];
@@ -129,6 +143,8 @@ impl Sweep {
             repeat: None,
             socketio_direct: (transport == Transport::SocketioWs).then_some(direct),
             recovery: (transport.served_by() == ServedBy::SocketIo).then_some(recovery),
+            nodes,
+            feed,
         }
     }
 
@@ -143,6 +159,8 @@ impl Sweep {
         Vary {
             clients: distinct(self.loads.iter().map(|l| l.clients as f64).collect()),
             rate: distinct(self.loads.iter().map(|l| l.rate_per_s).collect()),
+            nodes: distinct(self.loads.iter().map(|l| l.nodes as f64).collect()),
+            feed: distinct(self.loads.iter().map(|l| l.feed as u8 as f64).collect()),
             interval: self.transports.iter().any(|t| !t.is_push()) && self.intervals_ms.len() > 1,
             headers: self.headers.len() > 1,
             http: self.transports.iter().any(|t| t.speaks_h2()) && self.https.len() > 1,
@@ -169,12 +187,15 @@ fn same_config(a: &StepPlan, b: &StepPlan) -> bool {
         == (b.transport, b.clients, b.poll_interval, b.headers, b.http, b.rtt, b.duration, b.limit, b.payload_bytes)
         && a.rate_per_s == b.rate_per_s
         && (a.socketio_direct, a.recovery) == (b.socketio_direct, b.recovery)
+        && (a.nodes, a.feed) == (b.nodes, b.feed)
 }
 
 /// Which axes have more than one value: those name a step.
 struct Vary {
     clients: bool,
     rate: bool,
+    nodes: bool,
+    feed: bool,
     interval: bool,
     headers: bool,
     http: bool,
@@ -197,6 +218,12 @@ impl Vary {
         }
         if self.rate {
             parts.push(format!("{} msg/s", s.rate_per_s));
+        }
+        if self.nodes {
+            parts.push(format!("{} node{}", s.nodes, if s.nodes == 1 { "" } else { "s" }));
+        }
+        if self.feed {
+            parts.push(s.feed.name().to_owned());
         }
         if let Some(i) = s.poll_interval.filter(|_| self.interval) {
             parts.push(format!("every {} ms", i.as_millis()));
@@ -252,7 +279,7 @@ mod tests {
             transports: vec![Transport::Poll, Transport::Ws],
             headers: vec![HeaderProfile::Minimal],
             https: vec![HttpVersion::Http11],
-            loads: vec![Load { clients: 10, rate_per_s: 1.0 }],
+            loads: vec![Load::one_node(10, 1.0)],
             rtts_ms: vec![0],
             intervals_ms: vec![1000],
             direct: vec![false],
@@ -282,7 +309,7 @@ mod tests {
             transports: vec![Transport::Ws, Transport::SocketioPolling, Transport::SocketioWs],
             headers: vec![HeaderProfile::Minimal],
             https: vec![HttpVersion::Http11],
-            loads: vec![Load { clients: 1000, rate_per_s: 1.0 }, Load { clients: 100, rate_per_s: 100.0 }],
+            loads: vec![Load::one_node(1000, 1.0), Load::one_node(100, 100.0)],
             rtts_ms: vec![0],
             intervals_ms: vec![1000],
             direct: vec![false, true],
@@ -317,7 +344,7 @@ mod tests {
         assert_eq!((steps[9].socketio_direct, steps[9].recovery), (Some(true), Some(true)));
         assert_eq!(
             Load::product(&[1, 2], &[5.0]),
-            [Load { clients: 1, rate_per_s: 5.0 }, Load { clients: 2, rate_per_s: 5.0 }]
+            [Load::one_node(1, 5.0), Load::one_node(2, 5.0)]
         );
     }
 }

@@ -2,7 +2,7 @@
 //! the key and what it allows.
 
 use super::*;
-use feedlab_contract::Transport;
+use feedlab_contract::{FeedKind, Transport};
 use feedlab_harness::Target;
 
 fn parse(text: &str, quick: bool) -> Result<Experiment, Error> {
@@ -77,13 +77,14 @@ fn socketio_transports_run_against_the_peer_with_their_own_axes() {
     // ws x 2 loads, polling x 2 loads x 2 recovery, ws x 2 loads x 2 starts x 2 recovery.
     assert_eq!(e.steps.len(), 2 + 4 + 8);
     let servers: Vec<ServerKind> = e.steps.iter().map(StepPlan::server).collect();
-    assert_eq!(servers[..3], [ServerKind::Feedlab, ServerKind::Feedlab, ServerKind::SocketIo { recovery: false }]);
+    let ours = ServerKind::Feedlab { nodes: 1, feed: FeedKind::Memory };
+    assert_eq!(servers[..3], [ours, ours, ServerKind::SocketIo { recovery: false }]);
     assert_eq!(servers[3], ServerKind::SocketIo { recovery: true });
     let direct = e.steps.iter().find(|s| s.socketio_direct == Some(true)).unwrap();
     assert!(direct.bench_config(Target::parse("http://127.0.0.1:9").unwrap()).socketio_direct);
     assert_eq!(ServerKind::SocketIo { recovery: true }.args(&e.server), ["--recovery"]);
     assert!(ServerKind::SocketIo { recovery: false }.args(&e.server).is_empty());
-    assert_eq!(ServerKind::Feedlab.args(&e.server), e.server.args());
+    assert_eq!(ours.args(&e.server), e.server.args());
 }
 
 #[test]
@@ -263,4 +264,22 @@ fn repeats_run_the_sweep_in_rounds_and_the_floor_is_asked_for() {
     assert!(msg.contains("1..=10"), "{msg}");
     let msg = error("[steps]\nclients = [1, 2, 3, 4, 5]\nrate_per_s = [1, 2, 3, 4, 5]\nrepeats = 3\n", "steps");
     assert!(msg.contains("300 steps"), "{msg}");
+}
+
+#[test]
+fn loads_may_set_nodes_on_a_shared_feed() {
+    let text = "[steps]\ntransport = \"ws\"\nloads = [{ clients = 10, rate_per_s = 1 }, { clients = 20, rate_per_s = 1, nodes = 2, feed = \"redis\" }]\n";
+    let e = parse(text, false).unwrap();
+    let got: Vec<(&str, u64, FeedKind)> = e.steps.iter().map(|s| (s.label.as_str(), s.nodes, s.feed)).collect();
+    assert_eq!(
+        got,
+        [("ws 10 clients 1 node memory", 1, FeedKind::Memory), ("ws 20 clients 2 nodes redis", 2, FeedKind::Redis)]
+    );
+    assert_eq!(e.steps[1].server(), ServerKind::Feedlab { nodes: 2, feed: FeedKind::Redis });
+    let msg = error("[steps]\nloads = [{ clients = 10, rate_per_s = 1, nodes = 2 }]\n", "steps.loads.nodes");
+    assert!(msg.contains("feed = \"redis\""), "{msg}");
+    let msg = error("[steps]\nloads = [{ clients = 10, rate_per_s = 1, nodes = 9, feed = \"redis\" }]\n", "steps.loads.nodes");
+    assert!(msg.contains("1..=8"), "{msg}");
+    let peer = "[steps]\ntransport = [\"ws\", \"socketio-ws\"]\nloads = [{ clients = 10, rate_per_s = 1, feed = \"redis\" }]\n";
+    assert!(error(peer, "steps.loads").contains("socketio-ws"));
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use feedlab_contract::transport::ServedBy;
-use feedlab_contract::{HeaderProfile, HttpVersion, Transport};
+use feedlab_contract::{FeedKind, HeaderProfile, HttpVersion, Transport};
 use feedlab_harness::Target;
 
 use super::limits::{self, Limit};
@@ -164,6 +164,13 @@ impl Check<'_> {
         let headers = self.axis(p!(headers), &[HeaderProfile::default()], |_, _| Ok(()))?;
         let https = self.axis(p!(http), &[HttpVersion::default()], |_, _| Ok(()))?;
         let rtts_ms = self.axis(p!(rtt_ms), &[limits::DEFAULT_RTT_MS], whole_in(limits::RTT_MS))?;
+        let layouts = loads.iter().any(|l| l.nodes > 1 || l.feed != FeedKind::Memory);
+        if layouts && let Some(peer) = transports.iter().find(|t| t.served_by() != ServedBy::Feedlab) {
+            return Err(self.err(
+                "steps.loads",
+                format!("{peer} runs against its own server: nodes and feed set feedlab's servers only"),
+            ));
+        }
         let clients_key = p!(loads).map(|k| k.key).or(p!(clients).map(|k| k.key));
         let clients_key = clients_key.unwrap_or_else(|| "steps.clients".to_owned());
         let duration_s = self.real(p!(duration_s), limits::DURATION_S, limits::DEFAULT_DURATION_S)?;
@@ -220,7 +227,16 @@ impl Check<'_> {
         for l in &loads.value {
             whole_in(limits::CLIENTS)(&format!("{}.clients", loads.key), &l.clients)?;
             in_range(limits::RATE_PER_S)(&format!("{}.rate_per_s", loads.key), &l.rate_per_s)?;
-            let load = Load { clients: l.clients, rate_per_s: l.rate_per_s };
+            let nodes = l.nodes.unwrap_or(1);
+            whole_in(limits::NODES)(&format!("{}.nodes", loads.key), &nodes)?;
+            let feed = l.feed.unwrap_or_default();
+            if nodes > 1 && !feed.shared() {
+                return Err(self.err(
+                    &format!("{}.nodes", loads.key),
+                    format!("{nodes} nodes need one shared feed: add feed = \"redis\" (each in-memory feed is one process's own)"),
+                ));
+            }
+            let load = Load { clients: l.clients, rate_per_s: l.rate_per_s, nodes, feed };
             if !out.contains(&load) {
                 out.push(load);
             }
