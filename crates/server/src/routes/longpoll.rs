@@ -28,6 +28,7 @@ pub async fn longpoll(
     state.check_enabled(Transport::Longpoll)?;
     let query = FeedQuery::parse(req.query_string())?;
     state.admit_request()?;
+    state.catch_up(&query, query.after).await;
     // "From the head" means: from what is newest now, so the hold waits for the next message.
     let after = query.after.unwrap_or_else(|| state.feed.head());
     if after == state.feed.head() && !query.timeout.is_zero() {
