@@ -360,7 +360,7 @@ impl FeedBackend for RedisFeed {
         if !self.received(epoch, id, ACK_WAIT).await {
             return Err(PublishError::NotReceived { id, waited: ACK_WAIT });
         }
-        let stored = self.feed.read_with(Cursor::After(id - 1), 1, |view| view.entries.cloned().next());
+        let stored = self.feed.read_with(Cursor::After(id - 1), 1, |mut view| view.entries.next().cloned());
         Ok(match stored {
             Ok(Some(entry)) if entry.id == id => entry,
             // Trimmed already (a tiny retention under a burst): the same message, encoded again.

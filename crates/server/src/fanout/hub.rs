@@ -142,11 +142,13 @@ impl Hub {
         }
     }
 
-    /// Resolves when the feed holds an id after `after`, or at shutdown.
+    /// Resolves when the feed holds an id after `after`, when it starts over under a new epoch, or at
+    /// shutdown.
     pub async fn news_after(&self, after: u64) {
         let mut registered = u64::MAX;
+        let epoch = self.state.feed.epoch();
         poll_fn(|cx| {
-            if self.closed.get() || self.state.feed.head() > after {
+            if self.closed.get() || self.state.feed.head() > after || self.state.feed.epoch() != epoch {
                 return Poll::Ready(());
             }
             self.wait(cx, &mut registered);
