@@ -285,7 +285,7 @@ impl RedisFeed {
     async fn check_epoch(&self, connection: &mut MultiplexedConnection) -> Result<(), RedisError> {
         let epoch: u64 = self.epoch_script.key(&self.keys.meta).arg(new_epoch()).invoke_async(connection).await?;
         if epoch != self.feed.epoch() {
-            tracing::info!(epoch, "redis: the shared feed has a new epoch; this node's feed starts over");
+            tracing::info!(epoch, "redis: following the shared feed under its epoch; this node's feed starts over");
             self.feed.restart(epoch);
         }
         Ok(())
