@@ -34,12 +34,14 @@ fn redis(options: RedisOptions) -> Option<RedisServer> {
     Some(RedisServer::start_with(options).expect("redis-server starts"))
 }
 
-/// A node on `redis`'s feed: no publish rate limit (the tests publish in bursts from one address).
+/// A node on `redis`'s feed: no publish rate limit (the tests publish in bursts from one address); one
+/// worker, so that every read of a node goes through the same copy of its feed (the worker's mirror).
 fn node(redis: &RedisServer, retention: usize) -> TestServer {
     TestServer::start(Config {
         feed: FeedSource::Redis { url: redis.url(), key: "test".into() },
         retention,
         publish_per_client_per_s: 0,
+        workers: 1,
         ..Config::default()
     })
 }
@@ -198,10 +200,17 @@ async fn trimming_gives_a_gap_on_every_node() {
 async fn flushall_gives_the_409_epoch_answer_and_ids_start_again() {
     let Some(redis) = redis(RedisOptions::default()) else { return };
     let (a, b) = (Arc::new(node(&redis, 1000)), node(&redis, 1000));
+    // A read first, so each node's worker keeps its own copy of what follows (its mirror).
+    for server in [&*a, &b] {
+        assert_eq!(get(server, "/poll").await.status, 200);
+    }
     for n in 1..=3 {
         publish(&a, &format!("m{n}")).await;
     }
-    poll_until(&b, "/poll?after=0", |answer| ids(&answer.json()) == [1, 2, 3]).await;
+    // Both nodes have read the old feed from their copies.
+    for server in [&*a, &b] {
+        poll_until(server, "/poll?after=0", |answer| ids(&answer.json()) == [1, 2, 3]).await;
+    }
     let old = epoch(&b).await;
     let (mut ws, _) = ws_connect(&b, "/ws?after=3", &[]).await.unwrap();
     wait_open(&b, "ws", 1, WITHIN).await;
@@ -231,8 +240,10 @@ async fn flushall_gives_the_409_epoch_answer_and_ids_start_again() {
     }
     // The new feed starts at 1, on both nodes, under one new epoch.
     assert_eq!(publish(&b, "after the flush").await, 1);
-    let on_a = poll_until(&a, "/poll?after=0", |answer| ids(&answer.json()) == [1]).await.json();
-    assert_eq!(on_a["messages"][0]["body"], "after the flush");
+    for server in [&*a, &b] {
+        let answer = poll_until(server, "/poll?after=0", |answer| ids(&answer.json()) == [1]).await.json();
+        assert_eq!(answer["messages"][0]["body"], "after the flush", "the new message, not the old copy");
+    }
     assert_eq!(epoch(&a).await, epoch(&b).await);
 }
 
