@@ -92,8 +92,9 @@ pub struct Feed<W = ()> {
     /// which is all a cursor-reader needs: it re-reads the log from its own cursor.
     head: watch::Sender<u64>,
     /// Identifies this feed's lifetime: an in-memory feed starts again at id 1 after a restart, and the epoch
-    /// lets a client tell "my cursor belongs to an older feed" from "nothing new".
-    epoch: u64,
+    /// lets a client tell "my cursor belongs to an older feed" from "nothing new". Atomic because a feed fed
+    /// from elsewhere ([`Feed::restart`]) starts over under the new epoch of its source.
+    epoch: AtomicU64,
     /// Builds each message's [`Entry::wire`] at publish.
     encode: Encode<W>,
 }
@@ -182,7 +183,13 @@ impl<W> Feed<W> {
     /// [`Entry::wire`] with `encode` at publish.
     pub fn with_encoding(retention: usize, encode: Encode<W>) -> Self {
         let (head, _) = watch::channel(0);
-        Self { log: RwLock::new(Log::new(1, retention)), newest: AtomicU64::new(0), head, epoch: new_epoch(), encode }
+        Self {
+            log: RwLock::new(Log::new(1, retention)),
+            newest: AtomicU64::new(0),
+            head,
+            epoch: AtomicU64::new(new_epoch()),
+            encode,
+        }
     }
 
     /// Appends a message and wakes every waiting reader. Returns the stored entry.
@@ -205,6 +212,48 @@ impl<W> Feed<W> {
         };
         self.head.send_replace(entry.id);
         entry
+    }
+
+    /// Stores a message whose id and timestamp were assigned elsewhere (a shared feed's source, e.g. a Redis
+    /// stream) and wakes every waiting reader. `id == head + 1` is appended; `id > head + 1` starts the
+    /// ring again at `id`, so older cursors get the explicit [`Gap`] for the ids this feed never saw;
+    /// `id <= head` was already stored and is ignored. Returns the stored entry, or `None` when ignored.
+    pub fn append(&self, message: &Message) -> Option<Entry<W>>
+    where
+        W: Clone,
+    {
+        let entry = {
+            // unwrap: see `publish`.
+            let mut log = self.log.write().unwrap();
+            let head = log.head();
+            if message.id <= head {
+                return None;
+            }
+            if message.id > head + 1 {
+                log.restart_at(message.id);
+            }
+            let entry = Entry::encoded(message, self.encode);
+            log.push(entry.clone());
+            self.newest.store(message.id, Ordering::Release);
+            entry
+        };
+        self.head.send_replace(entry.id);
+        entry.into()
+    }
+
+    /// Starts over, empty, under `epoch` (the next message is id 1): what a feed fed from elsewhere does when
+    /// its source started over (a flushed or restarted Redis). A client sending the old epoch then gets the
+    /// epoch answer, as after a server restart. Waiting readers are woken to see it.
+    pub fn restart(&self, epoch: u64) {
+        {
+            // unwrap: see `publish`.
+            let mut log = self.log.write().unwrap();
+            log.restart_at(1);
+            // Both under the lock: a reader that sees the new head sees the new epoch.
+            self.epoch.store(epoch, Ordering::Release);
+            self.newest.store(0, Ordering::Release);
+        }
+        self.head.send_replace(0);
     }
 
     /// Messages after `cursor`, at most `limit` of them (a `limit` of 0 is treated as 1), copied out.
@@ -238,9 +287,9 @@ impl<W> Feed<W> {
         self.head.subscribe()
     }
 
-    /// This feed's epoch (microseconds at creation), constant for its lifetime.
+    /// This feed's epoch (microseconds at creation), constant until [`Feed::restart`]. One atomic load.
     pub fn epoch(&self) -> u64 {
-        self.epoch
+        self.epoch.load(Ordering::Acquire)
     }
 
     /// How many messages are retained at most.
@@ -254,8 +303,9 @@ impl<W> Feed<W> {
 const EPOCH_RANDOM_BITS: u32 = 20;
 
 /// A fresh epoch: the creation time in microseconds plus random low bits. It stays below 2^53, so a browser's
-/// JavaScript number holds it exactly (microseconds since 1970 need about 51 bits until the year 2100).
-fn new_epoch() -> u64 {
+/// JavaScript number holds it exactly (microseconds since 1970 need about 51 bits until the year 2100). A
+/// shared feed's nodes propose one each to their source, which keeps the first.
+pub fn new_epoch() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     // RandomState is seeded from the OS per process and differs per instance: enough randomness here
     // without a dependency.
@@ -386,6 +436,50 @@ mod tests {
         let epochs: std::collections::HashSet<u64> = (0..50).map(|_| Feed::new(1).epoch()).collect();
         assert!(epochs.len() >= 49, "{} distinct of 50", epochs.len());
         assert!(epochs.iter().all(|&e| e < 1 << 53));
+    }
+
+    fn message(id: u64) -> Message {
+        Message { id, ts: 1000 + id, kind: Kind::Chat, from: "far".into(), body: format!("m{id}") }
+    }
+
+    #[test]
+    fn append_takes_ids_assigned_elsewhere_and_restarts_the_ring_past_a_hole() {
+        let feed = Feed::new(10);
+        for id in 1..=3 {
+            assert_eq!(feed.append(&message(id)).map(|e| e.id), Some(id));
+        }
+        // Already stored: ignored, the head stays.
+        assert!(feed.append(&message(2)).is_none());
+        assert!(feed.append(&message(3)).is_none());
+        assert_eq!(feed.head(), 3);
+        let stored = feed.read(Cursor::After(0), 10).unwrap();
+        assert_eq!(ids(&stored), vec![1, 2, 3]);
+        assert_eq!(stored.entries[1].message(), message(2), "id and ts are the given ones");
+        // Past a hole the ring starts again at the new id: older cursors get the explicit gap.
+        assert_eq!(feed.append(&message(8)).map(|e| e.id), Some(8));
+        assert_eq!(feed.head(), 8);
+        let after_hole = feed.read(Cursor::After(3), 10).unwrap();
+        assert_eq!((ids(&after_hole), after_hole.gap), (vec![8], Some(Gap { from: 4, to: 7 })));
+        assert_eq!(feed.read(Cursor::After(7), 10).unwrap().gap, None);
+        // A local publish goes on from there.
+        assert_eq!(feed.publish(Kind::Tick, "", "").id, 9);
+    }
+
+    #[tokio::test]
+    async fn restart_starts_over_under_a_new_epoch_and_wakes_readers() {
+        let feed = Feed::new(10);
+        feed.publish(Kind::Chat, "a", "old");
+        feed.publish(Kind::Chat, "a", "old");
+        let old = feed.epoch();
+        let mut rx = feed.subscribe();
+        rx.borrow_and_update();
+        feed.restart(old + 1);
+        assert!(rx.has_changed().unwrap(), "readers are woken");
+        assert_eq!((feed.epoch(), feed.head(), *rx.borrow()), (old + 1, 0, 0));
+        // An old cursor is now ahead; the next message is 1 again.
+        assert_eq!(feed.read(Cursor::After(2), 1).unwrap_err(), CursorError::Ahead { after: 2, head: 0 });
+        assert_eq!(feed.append(&message(1)).map(|e| e.id), Some(1));
+        assert_eq!(ids(&feed.read(Cursor::After(0), 10).unwrap()), vec![1]);
     }
 
     #[tokio::test]

@@ -10,6 +10,6 @@ mod feed;
 mod message;
 mod mirror;
 
-pub use feed::{Batch, Cursor, CursorError, DEFAULT_RETENTION, Feed, Gap, View};
+pub use feed::{Batch, Cursor, CursorError, DEFAULT_RETENTION, Feed, Gap, View, new_epoch};
 pub use message::{Encode, Entry, Kind, Message, Unshared, now_us};
 pub use mirror::Mirror;

@@ -14,12 +14,14 @@ use crate::message::Unshared;
 #[derive(Debug)]
 pub struct Mirror<W> {
     log: Log<W>,
+    /// The feed's epoch the copy belongs to: when the feed starts over ([`Feed::restart`]), so does the copy.
+    epoch: u64,
 }
 
 impl<W: Unshared> Mirror<W> {
     /// An empty mirror of `feed` from its current head on, keeping at most `capacity` messages.
     pub fn new(feed: &Feed<W>, capacity: usize) -> Self {
-        Self { log: Log::new(feed.head() + 1, capacity) }
+        Self { log: Log::new(feed.head() + 1, capacity), epoch: feed.epoch() }
     }
 
     /// The newest id copied.
@@ -30,6 +32,12 @@ impl<W: Unshared> Mirror<W> {
     /// Copies what `feed` published since the last sync, at most the newest `capacity` messages, under one
     /// read lock. Cheap when there is nothing new (one atomic load).
     pub fn sync(&mut self, feed: &Feed<W>) {
+        let epoch = feed.epoch();
+        if epoch != self.epoch {
+            // The feed started over: nothing copied belongs to it any more.
+            self.epoch = epoch;
+            self.log.restart_at(1);
+        }
         if feed.head() <= self.log.head() {
             return;
         }
@@ -118,6 +126,29 @@ mod tests {
         );
         // Limits apply as in the feed.
         assert_eq!(mirror.read_with(Cursor::After(7), 2, ids).ok().unwrap().unwrap(), vec![8, 9]);
+    }
+
+    #[test]
+    fn a_feed_that_starts_over_empties_the_copy() {
+        let feed = feed();
+        let mut mirror = Mirror::new(&feed, 10);
+        for _ in 0..5 {
+            feed.publish(Kind::Tick, "", "");
+        }
+        mirror.sync(&feed);
+        feed.restart(feed.epoch() + 1);
+        feed.publish(Kind::Chat, "a", "new");
+        mirror.sync(&feed);
+        assert_eq!(mirror.head(), 1);
+        let copied = mirror.read_with(Cursor::After(0), 10, |view| view.to_batch()).ok().unwrap().unwrap();
+        assert_eq!(copied.entries[0].message().body, "new");
+        // Restarted without news yet: the copy is empty too, and an old cursor is ahead.
+        feed.restart(feed.epoch() + 1);
+        mirror.sync(&feed);
+        assert_eq!(
+            mirror.read_with(Cursor::After(1), 10, ids).ok().unwrap().unwrap_err(),
+            CursorError::Ahead { after: 1, head: 0 }
+        );
     }
 
     #[test]

@@ -51,6 +51,33 @@ fn a_taken_port_is_a_one_line_error_with_exit_code_2() {
 }
 
 #[test]
+fn a_bad_feed_url_is_named_with_exit_code_2() {
+    for bad in ["http://127.0.0.1:6379", "redis://127.0.0.1:notaport", "mongo"] {
+        let output = feedlab().args(["serve", "--addr", "127.0.0.1:0", "--feed", bad]).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(bad) && stderr.contains("--feed"), "the error names the flag and the URL: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+/// Two processes on one port with `--reuse-port`: both start and print the same listening line.
+#[test]
+fn reuse_port_lets_two_processes_listen_on_one_port() {
+    let (mut first, url) = serve(&["--reuse-port"]);
+    let addr = url.strip_prefix("http://").unwrap().to_owned();
+    let (mut second, second_url) = serve(&["--reuse-port", "--addr", &addr]);
+    assert_eq!(second_url, url);
+    // Without the flag the port is taken, as before.
+    let output = feedlab().args(["serve", "--addr", &addr]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    for child in [&mut first, &mut second] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+#[test]
 fn bad_flags_are_refused_with_exit_code_2() {
     for args in [
         &["serve", "--ticker", "fast"][..],
@@ -84,7 +111,17 @@ fn help_describes_every_subcommand() {
     assert!(bench_help.contains("--server-pid") && bench_help.contains("us per connect"), "{bench_help}");
     let serve_help =
         String::from_utf8_lossy(&feedlab().args(["serve", "--help"]).output().unwrap().stdout).into_owned();
-    for flag in ["--addr", "--ticker", "--allow-origin", "--disable", "--max-streams", "--publish-token"] {
+    for flag in [
+        "--addr",
+        "--ticker",
+        "--allow-origin",
+        "--disable",
+        "--max-streams",
+        "--publish-token",
+        "--feed",
+        "--feed-key",
+        "--reuse-port",
+    ] {
         assert!(serve_help.contains(flag), "{flag} missing from serve --help");
     }
 }

@@ -7,7 +7,7 @@ use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 use feedlab_contract::{Transport, units};
 
-use crate::config::{self, Config};
+use crate::config::{self, Config, FeedSource};
 
 /// Default port: not 8080 or 3000, which other tools on a teacher's laptop often hold.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8470";
@@ -65,6 +65,44 @@ pub struct ServeArgs {
     /// Worker threads (0 = one per core).
     #[arg(long, default_value_t = 0)]
     pub workers: usize,
+
+    /// Where the feed lives: `memory` (this process alone), or a Redis shared by several nodes:
+    /// `redis://HOST:PORT[/DB]` or `redis+unix:///PATH`. Every node given the same Redis and --feed-key serves
+    /// the same messages with the same ids, so a client may use any node.
+    #[arg(long, default_value = "memory", value_name = "memory|REDIS_URL", value_parser = parse_feed)]
+    pub feed: FeedArg,
+
+    /// Prefix of the feed's Redis keys (`<KEY>:stream`, `<KEY>:seq`, `<KEY>:meta`): one Redis can hold
+    /// several feeds.
+    #[arg(long, default_value = config::DEFAULT_FEED_KEY, value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub feed_key: String,
+
+    /// Listen with SO_REUSEPORT, so that several `feedlab serve` processes share one port (the kernel
+    /// spreads connections over them); give it to every one of them.
+    #[arg(long)]
+    pub reuse_port: bool,
+}
+
+/// `--feed`: the embedded feed, or a Redis URL that parses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedArg {
+    /// `memory`.
+    Memory,
+    /// A Redis URL.
+    Redis(String),
+}
+
+/// `--feed`'s values: `memory`, or a URL the redis crate accepts.
+fn parse_feed(text: &str) -> Result<FeedArg, String> {
+    if text == "memory" {
+        return Ok(FeedArg::Memory);
+    }
+    match redis::Client::open(text) {
+        Ok(_) => Ok(FeedArg::Redis(text.to_owned())),
+        Err(err) => Err(format!(
+            "{text:?} is neither `memory` nor a Redis URL (redis://HOST:PORT[/DB], redis+unix:///PATH): {err}"
+        )),
+    }
 }
 
 /// `--ticker`: the contract's rate grammar, then the ticker's range.
@@ -93,6 +131,10 @@ impl ServeArgs {
             publish_token: self.publish_token.clone().filter(|t| !t.is_empty()),
             results_dir: self.results.clone(),
             workers: self.workers,
+            feed: match &self.feed {
+                FeedArg::Memory => FeedSource::Memory,
+                FeedArg::Redis(url) => FeedSource::Redis { url: url.clone(), key: self.feed_key.clone() },
+            },
             ..Config::default()
         }
     }
@@ -100,7 +142,7 @@ impl ServeArgs {
 
 /// Runs `feedlab serve` until Ctrl-C or SIGTERM.
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let listener = std::net::TcpListener::bind(args.addr).map_err(|err| {
+    let listener = crate::bind(args.addr, args.reuse_port).map_err(|err| {
         let why = match err.kind() {
             std::io::ErrorKind::AddrInUse => "is already in use (pick another with --addr)".to_owned(),
             std::io::ErrorKind::AddrNotAvailable => "is not an address of this machine".to_owned(),
@@ -156,6 +198,26 @@ mod tests {
         for bad in ["fast", "-1/s", "1/0s"] {
             assert!(parse(&["--ticker", bad]).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn feed_is_memory_or_a_redis_url() {
+        let default = parse(&[]).unwrap();
+        assert_eq!((default.feed.clone(), default.config().feed), (FeedArg::Memory, FeedSource::Memory));
+        for url in ["redis://127.0.0.1:6379", "redis://db.example:6380/2", "redis+unix:///tmp/redis.sock"] {
+            let args = parse(&["--feed", url, "--feed-key", "room"]).unwrap();
+            assert_eq!(args.config().feed, FeedSource::Redis { url: url.into(), key: "room".into() }, "{url}");
+        }
+        assert_eq!(
+            parse(&["--feed", "redis://h:1"]).unwrap().config().feed,
+            FeedSource::Redis { url: "redis://h:1".into(), key: config::DEFAULT_FEED_KEY.into() }
+        );
+        for bad in ["redis", "http://127.0.0.1:6379", "redis://127.0.0.1:notaport", "memory://"] {
+            let err = parse(&["--feed", bad]).unwrap_err();
+            assert!(err.contains(&format!("{bad:?} is neither `memory` nor a Redis URL")), "{err}");
+        }
+        assert!(parse(&["--feed-key", ""]).is_err());
+        assert!(parse(&["--reuse-port"]).unwrap().reuse_port);
     }
 
     #[test]

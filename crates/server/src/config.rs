@@ -59,6 +59,25 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(75);
 /// never reaches it; a script flooding the room does.
 pub const DEFAULT_PUBLISH_PER_CLIENT_PER_S: u32 = 20;
 
+/// The key prefix of a shared feed in Redis when `--feed-key` is not given: `feedlab:stream`, `feedlab:seq`,
+/// `feedlab:meta`.
+pub const DEFAULT_FEED_KEY: &str = "feedlab";
+
+/// Where the feed's messages come from (`--feed`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum FeedSource {
+    /// This process alone: ids are assigned here (the default; nothing outside is needed).
+    #[default]
+    Memory,
+    /// A Redis stream shared by every node given the same URL and key (`backend/redis.rs`).
+    Redis {
+        /// The Redis URL (`redis://HOST:PORT[/DB]`, `redis+unix:///PATH`), already checked to parse.
+        url: String,
+        /// The prefix of the feed's keys.
+        key: String,
+    },
+}
+
 /// Every setting of a running server.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -88,6 +107,8 @@ pub struct Config {
     pub send_stall: Duration,
     /// Worker threads (actix workers); 0 = one per core.
     pub workers: usize,
+    /// Where the feed's messages come from: this process, or a Redis stream shared with other nodes.
+    pub feed: FeedSource,
 }
 
 impl Default for Config {
@@ -106,6 +127,7 @@ impl Default for Config {
             client_timeout: CLIENT_TIMEOUT,
             send_stall: SEND_STALL_LIMIT,
             workers: 0,
+            feed: FeedSource::Memory,
         }
     }
 }

@@ -73,6 +73,15 @@ pub enum ApiError {
         /// When to come back.
         retry_after: Duration,
     },
+    /// The shared feed (Redis) cannot take a publish now: unreachable, or this node did not receive the
+    /// message back in time (503 + Retry-After). Reads keep being served from what the node has.
+    #[error("the shared feed cannot take messages now: {why}; retry after {} s", retry_after.as_secs())]
+    FeedUnavailable {
+        /// What went wrong.
+        why: String,
+        /// When to come back.
+        retry_after: Duration,
+    },
     /// The client sends faster than its publish rate limit allows (429 + Retry-After).
     #[error("publishing too fast: at most {per_s} messages per second per client")]
     RateLimited {
@@ -123,7 +132,7 @@ impl ResponseError for ApiError {
             Self::OriginNotAllowed { .. } => StatusCode::FORBIDDEN,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::TransportDisabled(_) | Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Busy { .. } | Self::FeedUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
@@ -138,7 +147,7 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header(ContentType::json());
         match self {
-            Self::Busy { retry_after, .. } => {
+            Self::Busy { retry_after, .. } | Self::FeedUnavailable { retry_after, .. } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.as_secs().max(1)));
             }
             Self::RateLimited { .. } => {

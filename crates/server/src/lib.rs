@@ -3,13 +3,15 @@
 //!
 //! Layout: [`routes`] holds one file per transport (`poll.rs`, `longpoll.rs`, `sse.rs`, `ws.rs`) and the
 //! instruments; [`fanout`] the push path's machinery (one hub per worker thread); `middleware/` what runs on every exchange of a kind (the meter, the WebSocket frame guard);
-//! [`stats`] counts; [`state`] is what handlers share; [`config`] holds the limits with the reasons for their
+//! [`stats`] counts; [`state`] is what handlers share; [`backend`] where messages come from (this process,
+//! or a Redis stream shared by several nodes; [`redis_server`] starts a Redis for tests and the suite); [`config`] holds the limits with the reasons for their
 //! defaults. The transports themselves are the contract's ([`feedlab_contract::Transport`]). [`run`] serves on an already-bound listener until a shutdown future resolves,
 //! so `main` and the tests start the server the same way. The contract is DESIGN.md sections 1-3.
 //! Poll, long-poll and SSE are also served over prior-knowledge HTTP/2 (h2c) on the same port.
 
 #![warn(missing_docs)]
 
+pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -18,6 +20,7 @@ mod middleware;
 /// The WebSocket frame guard, public so the fuzz targets (`crates/fuzz`) can drive it directly.
 pub use middleware::frame_guard;
 pub mod query;
+pub mod redis_server;
 pub mod routes;
 pub mod state;
 pub mod stats;
@@ -27,6 +30,7 @@ mod ticker;
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use actix_web::{App, HttpServer, web};
@@ -53,7 +57,7 @@ pub async fn run(
     socket2::SockRef::from(&listener).listen(LISTEN_BACKLOG)?;
     let workers =
         if config.workers == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { config.workers };
-    let state = AppState::new(config);
+    let state = AppState::new(config).map_err(|err| io::Error::new(io::ErrorKind::InvalidInput, err))?;
     let app_state = web::Data::new(state.clone());
     let server = HttpServer::new(move || App::new().app_data(app_state.clone()).configure(routes::configure))
         .workers(workers)
@@ -77,6 +81,9 @@ pub async fn run(
     let handle = server.handle();
 
     actix_web::rt::spawn(ticker::run(state.clone()));
+    let backend = std::sync::Arc::clone(&state.backend);
+    let stopping = state.shutdown.clone();
+    actix_web::rt::spawn(async move { backend.run(stopping).await });
     actix_web::rt::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: closing streams");
@@ -86,6 +93,21 @@ pub async fn run(
         handle.stop(true).await;
     });
     server.await
+}
+
+/// A listener on `addr` as `feedlab serve` binds it: `SO_REUSEADDR` (as std does), and with `reuse_port`
+/// also `SO_REUSEPORT`, so that several processes can listen on one port and the kernel spreads the new
+/// connections over them (`--reuse-port`). Every process sharing the port must set it.
+pub fn bind(addr: SocketAddr, reuse_port: bool) -> io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    if reuse_port {
+        socket.set_reuse_port(true)?;
+    }
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(socket.into())
 }
 
 /// Resolves on Ctrl-C or SIGTERM, whichever comes first.

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::backend::{Backend, PublishError, Publishing};
 use crate::config::{Config, MAX_ECHO_SESSIONS, MAX_MESSAGE_BYTES};
 use crate::error::ApiError;
 use crate::fanout::{Hub, ServerFeed, Wire};
@@ -49,8 +50,11 @@ pub fn check_ticker_rate(per_s: f64) -> Result<f64, String> {
 /// Shared by all handlers (cheap to clone: everything is behind `Arc`).
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The one feed; each message carries its WebSocket frame and SSE event, built at publish.
+    /// The one feed; each message carries its WebSocket frame and SSE event, built at publish. Every read
+    /// uses it, whatever the backend.
     pub feed: Arc<ServerFeed>,
+    /// Where the feed's messages come from (`--feed`): publishing goes through it.
+    pub backend: Arc<Backend>,
     /// Traffic counters.
     pub stats: Arc<Stats>,
     /// Validated start-up settings.
@@ -101,11 +105,14 @@ fn hold(slots: &Arc<Semaphore>, what: &'static str) -> Result<OwnedSemaphorePerm
 const MAX_PUBLISHERS: usize = 10_000;
 
 impl AppState {
-    /// Fresh state for a server with `config`.
-    pub fn new(config: Config) -> Self {
+    /// Fresh state for a server with `config`; fails only on a Redis URL that does not parse (the CLI
+    /// checks it first).
+    pub fn new(config: Config) -> Result<Self, redis::RedisError> {
         let settings = LiveSettings { ticker_per_s: config.ticker_per_s };
-        Self {
-            feed: Arc::new(crate::fanout::feed(config.retention)),
+        let feed = Arc::new(crate::fanout::feed(config.retention));
+        Ok(Self {
+            backend: Arc::new(Backend::new(Arc::clone(&feed), &config.feed)?),
+            feed,
             stats: Arc::new(Stats::default()),
             streams: Arc::new(Semaphore::new(config.max_streams)),
             echo_sessions: Arc::new(Semaphore::new(MAX_ECHO_SESSIONS)),
@@ -114,7 +121,7 @@ impl AppState {
             shutdown: CancellationToken::new(),
             request_window: Arc::new(Mutex::new(Window::new())),
             publishers: Arc::new(Mutex::new(HashMap::new())),
-        }
+        })
     }
 
     /// Refuses a transport switched off with `--disable`.
@@ -147,6 +154,19 @@ impl AppState {
             .map_err(|CursorError::Ahead { after, head }| ApiError::CursorAhead { after, head })
     }
 
+    /// Gives a cursor ahead of this node's feed a moment to arrive (another node published it and this
+    /// node's tail is a round trip behind), when the client's epoch is this feed's. At once for the memory
+    /// backend, and when the cursor is not ahead (one atomic load). The read after it answers 409 if the
+    /// cursor is still ahead.
+    pub async fn catch_up(&self, query: &FeedQuery, after: Option<u64>) {
+        if let Some(after) = after
+            && after > self.feed.head()
+            && self.check_epoch(query).is_ok()
+        {
+            self.backend.catch_up(after).await;
+        }
+    }
+
     /// Where a stream for `query` starts: after `after` when given (checked, as [`AppState::read_for`]
     /// does), else at the head.
     pub fn start_cursor(&self, query: &FeedQuery, after: Option<u64>) -> Result<u64, ApiError> {
@@ -175,8 +195,9 @@ impl AppState {
         }
     }
 
-    /// Validates and publishes a chat message from `publisher` (client id or IP), applying size and rate limits.
-    pub fn publish_chat(&self, publisher: &str, from: &str, body: &str) -> Result<Entry<Wire>, ApiError> {
+    /// Validates a chat message from `publisher` (client id or IP) and starts publishing it, applying size and
+    /// rate limits: done at once with the memory backend, a future to await with Redis.
+    pub fn start_chat(&self, publisher: &str, from: &str, body: &str) -> Result<Publishing, ApiError> {
         if body.len() > MAX_MESSAGE_BYTES {
             return Err(ApiError::TooLarge { limit: MAX_MESSAGE_BYTES });
         }
@@ -194,7 +215,15 @@ impl AppState {
                 return Err(ApiError::RateLimited { per_s });
             }
         }
-        Ok(self.feed.publish(Kind::Chat, from, body))
+        Ok(self.backend.start_publish(Kind::Chat, from, body))
+    }
+
+    /// Validates and publishes a chat message (see [`AppState::start_chat`]); resolves once it is stored.
+    pub async fn publish_chat(&self, publisher: &str, from: &str, body: &str) -> Result<Entry<Wire>, ApiError> {
+        match self.start_chat(publisher, from, body)? {
+            Publishing::Done(entry) => Ok(entry),
+            Publishing::Pending(publishing) => Ok(publishing.await?),
+        }
     }
 
     /// Checks the bearer token when the server has one.
@@ -234,5 +263,11 @@ impl AppState {
         client
             .map(str::to_owned)
             .unwrap_or_else(|| req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".to_owned()))
+    }
+}
+
+impl From<PublishError> for ApiError {
+    fn from(err: PublishError) -> Self {
+        ApiError::FeedUnavailable { why: err.to_string(), retry_after: crate::backend::redis::RETRY_AFTER }
     }
 }

@@ -24,7 +24,12 @@ impl TestServer {
     /// Starts a server with `config` on a free loopback port.
     pub fn start(config: Config) -> Self {
         // unwrap: binding port 0 on loopback only fails on a broken machine, and this is test support.
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Self::start_on(TcpListener::bind("127.0.0.1:0").unwrap(), config)
+    }
+
+    /// Starts a server with `config` on `listener` (e.g. one bound with [`crate::bind`]'s `reuse_port`).
+    pub fn start_on(listener: TcpListener, config: Config) -> Self {
+        // unwrap: a bound listener has an address.
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {

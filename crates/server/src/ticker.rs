@@ -29,7 +29,11 @@ pub async fn run(state: AppState) {
             tokio::select! {
                 _ = interval.tick() => {
                     count += 1;
-                    state.feed.publish(Kind::Tick, "ticker", &format!("tick {count}"));
+                    // With a shared feed this waits for the acknowledgement; a failure is the backend's to log
+                    // (once per outage), and the ticker simply goes on.
+                    if let Err(err) = state.backend.publish(Kind::Tick, "ticker", &format!("tick {count}")).await {
+                        tracing::debug!("ticker: {err}");
+                    }
                 }
                 changed = settings.changed() => {
                     if changed.is_err() { return }

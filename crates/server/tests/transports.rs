@@ -116,45 +116,6 @@ async fn longpoll_times_out_empty() {
     assert_eq!(stats(&server).await["transports"]["longpoll"]["empty_responses"], 1);
 }
 
-/// Reads SSE events (id, data) from a raw stream until `n` data events arrived.
-async fn sse_events(stream: &mut tokio::net::TcpStream, n: usize) -> Vec<(Option<u64>, String)> {
-    use tokio::io::AsyncReadExt;
-    let mut text = String::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        // De-chunk loosely: events are whole lines, chunk sizes are lines of hex that never start with "id:"/"data:".
-        let events: Vec<(Option<u64>, String)> = text
-            .split("\n\n")
-            .filter_map(|block| {
-                let mut id = None;
-                let mut data = None;
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("id: ") {
-                        id = v.trim().parse().ok();
-                    } else if let Some(v) = line.strip_prefix("data: ") {
-                        data = Some(v.to_owned());
-                    }
-                }
-                data.map(|d| (id, d))
-            })
-            .collect();
-        if events.len() >= n {
-            return events;
-        }
-        let read =
-            tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf)).await.expect("sse stalled").unwrap();
-        assert!(read > 0, "stream ended early: {text}");
-        text.push_str(&String::from_utf8_lossy(&buf[..read]));
-    }
-}
-
-async fn open_sse(server: &TestServer, path: &str, extra: &str) -> tokio::net::TcpStream {
-    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n{extra}\r\n", server.addr);
-    stream.write_all(req.as_bytes()).await.unwrap();
-    stream
-}
-
 #[tokio::test]
 async fn sse_streams_and_resumes_from_last_event_id() {
     let server = TestServer::start(Config::default());

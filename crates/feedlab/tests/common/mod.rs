@@ -12,10 +12,13 @@ pub fn feedlab() -> Command {
     Command::new(env!("CARGO_BIN_EXE_feedlab"))
 }
 
-/// Starts `feedlab serve` on a free port and reads the address from its one stdout line.
+/// Starts `feedlab serve` on a free port (unless `extra` gives `--addr`) and reads the address from its one
+/// stdout line.
 pub fn serve(extra: &[&str]) -> (Child, String) {
+    let free_port: &[&str] = if extra.contains(&"--addr") { &[] } else { &["--addr", "127.0.0.1:0"] };
     let mut child = feedlab()
-        .args(["serve", "--addr", "127.0.0.1:0"])
+        .arg("serve")
+        .args(free_port)
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

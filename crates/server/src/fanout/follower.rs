@@ -47,6 +47,9 @@ pub enum Cutoff {
     Stalled,
     /// The client sent nothing for the client timeout (WebSocket only: it must answer pings).
     Silent,
+    /// The feed started over under a new epoch (a shared feed's Redis was flushed or restarted): the
+    /// connection's cursor means nothing in the new feed, so the client must start again.
+    EpochChanged,
 }
 
 /// What the hub keeps of one connection. The hub holds these in one array that its sweep reads front to

@@ -68,6 +68,8 @@ pub struct Hub {
     now_ms: Cell<u64>,
     /// Set at shutdown: new streams are ended at once.
     closed: Cell<bool>,
+    /// The feed's epoch its streams started in: when the feed starts over, they are ended.
+    epoch: Cell<u64>,
 }
 
 impl Hub {
@@ -89,6 +91,7 @@ impl Hub {
                 started: Instant::now(),
                 now_ms: Cell::new(0),
                 closed: Cell::new(state.shutdown.is_cancelled()),
+                epoch: Cell::new(state.feed.epoch()),
             });
             // Subscribed now, before any connection can wait on this hub: a message published from here on
             // wakes the hub's task even if that task has not run yet.
@@ -139,11 +142,13 @@ impl Hub {
         }
     }
 
-    /// Resolves when the feed holds an id after `after`, or at shutdown.
+    /// Resolves when the feed holds an id after `after`, when it starts over under a new epoch, or at
+    /// shutdown.
     pub async fn news_after(&self, after: u64) {
         let mut registered = u64::MAX;
+        let epoch = self.state.feed.epoch();
         poll_fn(|cx| {
-            if self.closed.get() || self.state.feed.head() > after {
+            if self.closed.get() || self.state.feed.head() > after || self.state.feed.epoch() != epoch {
                 return Poll::Ready(());
             }
             self.wait(cx, &mut registered);
@@ -187,6 +192,12 @@ impl Hub {
 
     /// Copies the new messages and wakes every waiting task, a slice at a time.
     async fn deliver(&self) {
+        let epoch = self.state.feed.epoch();
+        if epoch != self.epoch.replace(epoch) {
+            for follower in self.followers.borrow_mut().iter_mut().flatten() {
+                follower.cut_off(Cutoff::EpochChanged);
+            }
+        }
         self.mirror.borrow_mut().sync(&self.state.feed);
         let mut batch = self.spare.take();
         std::mem::swap(&mut batch, &mut *self.waiting.borrow_mut());

@@ -23,11 +23,20 @@ pub async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     struct Answer {
         head: u64,
         epoch: u64,
+        /// The backend and its trouble: `{"backend":"redis","errors":0,"reconnects":0}`.
+        feed: FeedInfo,
         #[serde(flatten)]
         report: crate::stats::StatsReport,
     }
+    #[derive(Serialize)]
+    struct FeedInfo {
+        backend: &'static str,
+        #[serde(flatten)]
+        counters: crate::backend::BackendCounters,
+    }
     let report = state.stats.report(client.as_deref());
-    Ok(HttpResponse::Ok().json(Answer { head: state.feed.head(), epoch: state.feed.epoch(), report }))
+    let feed = FeedInfo { backend: state.backend.name(), counters: state.backend.counters() };
+    Ok(HttpResponse::Ok().json(Answer { head: state.feed.head(), epoch: state.feed.epoch(), feed, report }))
 }
 
 /// `POST /stats/reset[?client=ID]`: zero one client's counters (or all, with the token when one is set).
@@ -90,6 +99,8 @@ struct SettingsAnswer {
     live: LiveSettings,
     disabled: Vec<&'static str>,
     token_required: bool,
+    /// Where the feed lives: `"memory"` or `"redis"`.
+    feed: &'static str,
     retention: usize,
     heartbeat_ms: u64,
     max_streams: usize,
@@ -103,6 +114,7 @@ fn settings_answer(state: &AppState) -> HttpResponse {
         live: state.settings.borrow().clone(),
         disabled: config.disabled.iter().map(|t| t.name()).collect(),
         token_required: config.publish_token.is_some(),
+        feed: state.backend.name(),
         retention: config.retention,
         heartbeat_ms: config.heartbeat.as_millis() as u64,
         max_streams: config.max_streams,

@@ -28,6 +28,7 @@ pub async fn longpoll(
     state.check_enabled(Transport::Longpoll)?;
     let query = FeedQuery::parse(req.query_string())?;
     state.admit_request()?;
+    state.catch_up(&query, query.after).await;
     // "From the head" means: from what is newest now, so the hold waits for the next message.
     let after = query.after.unwrap_or_else(|| state.feed.head());
     if after == state.feed.head() && !query.timeout.is_zero() {
@@ -36,9 +37,15 @@ pub async fn longpoll(
         let _slot = state.hold_stream()?;
         let _open = meter.open();
         let hub = Hub::of(&state);
+        let held_in = state.feed.epoch();
         tokio::select! {
             _ = hub.news_after(after) => {}
             _ = tokio::time::sleep(query.timeout) => {}
+        }
+        // A shared feed that started over during the hold: the cursor belongs to the old one.
+        let current = state.feed.epoch();
+        if current != held_in {
+            return Err(ApiError::EpochChanged { sent: held_in, current, head: state.feed.head() });
         }
     }
     let epoch = state.feed.epoch();

@@ -29,6 +29,7 @@ pub async fn poll(
     state.check_enabled(Transport::Poll)?;
     let query = FeedQuery::parse(req.query_string())?;
     state.admit_request()?;
+    state.catch_up(&query, query.after).await;
     let epoch = state.feed.epoch();
     let answer = state.read_for(&query, query.cursor(), |view| Answer::of(view, epoch))?;
     Ok(answer.send(&meter, query.close))

@@ -55,6 +55,6 @@ pub async fn publish(
     let message: Publish =
         serde_json::from_value(value).map_err(|err| ApiError::bad("body", format!("{expected}: {err}")))?;
     let publisher = AppState::publisher_key(&req, client.as_deref());
-    let entry = state.publish_chat(&publisher, &message.from, &message.body)?;
+    let entry = state.publish_chat(&publisher, &message.from, &message.body).await?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "id": entry.id })))
 }

@@ -48,6 +48,7 @@ pub async fn sse(
         Some(value) => Some(parse_u64("Last-Event-ID", value.to_str().unwrap_or("<not text>"))?),
         None => query.after,
     };
+    state.catch_up(&query, after).await;
     // Resolve the cursor now, so a cursor from the future is a 409 and not a stream that never speaks.
     let cursor = state.start_cursor(&query, after)?;
     let slot = state.hold_stream()?;

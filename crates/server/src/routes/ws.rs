@@ -35,10 +35,12 @@ use actix_ws::{MessageStream, Session};
 use bytes::{Bytes, BytesMut};
 use bytestring::ByteString;
 use feedlab_contract::Transport;
-use feedlab_feed::Gap;
+use feedlab_feed::{Entry, Gap};
+use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use tokio::sync::OwnedSemaphorePermit;
 
+use crate::backend::{PublishError, Publishing};
 use crate::config::MAX_MESSAGE_BYTES;
 use crate::error::ApiError;
 use crate::fanout::{Cutoff, Framing, Hub, Subscription, Wire};
@@ -68,6 +70,7 @@ pub async fn ws(
     state.check_enabled(Transport::Ws)?;
     state.check_origin(&req)?;
     let query = FeedQuery::parse(req.query_string())?;
+    state.catch_up(&query, query.after).await;
     let cursor = state.start_cursor(&query, query.after)?;
     let slot = state.hold_stream()?;
     let mut response = actix_http::ws::handshake(req.head())
@@ -87,6 +90,7 @@ pub async fn ws(
         control: VecDeque::new(),
         close: None,
         finished: false,
+        publishing: None,
         _slot: slot,
     };
     let response = response
@@ -165,6 +169,9 @@ struct Connection {
     close: Option<CloseReason>,
     /// The close went out, or the client is gone: the body ends.
     finished: bool,
+    /// A chat message on its way into a shared feed (Redis); the client's next frames wait for it, so one
+    /// connection's messages keep their order. Never set with the memory backend, which publishes at once.
+    publishing: Option<LocalBoxFuture<'static, Result<Entry<Wire>, PublishError>>>,
     _slot: OwnedSemaphorePermit,
 }
 
@@ -177,6 +184,14 @@ impl MessageBody for Connection {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Infallible>>> {
         let this = self.get_mut();
+        if let Some(publishing) = this.publishing.as_mut()
+            && let Poll::Ready(published) = publishing.as_mut().poll(cx)
+        {
+            this.publishing = None;
+            if let Err(err) = published {
+                this.reply_error(ApiError::from(err).to_string());
+            }
+        }
         if this.close.is_none() && !this.finished {
             this.read_client(cx);
             this.check_hub();
@@ -206,7 +221,7 @@ impl MessageBody for Connection {
 impl Connection {
     /// Handles every frame the client has sent so far.
     fn read_client(&mut self, cx: &mut Context<'_>) {
-        while self.close.is_none() {
+        while self.close.is_none() && self.publishing.is_none() {
             match self.incoming.poll_frame(cx) {
                 Poll::Ready(Some(Ok(frame))) => {
                     self.subscription.heard();
@@ -263,10 +278,24 @@ impl Connection {
 
     /// A chat line: published through the feed (it comes back like everyone's), or an error reply.
     fn on_text(&mut self, text: &str) {
-        if let Some(reply) = handle_text(self.subscription.state(), &self.publisher, text) {
-            self.subscription.meter().ws_sent(reply.len());
-            self.control.push_back(control_frame(OpCode::Text, reply.as_bytes()));
+        match serde_json::from_str::<ClientMessage>(text) {
+            Ok(ClientMessage::Publish { body, from }) => {
+                match self.subscription.state().start_chat(&self.publisher, &from, &body) {
+                    // The message itself comes back through the feed like everyone else's: no separate echo.
+                    Ok(Publishing::Done(_)) => {}
+                    Ok(Publishing::Pending(publishing)) => self.publishing = Some(publishing),
+                    Err(err) => self.reply_error(err.to_string()),
+                }
+            }
+            Err(err) => self.reply_error(format!("expected {{\"type\":\"publish\",\"body\":\"...\"}}: {err}")),
         }
+    }
+
+    /// Queues `{"type":"error","error":...}` for the client, counted.
+    fn reply_error(&mut self, message: String) {
+        let reply = serde_json::json!({"type": "error", "error": message}).to_string();
+        self.subscription.meter().ws_sent(reply.len());
+        self.control.push_back(control_frame(OpCode::Text, reply.as_bytes()));
     }
 
     /// Acts on what the hub's sweep found: a heartbeat due, or a reason to end the connection.
@@ -281,6 +310,10 @@ impl Connection {
                 Cutoff::Silent => CloseReason {
                     code: CloseCode::Policy,
                     description: Some("no pong within the client timeout".into()),
+                },
+                Cutoff::EpochChanged => CloseReason {
+                    code: CloseCode::Restart,
+                    description: Some("the feed started over (new epoch); reconnect without after".into()),
                 },
             });
         } else if self.subscription.heartbeat_due() {
@@ -319,19 +352,6 @@ fn truncate_at_char(text: &mut String, max: usize) {
     if text.len() > max {
         let end = (0..=max).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
         text.truncate(end);
-    }
-}
-
-/// Handles a client text frame; returns a reply for the client, if any.
-fn handle_text(state: &AppState, publisher: &str, text: &str) -> Option<String> {
-    let error = |message: String| Some(serde_json::json!({"type": "error", "error": message}).to_string());
-    match serde_json::from_str::<ClientMessage>(text) {
-        Ok(ClientMessage::Publish { body, from }) => match state.publish_chat(publisher, &from, &body) {
-            // The message itself comes back through the feed like everyone else's: no separate echo.
-            Ok(_) => None,
-            Err(err) => error(err.to_string()),
-        },
-        Err(err) => error(format!("expected {{\"type\":\"publish\",\"body\":\"...\"}}: {err}")),
     }
 }
 
