@@ -261,7 +261,7 @@ impl Cluster {
 
     /// The first node that is not running, if any.
     pub fn exited(&mut self) -> Option<&mut ServerProcess> {
-        self.nodes.iter_mut().find(|n| !n.is_running())
+        self.nodes.iter_mut().find_map(|n| (!n.is_running()).then_some(n))
     }
 
     /// Stops every node (SIGTERM to all at once, then each is waited for). Whether all exited cleanly.

@@ -28,7 +28,7 @@ impl Memory {
 
 impl FeedBackend for Memory {
     fn name(&self) -> &'static str {
-        "memory"
+        feedlab_contract::FeedKind::Memory.name()
     }
 
     fn publish(&self, kind: Kind, from: &str, body: &str) -> impl Future<Output = Result<Entry<Wire>, PublishError>> {

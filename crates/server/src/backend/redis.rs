@@ -325,7 +325,7 @@ fn parse_entry(entry: &StreamId) -> Option<(u64, Message)> {
 
 impl FeedBackend for RedisFeed {
     fn name(&self) -> &'static str {
-        "redis"
+        feedlab_contract::FeedKind::Redis.name()
     }
 
     async fn publish(&self, kind: Kind, from: &str, body: &str) -> Result<Entry<Wire>, PublishError> {
