@@ -65,7 +65,7 @@ impl Drop for TempDir {
 }
 
 /// Charts the report draws per experiment (at least these; the overload run adds the storm's own timeline).
-const CHARTS: [(&str, &[&str]); 9] = [
+const CHARTS: [(&str, &[&str]); 10] = [
     ("header-overhead", &["bytes-per-message", "bandwidth"]),
     ("latency-vs-interval", &["latency"]),
     ("idle-cost", &["requests", "bytes"]),
@@ -75,11 +75,35 @@ const CHARTS: [(&str, &[&str]); 9] = [
     ("overload", &["timeline"]),
     ("http2", &["poll-header-bytes", "overhead-per-message", "latency"]),
     ("peers", &["cpu", "p99", "overhead", "memory"]),
+    ("scale-out", &["latency", "memory"]),
 ];
 
 /// The experiment that measures Socket.IO: run only where its Node peer can run, skipped (with a line
 /// saying how to enable it) elsewhere, unless `FEEDLAB_PEERS_REQUIRED=1` makes that a failure.
 const PEERS: &str = "peers";
+
+/// The experiment whose nodes share a feed on Redis: run only where redis-server is installed, skipped (with
+/// a line saying how to install it) elsewhere, unless `FEEDLAB_REDIS_REQUIRED=1` makes that a failure.
+const SCALE_OUT: &str = "scale-out";
+
+/// Whether redis-server is here.
+fn redis_available() -> bool {
+    let found = feedlab_server::redis_server::RedisServer::program().is_some();
+    assert!(
+        found || std::env::var("FEEDLAB_REDIS_REQUIRED").as_deref() != Ok("1"),
+        "no redis-server (FEEDLAB_REDIS_REQUIRED=1)"
+    );
+    found
+}
+
+/// Whether an experiment can run here (the peers need node, scale-out redis-server).
+fn runs_here(exp: &str) -> bool {
+    match exp {
+        PEERS => peer_available(),
+        SCALE_OUT => redis_available(),
+        _ => true,
+    }
+}
 
 /// Whether node and the peer's packages are here.
 fn peer_available() -> bool {
@@ -145,12 +169,15 @@ fn quick_run_writes_data_charts_and_report_for_every_experiment() {
     // Shown only if a check below fails: the run's log, step by step.
     eprintln!("{stderr}");
     let stdout = String::from_utf8_lossy(&run.stdout);
-    let peer = peer_available();
-    let charts: Vec<(&str, &[&str])> = CHARTS.into_iter().filter(|(exp, _)| peer || *exp != PEERS).collect();
+    let charts: Vec<(&str, &[&str])> = CHARTS.into_iter().filter(|(exp, _)| runs_here(exp)).collect();
     assert!(stdout.contains(&format!("{} experiment(s)", charts.len())), "{stdout}");
-    if !peer {
+    if !peer_available() {
         assert!(stderr.contains("peers: skipped:") && stderr.contains("cd peers/socketio && npm ci"), "{stderr}");
         assert!(!out.0.join(PEERS).exists());
+    }
+    if !redis_available() {
+        assert!(stderr.contains("scale-out: skipped:") && stderr.contains("apt-get install redis-server"), "{stderr}");
+        assert!(!out.0.join(SCALE_OUT).exists());
     }
 
     let schema = schema_validator();
@@ -413,8 +440,7 @@ fn usage_errors_exit_2() {
     let plan = feedlab(&["run", "--quick", "--dry-run"]);
     assert!(plan.status.success());
     let text = String::from_utf8_lossy(&plan.stdout);
-    let peer = peer_available();
-    for exp in KNOWN.into_iter().filter(|e| peer || *e != PEERS) {
+    for exp in KNOWN.into_iter().filter(|e| runs_here(e)) {
         assert!(text.contains(&format!("{exp} (")), "--dry-run lists {exp}: {text}");
     }
 }

@@ -10,8 +10,8 @@
 
 use std::path::{Path, PathBuf};
 
-use feedlab_contract::{FeedKind, HeaderProfile};
 use feedlab_contract::data::{DATA_SCHEMA_VERSION, ExperimentData, Machine, Params, Role, Step};
+use feedlab_contract::{FeedKind, HeaderProfile};
 use feedlab_report::paths::{ResultFile, experiment_dir};
 
 use crate::Error;

@@ -27,12 +27,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+use feedlab_contract::FeedKind;
 use feedlab_contract::FloorResult;
 use feedlab_contract::HeaderProfile;
-use feedlab_contract::FeedKind;
 use feedlab_contract::data::{ServerUsage, Step};
-use feedlab_server::redis_server::RedisServer;
 use feedlab_harness::{BrowserFixture, CancellationToken, RequestHeaders, Target, run_bench, run_floor};
+use feedlab_server::redis_server::RedisServer;
 use tokio::runtime::Runtime;
 use tokio::time::Instant;
 

@@ -24,9 +24,9 @@ use crate::verdict::Verdict;
 pub use table::Table;
 pub(crate) use table::{Column, cell, step_table};
 
-/// The experiments the report knows, in report order (DESIGN 5, then issue 11's `http2` and issue 13's side
-/// by side with Socket.IO). Others are rendered as a plain table.
-pub const KNOWN: [&str; 9] = [
+/// The experiments the report knows, in report order (DESIGN 5, then issue 11's `http2`, issue 13's side
+/// by side with Socket.IO and issue 12's scale-out). Others are rendered as a plain table.
+pub const KNOWN: [&str; 10] = [
     "header-overhead",
     "latency-vs-interval",
     "idle-cost",
@@ -36,6 +36,7 @@ pub const KNOWN: [&str; 9] = [
     "overload",
     "http2",
     "peers",
+    "scale-out",
 ];
 
 /// Everything the report shows for one experiment.

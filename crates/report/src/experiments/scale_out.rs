@@ -133,12 +133,17 @@ fn group(s: &Step) -> Text {
 
 /// The baseline: one node on the in-memory feed (the most clients, if several).
 fn lone_node(data: &ExperimentData) -> Option<&Step> {
-    data.steps.iter().filter(|s| s.params.nodes() == 1 && s.params.feed() == FeedKind::Memory).max_by_key(|s| s.params.clients)
+    data.steps
+        .iter()
+        .filter(|s| s.params.nodes() == 1 && s.params.feed() == FeedKind::Memory)
+        .max_by_key(|s| s.params.clients)
 }
 
 /// The same clients on one node over Redis.
 fn redis_node(data: &ExperimentData, clients: u64) -> Option<&Step> {
-    data.steps.iter().find(|s| s.params.nodes() == 1 && s.params.feed() == FeedKind::Redis && s.params.clients == clients)
+    data.steps
+        .iter()
+        .find(|s| s.params.nodes() == 1 && s.params.feed() == FeedKind::Redis && s.params.clients == clients)
 }
 
 /// The step with the most clients.
@@ -237,10 +242,8 @@ fn memory(data: &ExperimentData) -> Verdict {
     let (outcome, evidence) = match base {
         Some((b, base_kib)) if base_kib > 0.0 && !shared.is_empty() => {
             let worst = shared.iter().map(|(_, k)| *k).fold(f64::MIN, f64::max);
-            let items: Vec<Text> = shared
-                .iter()
-                .map(|(s, k)| tr!(SCALEOUT_MEMORY_ITEM, group = group(s), kib = cell(*k)))
-                .collect();
+            let items: Vec<Text> =
+                shared.iter().map(|(s, k)| tr!(SCALEOUT_MEMORY_ITEM, group = group(s), kib = cell(*k))).collect();
             let evidence = tr!(
                 SCALEOUT_MEMORY_EVIDENCE,
                 base = cell(base_kib),
@@ -271,7 +274,12 @@ mod tests {
             s.bench.integrity.lost = lost;
             s.bench.integrity.expected = s.bench.integrity.delivered + lost;
             let grow = kib * clients as f64 / 1024.0;
-            let node = ServerUsage { cpu_s: 1.0, rss_mib_start: 10.0, rss_mib_peak: 10.0 + grow / nodes as f64, rss_mib_end: 10.0 };
+            let node = ServerUsage {
+                cpu_s: 1.0,
+                rss_mib_start: 10.0,
+                rss_mib_peak: 10.0 + grow / nodes as f64,
+                rss_mib_end: 10.0,
+            };
             s.nodes = if nodes > 1 { vec![node; nodes as usize] } else { Vec::new() };
             s.server = Some(ServerUsage { rss_mib_peak: 10.0 + grow, ..node });
             s.redis = (feed == FeedKind::Redis).then_some(ServerUsage::default());

@@ -342,9 +342,6 @@ mod tests {
         assert_eq!((steps[0].socketio_direct, steps[0].recovery), (None, None));
         assert_eq!((steps[2].socketio_direct, steps[2].recovery), (None, Some(false)));
         assert_eq!((steps[9].socketio_direct, steps[9].recovery), (Some(true), Some(true)));
-        assert_eq!(
-            Load::product(&[1, 2], &[5.0]),
-            [Load::one_node(1, 5.0), Load::one_node(2, 5.0)]
-        );
+        assert_eq!(Load::product(&[1, 2], &[5.0]), [Load::one_node(1, 5.0), Load::one_node(2, 5.0)]);
     }
 }

@@ -278,7 +278,10 @@ fn loads_may_set_nodes_on_a_shared_feed() {
     assert_eq!(e.steps[1].server(), ServerKind::Feedlab { nodes: 2, feed: FeedKind::Redis });
     let msg = error("[steps]\nloads = [{ clients = 10, rate_per_s = 1, nodes = 2 }]\n", "steps.loads.nodes");
     assert!(msg.contains("feed = \"redis\""), "{msg}");
-    let msg = error("[steps]\nloads = [{ clients = 10, rate_per_s = 1, nodes = 9, feed = \"redis\" }]\n", "steps.loads.nodes");
+    let msg = error(
+        "[steps]\nloads = [{ clients = 10, rate_per_s = 1, nodes = 9, feed = \"redis\" }]\n",
+        "steps.loads.nodes",
+    );
     assert!(msg.contains("1..=8"), "{msg}");
     let peer = "[steps]\ntransport = [\"ws\", \"socketio-ws\"]\nloads = [{ clients = 10, rate_per_s = 1, feed = \"redis\" }]\n";
     assert!(error(peer, "steps.loads").contains("socketio-ws"));
