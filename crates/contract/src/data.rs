@@ -111,6 +111,10 @@ pub struct Step {
     /// The Redis server's usage over the step, when the feed was on Redis (read from /proc like the nodes').
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redis: Option<ServerUsage>,
+    /// Connections the Redis server held at the end of the step (the nodes' own: publish and tail, not one
+    /// per client), when the feed was on Redis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis_connections: Option<u64>,
 }
 
 /// What a step's clients do while another step's run: the overload experiment's storm.

@@ -5,7 +5,7 @@
 //! a test may start one before its runtime exists. [`RedisServer::command`] speaks just enough RESP for what
 //! a test does to the server itself (`PING`, `FLUSHALL`); the server's own connections use the redis crate.
 
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -142,8 +142,8 @@ impl RedisServer {
         self.spawn()
     }
 
-    /// Sends one command (its arguments as text) on a fresh connection and returns the first line of the
-    /// reply (`+PONG`, `+OK`, `-ERR ...`, `:42`, `$5` for a bulk string).
+    /// Sends one command (its arguments as text) on a fresh connection and returns the reply's first line
+    /// (`+PONG`, `+OK`, `-ERR ...`, `:42`), or for a bulk string its text (`INFO clients`).
     pub fn command(&self, args: &[&str]) -> io::Result<String> {
         send(&self.socket(), args)
     }
@@ -165,9 +165,32 @@ fn send(socket: &Path, args: &[&str]) -> io::Result<String> {
         request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
     }
     stream.write_all(request.as_bytes())?;
+    let mut reader = BufReader::new(stream);
     let mut line = String::new();
-    BufReader::new(stream).read_line(&mut line)?;
-    Ok(line.trim_end().to_owned())
+    reader.read_line(&mut line)?;
+    let line = line.trim_end();
+    match line.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
+        Some(len) => {
+            // The bulk string and its CRLF.
+            let mut body = vec![0; len + 2];
+            reader.read_exact(&mut body)?;
+            body.truncate(len);
+            String::from_utf8(body).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        }
+        None => Ok(line.to_owned()),
+    }
+}
+
+impl RedisServer {
+    /// Clients connected to the server now, not counting the connection that asks (`INFO clients`).
+    pub fn connected_clients(&self) -> io::Result<u64> {
+        let info = self.command(&["INFO", "clients"])?;
+        info.lines()
+            .find_map(|l| l.strip_prefix("connected_clients:"))
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .map(|n| n.saturating_sub(1))
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("no connected_clients in {info:?}")))
+    }
 }
 
 impl Drop for RedisServer {

@@ -333,3 +333,25 @@ async fn reuse_port_lets_two_servers_share_one_port() {
         assert_eq!(get(&servers[0], "/time").await.status, 200);
     }
 }
+
+#[tokio::test]
+async fn a_node_holds_two_redis_connections_whatever_its_clients() {
+    let Some(redis) = redis(RedisOptions::default()) else { return };
+    let (a, b) = (node(&redis, 100), node(&redis, 100));
+    // Each node's tail connects once it starts and its publishing connection with the first publish.
+    publish(&a, "warm a").await;
+    publish(&b, "warm b").await;
+    let before = redis.connected_clients().unwrap();
+    assert_eq!(before, 4, "publish + tail per node");
+    let (mut ws, mut sse) = (Vec::new(), Vec::new());
+    for node in [&a, &b] {
+        for _ in 0..20 {
+            ws.push(ws_connect(node, "/ws?after=0", &[]).await.unwrap().0);
+            sse.push(open_sse(node, "/sse?after=0", "").await);
+        }
+        wait_open(node, "ws", 20, WITHIN).await;
+        wait_open(node, "sse", 20, WITHIN).await;
+    }
+    publish(&a, "to everyone").await;
+    assert_eq!(redis.connected_clients().unwrap(), before, "no Redis connection per client");
+}

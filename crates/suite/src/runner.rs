@@ -348,6 +348,9 @@ impl StepCtx<'_> {
             nodes.push(finish(u).await);
         }
         let redis = finish(redis_usage).await;
+        let redis_connections = self.server.redis.as_ref().and_then(|r| {
+            r.connected_clients().inspect_err(|e| tracing::warn!("cannot count Redis's connections: {e}")).ok()
+        });
         // One node: its reading. Several: their sum, and each one's beside it (all or none).
         let server = match nodes.as_slice() {
             [one] => *one,
@@ -364,6 +367,7 @@ impl StepCtx<'_> {
             repeat: self.step.repeat,
             nodes,
             redis,
+            redis_connections,
         }];
         if let Some((storm, result)) = storm {
             records.push(Step {
@@ -376,6 +380,7 @@ impl StepCtx<'_> {
                 repeat: self.step.repeat,
                 nodes: Vec::new(),
                 redis: None,
+                redis_connections: None,
             });
         }
         Ok(records)

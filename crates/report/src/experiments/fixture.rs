@@ -67,6 +67,7 @@ pub(crate) fn step(t: Transport, clients: u64, f: impl FnOnce(&mut Step)) -> Ste
         repeat: None,
         nodes: Vec::new(),
         redis: None,
+        redis_connections: None,
     };
     f(&mut s);
     s

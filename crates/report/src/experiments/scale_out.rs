@@ -85,6 +85,7 @@ fn table(data: &ExperimentData) -> Table {
             Column::optional(tr!(SCALEOUT_COLUMN_RSS), largest_node_mib),
             Column::optional(tr!(SCALEOUT_COLUMN_PER_CLIENT), kib_per_client),
             Column::optional(tr!(SCALEOUT_COLUMN_REDIS), |s| s.redis.map(|r| r.cpu_s)),
+            Column::optional(tr!(SCALEOUT_COLUMN_REDIS_CONNECTIONS), |s| s.redis_connections.map(|n| n as f64)),
         ],
     )
 }

@@ -130,6 +130,7 @@ fn step(
         repeat: None,
         nodes: Vec::new(),
         redis: None,
+        redis_connections: None,
     };
     f(&mut s);
     s
