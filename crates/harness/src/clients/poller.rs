@@ -82,10 +82,12 @@ impl Poller {
     pub async fn connect(&mut self, ctx: &Ctx, idx: usize, rec: &mut ClientRecord) -> Result<(), ClientError> {
         if !self.is_connected() {
             if self.conn.take().is_some() {
-                // A kept-alive connection the server closed: the new one is a reconnect.
+                // A kept-alive connection the server closed: the new one is a reconnect (to the next
+                // target, with `--hop`).
                 rec.connection_lost(Lost::Other);
+                rec.hops += 1;
             }
-            let conn = HttpConn::open(&ctx.connector, idx, &rec.wire, &ctx.live.bytes, ctx.cfg.http).await?;
+            let conn = HttpConn::open(ctx.connector(idx, rec), idx, &rec.wire, &ctx.live.bytes, ctx.cfg.http).await?;
             ctx.connected(idx, rec);
             self.conn = Some(conn);
         }
