@@ -60,8 +60,6 @@ pub struct Local {
     seed: u64,
     window_tx: watch::Sender<Option<Window>>,
     end_tx: watch::Sender<Option<End>>,
-    /// The caller's token: cancelled, the run was cut short.
-    cancel: CancellationToken,
     /// Stops every client: cancelled by the caller's token, or by the harness when the drain grace runs out.
     stop: CancellationToken,
     /// Cancelled once every client is done: lingering pollers then close their connections.
@@ -137,7 +135,6 @@ impl Local {
             window_tx,
             end_tx,
             stop,
-            cancel,
             release,
             striker: None,
         })
@@ -170,9 +167,8 @@ impl Local {
     }
 
     /// Publishing is over, as `publish` says: clients stop once they have its last id, or after `drain`;
-    /// returns each group's totals, their integrity judged for a run that began on `start_epoch` (and that
-    /// was cut short if the token given to [`Local::start`] is cancelled by then).
-    pub async fn finish(mut self, publish: &Publish, drain: Duration, start_epoch: Option<u64>) -> Vec<Totals> {
+    /// returns each group's client records, for [`fold`].
+    pub async fn drain(mut self, publish: &Publish, drain: Duration) -> Vec<Vec<ClientRecord>> {
         if let Some(striker) = self.striker.take() {
             let _ = striker.await;
         }
@@ -204,16 +200,7 @@ impl Local {
             }
         }
         self.stop.cancel();
-        let cancelled = self.cancel.is_cancelled();
-        let mut totals = Vec::with_capacity(records.len());
-        for recs in records {
-            let mut t = Totals::default();
-            for rec in recs {
-                t.add_record(rec, publish, start_epoch, cancelled);
-            }
-            totals.push(t);
-        }
-        totals
+        records
     }
 }
 
@@ -222,4 +209,25 @@ impl Local {
     pub fn source_addrs(&self) -> Vec<IpAddr> {
         self.groups[0].source_addrs.clone()
     }
+}
+
+/// Each group's records folded into its [`Totals`], their integrity judged against `publish` for a run that
+/// began on `start_epoch` and was cut short if `cancelled`. Read once the clients' connections have had a
+/// moment to close (the caller's own wind-down), so their last bytes are counted.
+pub fn fold(
+    records: Vec<Vec<ClientRecord>>,
+    publish: &Publish,
+    start_epoch: Option<u64>,
+    cancelled: bool,
+) -> Vec<Totals> {
+    records
+        .into_iter()
+        .map(|recs| {
+            let mut t = Totals::default();
+            for rec in recs {
+                t.add_record(rec, publish, start_epoch, cancelled);
+            }
+            t
+        })
+        .collect()
 }

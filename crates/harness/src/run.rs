@@ -46,7 +46,7 @@ use tokio_util::sync::CancellationToken;
 use crate::Error;
 use crate::clients::{Live, Window};
 use crate::config::{BenchConfig, Transport};
-use crate::local::{Local, Start, up_front};
+use crate::local::{Local, Start, fold, up_front};
 use crate::merge::{Summary, Totals, finish};
 use crate::publisher::{PublishPlan, Publisher};
 use crate::record::now_us;
@@ -226,11 +226,15 @@ pub async fn run_groups(
     let drain = cfg.drain + cfg.rtt * 2 + polls.unwrap_or_default();
     progress.set_message("draining");
     let source_addrs = clients.source_addrs();
-    let totals = clients.finish(&publish, drain, probe.epoch).await?;
+    let drained = clients.finish(&publish, drain).await?;
     let drain_s = drain_start.elapsed().as_secs_f64();
     stop.cancel();
     let timeline = sampler.await.unwrap_or_default();
     progress.finish_and_clear();
+    let totals = match drained {
+        Drained::Records(records) => fold(records, &publish, probe.epoch, cancel.is_cancelled()),
+        Drained::Totals(totals) => totals,
+    };
 
     let summary = Summary {
         duration_s,
@@ -289,14 +293,21 @@ impl Fleet {
         }
     }
 
-    /// Publishing is over (as `publish` says): lets the clients drain for `drain`, and returns each group's
-    /// totals, their integrity judged for a run that began on `start_epoch`.
-    async fn finish(self, publish: &Publish, drain: Duration, start_epoch: Option<u64>) -> Result<Vec<Totals>, Error> {
+    /// Publishing is over (as `publish` says): lets the clients drain for `drain`, and returns what they
+    /// measured.
+    async fn finish(self, publish: &Publish, drain: Duration) -> Result<Drained, Error> {
         match self {
-            Fleet::Local(l) => Ok(l.finish(publish, drain, start_epoch).await),
-            Fleet::Workers(w) => w.finish(publish, drain).await,
+            Fleet::Local(l) => Ok(Drained::Records(l.drain(publish, drain).await)),
+            Fleet::Workers(w) => Ok(Drained::Totals(w.finish(publish, drain).await?)),
         }
     }
+}
+
+/// What the clients measured, per group: this process's records (folded once the run has wound down), or
+/// the workers' totals (each folded its own).
+enum Drained {
+    Records(Vec<Vec<crate::record::ClientRecord>>),
+    Totals(Vec<Totals>),
 }
 
 /// Every second: a timeline point, and the progress bar. Returns the timeline when `stop` is cancelled.

@@ -44,7 +44,7 @@ use tokio_util::sync::CancellationToken;
 use crate::Error;
 use crate::clients::{Live, Window};
 use crate::config::BenchConfig;
-use crate::local::{Local, Start, WIND_DOWN};
+use crate::local::{Local, Start, WIND_DOWN, fold};
 use crate::merge::Totals;
 use crate::net;
 use crate::result::Publish;
@@ -505,9 +505,10 @@ pub async fn run_worker() -> Result<(), Error> {
         }
     }
     let (publish, drain) = end.ok_or_else(gone)?;
-    let totals = local.finish(&publish, drain, start.probe.epoch).await;
+    let records = local.drain(&publish, drain).await;
     reporting.cancel();
     let _ = reporter.await;
+    let totals = fold(records, &publish, start.probe.epoch, cancel.is_cancelled());
     let mut out = out.lock().await;
     send(&mut *out, &FromWorker::Live { counts: read(&live) }).await.map_err(io)?;
     send(&mut *out, &FromWorker::Done { totals }).await.map_err(io)?;

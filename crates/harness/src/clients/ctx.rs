@@ -143,11 +143,23 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Where client `idx` connects now: target `(client number + hops) mod targets`, its hops counted
-    /// only with `--hop` ([`ClientRecord::hops`]).
-    pub fn connector(&self, idx: usize, rec: &ClientRecord) -> &Connector {
+    /// Which target client `idx` connects to now (an index into [`BenchConfig::targets`]): `(client
+    /// number + hops) mod targets`, its hops counted only with `--hop` ([`ClientRecord::hops`]).
+    pub fn target(&self, idx: usize, rec: &ClientRecord) -> usize {
         let hops = if self.cfg.hop { rec.hops as usize } else { 0 };
-        &self.connectors[(self.first_client + idx + hops) % self.connectors.len()]
+        (self.first_client + idx + hops) % self.connectors.len()
+    }
+
+    /// Where client `idx` connects now ([`Ctx::target`]).
+    pub fn connector(&self, idx: usize, rec: &ClientRecord) -> &Connector {
+        &self.connectors[self.target(idx, rec)]
+    }
+
+    /// The request headers of the run's profile for each target, in [`BenchConfig::targets`] order (`Host`,
+    /// and a browser's `Origin` and `Referer`, name the server the request goes to).
+    pub fn request_headers(&self, keep_alive: bool) -> Vec<Vec<(String, String)>> {
+        let cfg = &self.cfg;
+        cfg.targets().map(|t| cfg.headers.request_headers(cfg.transport, &t.authority, keep_alive)).collect()
     }
 
     /// True when a client at `at` should stop: it has the last published id of the feed's current epoch,
