@@ -22,12 +22,13 @@ impl Drop for Running {
 
 /// Runs a WebSocket bench of 10 clients over `procs` processes; returns its JSON result and how long the
 /// whole command took.
-fn bench(url: &str, procs: &str, transport: &str) -> (Value, Duration) {
+fn bench(url: &str, procs: &str, transport: &str, extra: &[&str]) -> (Value, Duration) {
     let json = std::env::temp_dir().join(format!("feedlab-procs-{}-{procs}-{transport}.json", std::process::id()));
     let started = Instant::now();
     let out = feedlab()
         .args(["bench", "--target", url, "--transport", transport, "--clients", "10", "--procs", procs])
         .args(["--duration", "2s", "--rate", "5/s", "--drain", "1s", "--poll-interval", "200ms", "--seed", "3"])
+        .args(extra)
         .arg("--json")
         .arg(&json)
         .output()
@@ -44,8 +45,8 @@ fn three_workers_measure_what_one_process_does() {
     let (server, url) = serve(&[]);
     let _server = Running(server);
     for transport in ["ws", "poll"] {
-        let (one, t1) = bench(&url, "1", transport);
-        let (three, t3) = bench(&url, "3", transport);
+        let (one, t1) = bench(&url, "1", transport, &[]);
+        let (three, t3) = bench(&url, "3", transport, &[]);
         println!("{transport}: --procs 1 took {t1:?}, --procs 3 took {t3:?}");
         for r in [&one, &three] {
             let published = r["published"].as_u64().unwrap();
@@ -68,6 +69,19 @@ fn three_workers_measure_what_one_process_does() {
             three["timeline"].as_array().unwrap().iter().map(|p| p["delivered"].as_u64().unwrap()).sum();
         assert!(timeline_delivered > 0, "{three:#}");
     }
+}
+
+/// `--source-addr` given with `--procs`: split round-robin over the workers, each binding its own, and
+/// the result names every one.
+#[test]
+fn workers_bind_their_share_of_the_source_addresses() {
+    let (server, url) = serve(&[]);
+    let _server = Running(server);
+    let sources = ["--source-addr", "127.0.0.2", "--source-addr", "127.0.0.3"];
+    let (r, _) = bench(&url, "2", "ws", &sources);
+    assert_eq!(r["source_addr_list"], serde_json::json!(["127.0.0.2", "127.0.0.3"]), "{r:#}");
+    assert_eq!(r["source_addrs"], 2);
+    assert_eq!(r["delivered"].as_u64().unwrap(), r["published"].as_u64().unwrap() * 10, "{r:#}");
 }
 
 /// The children of `pid` (Linux: /proc/PID/task/PID/children).
