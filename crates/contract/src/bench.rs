@@ -89,6 +89,24 @@ pub struct BenchResult {
     pub rtt_ms: f64,
     /// Source addresses the client sockets were bound to (more than one past the per-address port limit).
     pub source_addrs: u64,
+    /// Those addresses, over every process (empty: the kernel picked one). Absent from documents written
+    /// before it was recorded.
+    #[serde(default)]
+    pub source_addr_list: Vec<String>,
+    /// Processes the clients ran in (`--procs`: worker processes of one run, each with a share of the
+    /// clients and of the source addresses; 1 = the harness itself). Absent (read as 1) from documents
+    /// written before it existed.
+    #[serde(default = "one")]
+    pub procs: u64,
+    /// Every server the clients connected to (`--target` given more than once: nodes of one feed; clients
+    /// assigned round-robin); `target` is the first, which the harness published to. Absent (read as
+    /// empty: `target` alone) from documents written before it existed.
+    #[serde(default)]
+    pub targets: Vec<String>,
+    /// `--hop`: each reconnect moved a client on to the next of `targets`. Absent (false) from older
+    /// documents.
+    #[serde(default)]
+    pub hop: bool,
     /// Wall-clock start of the measured window, milliseconds since the Unix epoch.
     pub started_unix_ms: u64,
     /// True when the run was interrupted (Ctrl-C): the figures are what was measured until then, and
@@ -147,11 +165,16 @@ pub struct BenchResult {
     /// (`--server-pid`); null when not measured.
     #[serde(default)]
     pub server_cpu: Option<ServerCpu>,
-    /// The harness's own CPU (this process, `/proc/self/stat`) in the steady window, per message its
-    /// clients received in it: a harness that costs as much as the server shares the machine's cores with
+    /// The harness's own CPU (this process, `/proc/self/stat`, and its `--procs` workers) in the steady
+    /// window, per message its clients received in it: a harness that costs as much as the server shares the machine's cores with
     /// it and may be the bottleneck. Null when not measured (a soak: its groups share one process).
     #[serde(default)]
     pub harness_cpu: Option<CpuPer>,
+}
+
+/// `procs` of a document written before it existed: one process.
+fn one() -> u64 {
+    1
 }
 
 /// CPU time spent in a window of the run, user and system apart, and what it is divided by.

@@ -57,11 +57,26 @@ where
 /// requests, header bytes, framing, latency and loss on the wire.
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
-    /// Server to measure.
+    /// Server to measure. Repeat for several nodes of one feed (`feedlab serve --feed redis://...`): clients
+    /// are assigned to them round-robin; the harness probes and publishes through the first.
     #[arg(long, default_value = "http://127.0.0.1:8470")]
-    pub target: String,
+    pub target: Vec<String>,
+    /// With several --target: each reconnect (a --chaos drop, a dropped connection, a refusal) moves the
+    /// client on to the next target, keeping its cursor and epoch. Between nodes of one feed nothing may be
+    /// lost; between servers of different feeds (the in-memory feed) a hop is an epoch change, reported as
+    /// the error `epoch_changed`.
+    #[arg(long)]
+    pub hop: bool,
+    /// Worker processes to spread the clients over (split as evenly as can be), each with its own
+    /// open-file limit and its share of the source addresses; this process publishes and merges their
+    /// results into one. For more clients than one process may open files for (ulimit -n).
+    #[arg(long, default_value_t = 1, conflicts_with = "soak")]
+    pub procs: usize,
+    /// Run as a --procs worker: a coordinator's protocol on stdin and stdout (not for people).
+    #[arg(long, hide = true)]
+    pub worker: bool,
     /// Transport every client uses (not with --soak, which runs all four).
-    #[arg(long, value_parser = names_parser::<Transport>(&Transport::NAMES), required_unless_present = "soak", conflicts_with = "soak")]
+    #[arg(long, value_parser = names_parser::<Transport>(&Transport::NAMES), required_unless_present_any = ["soak", "worker"], conflicts_with = "soak")]
     pub transport: Option<Transport>,
     /// Number of simulated clients (one socket each; past ~28,000 several loopback source addresses).
     /// With --soak, the total: a quarter per transport.
@@ -103,7 +118,8 @@ pub struct BenchArgs {
     /// HTTP keep-alive for poll and long-poll clients (off: one connection per request).
     #[arg(long, value_enum, default_value_t = Toggle::On)]
     pub keep_alive: Toggle,
-    /// Local address to bind client sockets to (repeat for several; default: chosen automatically).
+    /// Local address to bind client sockets to (repeat for several; default: chosen automatically, and
+    /// with --procs split over the workers, round-robin).
     #[arg(long = "source-addr")]
     pub source_addrs: Vec<IpAddr>,
     /// How long clients may take to receive the last messages after publishing stops.
@@ -140,8 +156,13 @@ pub struct BenchArgs {
 impl BenchArgs {
     /// Turns the flags into a validated configuration (for `--soak`, the base every transport shares).
     pub fn to_config(&self) -> Result<BenchConfig, Error> {
-        let target = Target::parse(&self.target)?;
-        let mut cfg = BenchConfig::new(target, self.transport.unwrap_or(Transport::Poll));
+        let mut targets = self.target.iter().map(|t| Target::parse(t));
+        // unwrap-free: clap's default gives one target when none is named.
+        let first = targets.next().ok_or_else(|| Error::Config("--target: none given".into()))??;
+        let mut cfg = BenchConfig::new(first, self.transport.unwrap_or(Transport::Poll));
+        cfg.more_targets = targets.collect::<Result<_, _>>()?;
+        cfg.hop = self.hop;
+        cfg.procs = self.procs;
         cfg.clients = self.clients;
         cfg.duration = self.soak.unwrap_or(self.duration);
         cfg.chaos = self.chaos;
@@ -188,6 +209,13 @@ impl BenchArgs {
 
 /// Runs `feedlab bench`: synchronous, builds its own tokio runtime.
 pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    if args.worker {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
+        let result = runtime.block_on(crate::workers::run_worker());
+        // Its stdin reader is blocked in a read until the coordinator closes the pipe: don't wait for it.
+        runtime.shutdown_background();
+        return Ok(result?);
+    }
     let (table, json) = match args.to_soak_config().map_err(usage)? {
         Some(soak) => {
             let result = with_ctrl_c(|cancel| crate::run_soak(soak, Some(progress_bar()), cancel))?;
@@ -373,6 +401,31 @@ mod tests {
         assert!(!cfg.keep_alive);
         assert_eq!(cfg.chaos, 0.1);
         assert!(cli.bench.to_soak_config().unwrap().is_none());
+    }
+
+    #[test]
+    fn several_targets_hop_and_procs() {
+        let args = ["bench", "--transport", "ws", "--clients", "10", "--procs", "3", "--hop"];
+        let cli = Cli::try_parse_from(args.iter().chain(&[
+            "--target",
+            "http://127.0.0.1:1",
+            "--target",
+            "http://127.0.0.1:2",
+        ]))
+        .unwrap();
+        let cfg = cli.bench.to_config().unwrap();
+        assert_eq!((cfg.procs, cfg.hop), (3, true));
+        assert_eq!(cfg.targets().map(|t| t.addr.port()).collect::<Vec<_>>(), [1, 2]);
+        // Each worker's share, and its number in the run.
+        let plan = crate::workers::plan(&cfg).unwrap();
+        assert_eq!(plan.iter().map(|(w, first)| (w.clients, *first)).collect::<Vec<_>>(), [(4, 0), (3, 4), (3, 7)]);
+        assert!(plan.iter().all(|(w, _)| w.procs == 1));
+        // A hop needs two targets; more workers than clients is a usage error; no --procs with --soak.
+        let one = Cli::try_parse_from(["bench", "--transport", "ws", "--hop"]).unwrap();
+        assert!(one.bench.to_config().is_err());
+        let many = Cli::try_parse_from(["bench", "--transport", "ws", "--clients", "2", "--procs", "3"]).unwrap();
+        assert!(many.bench.to_config().unwrap_err().to_string().contains("--procs 3 with --clients 2"));
+        assert!(Cli::try_parse_from(["bench", "--soak", "1m", "--procs", "2"]).is_err());
     }
 
     #[test]

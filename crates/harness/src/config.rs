@@ -5,7 +5,10 @@
 //! to make sense, so no client task has to second-guess its settings.
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
 use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
 
 use feedlab_contract::procfs;
 
@@ -30,8 +33,10 @@ pub const DEFAULT_LONGPOLL_TIMEOUT: Duration = Duration::from_secs(25);
 /// Largest publish payload accepted: the contract caps a body at 64 KiB, so more is a typo.
 pub const MAX_PAYLOAD: usize = 64 * 1024;
 
-/// The server to measure: where to connect and what to call it in `Host`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The server to measure: where to connect and what to call it in `Host`. Sent to `--procs` workers as
+/// its URL (and resolved again there).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Target {
     /// As given, for the result file (`http://127.0.0.1:8080`).
     pub url: String,
@@ -68,12 +73,38 @@ impl Target {
     }
 }
 
+impl TryFrom<String> for Target {
+    type Error = Error;
+
+    fn try_from(url: String) -> Result<Self, Error> {
+        Target::parse(&url)
+    }
+}
+
+impl From<Target> for String {
+    fn from(t: Target) -> String {
+        t.url
+    }
+}
+
 /// Everything one run needs, validated. Build it with [`BenchConfig::new`] and adjust the public fields,
-/// then call [`BenchConfig::validate`] (done by [`crate::run_bench`] too).
-#[derive(Debug, Clone)]
+/// then call [`BenchConfig::validate`] (done by [`crate::run_bench`] too). Serializable: a `--procs`
+/// coordinator hands each worker process its share as JSON ([`crate::workers`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BenchConfig {
-    /// Server to measure.
+    /// Server to measure: the publisher's, and the first of the clients' targets.
     pub target: Target,
+    /// `--target` given again: more servers of the same feed (nodes sharing one Redis feed). Client `i`
+    /// starts on target `i mod n` of `[target, more_targets...]`, round-robin.
+    pub more_targets: Vec<Target>,
+    /// `--hop`: each reconnect (a `--chaos` drop, a dropped connection, a refusal) moves the client to
+    /// the next target, cursor and epoch kept. An epoch change is no reason to move: the client follows
+    /// the feed of the node it just reached.
+    pub hop: bool,
+    /// `--procs`: worker processes the clients are spread over (1 = this process runs them itself).
+    pub procs: usize,
+    /// The executable started as a worker (`feedlab bench --worker`); None = this process's own.
+    pub worker_exe: Option<PathBuf>,
     /// Transport every client uses.
     pub transport: Transport,
     /// Number of simulated clients.
@@ -124,6 +155,10 @@ impl BenchConfig {
     pub fn new(target: Target, transport: Transport) -> Self {
         BenchConfig {
             target,
+            more_targets: Vec::new(),
+            hop: false,
+            procs: 1,
+            worker_exe: None,
             transport,
             clients: 1,
             duration: Duration::from_secs(10),
@@ -202,9 +237,31 @@ impl BenchConfig {
             procfs::cpu_times(pid)
                 .map_err(|e| Error::Config(format!("--server-pid {pid}: cannot read its CPU time: {e}")))?;
         }
-        self.source_addrs =
-            net::plan_sockets(self.clients, !self.rtt.is_zero(), self.target.addr.ip(), &self.source_addrs)?;
+        if self.procs == 0 {
+            return Err(Error::Config("--procs must be at least 1".into()));
+        }
+        if self.procs > self.clients {
+            return Err(Error::Config(format!(
+                "--procs {} with --clients {}: every worker process needs at least one client",
+                self.procs, self.clients
+            )));
+        }
+        if self.hop && self.more_targets.is_empty() {
+            return Err(Error::Config("--hop moves clients between targets: give --target more than once".into()));
+        }
+        if self.procs == 1 {
+            self.source_addrs =
+                net::plan_sockets(self.clients, !self.rtt.is_zero(), self.target.addr.ip(), &self.source_addrs)?;
+        } else {
+            // Each worker is a process of its own: the limits are checked per worker, on its share.
+            crate::workers::plan(self)?;
+        }
         Ok(())
+    }
+
+    /// Every target clients connect to, in `--target` order.
+    pub fn targets(&self) -> impl Iterator<Item = &Target> {
+        std::iter::once(&self.target).chain(&self.more_targets)
     }
 }
 

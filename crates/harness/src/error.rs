@@ -26,6 +26,9 @@ pub enum Error {
         /// What was wrong with its answer.
         reason: String,
     },
+    /// A `--procs` worker process died or broke the protocol; the run is stopped and the others killed.
+    #[error("{0}")]
+    Worker(String),
     /// Local I/O failed (binding the relay, writing the JSON file).
     #[error("{context}: {source}")]
     Io {

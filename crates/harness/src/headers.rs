@@ -23,7 +23,7 @@
 use std::path::{Path, PathBuf};
 
 use feedlab_contract::{HeaderProfile, Transport};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Error;
 
@@ -40,7 +40,7 @@ pub fn default_fixture_path() -> PathBuf {
 pub const WS_SUBPROTOCOL: &str = "feedlab.v1";
 
 /// Which headers clients send.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RequestHeaders {
     /// Only what the protocol requires.
     Minimal,
@@ -49,7 +49,7 @@ pub enum RequestHeaders {
 }
 
 /// A captured Chromium request, as stored in the fixture file.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrowserFixture {
     /// Chromium version string that sent the request.
     pub chromium_version: String,

@@ -15,9 +15,10 @@
 //!   poll and long-poll, one for SSE and WebSocket).
 //! - [`publisher`]: the harness's own publisher and the initial probe.
 //! - [`record`]: what one client observed; [`tracker`]: its loss, duplicates and order; [`run`] drives a
-//!   run and [`merge`] folds the records into a [`BenchResult`] ([`result`]: the contract's JSON
+//!   run, [`local`] the clients in this process, and [`merge`] folds the records into a [`BenchResult`] ([`result`]: the contract's JSON
 //!   document, schema in `crates/contract/schema/bench.schema.json`).
 //! - [`net`] and [`relay`]: socket limits, source addresses, and the `--rtt` delaying relay.
+//! - [`workers`]: `--procs`, the clients spread over worker processes and merged into one result.
 //! - [`chaos`]: `--chaos`, dropping a share of the client connections every second.
 //! - [`soak`]: `--soak`, all four transports at once for a long time, with the server's memory watched;
 //!   [`summary`]: the tables printed after a run.
@@ -32,7 +33,9 @@
 //! summary    -> soak, result
 //! floor      -> net, record
 //! soak       -> run, config, result
-//! run        -> publisher, merge, clients, relay, chaos, net, record, config, result
+//! run        -> workers, local, publisher, merge, record, config, result
+//! workers    -> local, merge, clients (Live, Window), net, config, result
+//! local      -> publisher (Probe), merge, clients, relay, chaos, net, record, config, result
 //! publisher  -> clients (http, Live), net, counting, record, config, result
 //! merge      -> record, config, result
 //! clients    -> poll, longpoll, sse, ws, socketio (dispatch), and through them:
@@ -71,6 +74,7 @@ pub mod counting;
 mod error;
 pub mod floor;
 pub mod headers;
+pub mod local;
 pub mod merge;
 pub mod net;
 pub mod publisher;
@@ -81,6 +85,7 @@ pub mod run;
 pub mod soak;
 pub mod summary;
 pub mod tracker;
+pub mod workers;
 
 pub use config::{BenchConfig, Target, Transport};
 pub use error::Error;

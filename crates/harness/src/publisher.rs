@@ -60,8 +60,8 @@ pub struct PublishPlan {
     pub answer_grace: Duration,
 }
 
-/// What [`Publisher::probe`] learned.
-#[derive(Debug, Clone, Copy)]
+/// What [`Publisher::probe`] learned (sent on to `--procs` workers: every client starts from it).
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Probe {
     /// The feed head: clients start after it.
     pub head: u64,

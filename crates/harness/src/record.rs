@@ -175,6 +175,8 @@ pub struct ClientRecord {
     pub chaos_reconnects: u64,
     /// Set while the client's last connection broke and no new one is open yet.
     pub broken: Option<Lost>,
+    /// Times the client moved on to the next target (`--hop`: each reconnect but after an epoch change).
+    pub hops: u64,
     /// Trackers of earlier feed epochs.
     pub closed: Closed,
     /// HTTP requests sent (WebSocket upgrade included).
@@ -216,6 +218,7 @@ impl ClientRecord {
             chaos_drops: 0,
             chaos_reconnects: 0,
             broken: None,
+            hops: 0,
             closed: Closed::default(),
             requests: 0,
             empty_responses: 0,
@@ -267,13 +270,20 @@ impl ClientRecord {
         self.closed.integrity += old.integrity(old.cursor(), false);
     }
 
-    /// The client's figures at the end of the run, whose publisher left the feed as `publish` says;
-    /// `cancelled`: the run was cut short, so ids after the last one received are not counted as lost.
-    pub fn integrity(&self, publish: &Publish, cancelled: bool) -> Integrity {
+    /// The client's figures at the end of the run, which began on the feed of epoch `start_epoch` and
+    /// whose publisher left the feed as `publish` says; `cancelled`: the run was cut short, so ids after
+    /// the last one received are not counted as lost.
+    ///
+    /// A client that ends on a feed the harness never published into (it hopped, `--hop` or several
+    /// `--target`s, to a node with a feed of its own) is not owed the publisher's messages: its figures
+    /// count like a closed tracker's, and its `epoch_changed` errors say what happened.
+    pub fn integrity(&self, publish: &Publish, start_epoch: Option<u64>, cancelled: bool) -> Integrity {
         let t = &self.tracker;
         let mut total = self.closed.integrity;
         if t.epoch() == publish.epoch {
             total += t.integrity(publish.last_id.unwrap_or(t.cursor()), !cancelled);
+        } else if t.epoch() != start_epoch {
+            total += t.integrity(t.cursor(), false);
         } else {
             // Still on a feed the publisher left (the server restarted and this client never heard of
             // it): what it got of the old feed counts like a closed tracker, and everything published

@@ -2,7 +2,7 @@
 //!
 //! 1. **Probe** the server: feed head (every client's start cursor) and clock offset.
 //! 2. **Ramp-up**: start the `--rtt` relay if asked, spawn every client. Streaming clients and long-pollers
-//!    connect (at most [`CONCURRENT_CONNECTS`] at a time) and the window waits until all are in, or
+//!    connect (at most [`crate::clients::CONCURRENT_CONNECTS`] at a time) and the window waits until all are in, or
 //!    [`crate::config::DEFAULT_RAMP_TIMEOUT`] passes. Pollers wait for the window.
 //! 3. **Window**: the publisher publishes at `--rate` for `--duration`; pollers poll on their schedule.
 //! 4. **Drain**: publishing stops; each client stops as soon as it has the last published id, or at the
@@ -10,6 +10,10 @@
 //!    its connection open until every client is done ([`crate::clients::Ctx::linger`]), so thousands of
 //!    connections closing at once do not delay the pollers still asking for the last message.
 //! 5. **Merge** the per-client records into one [`BenchResult`] ([`crate::merge`]).
+//!
+//! The clients live in [`crate::local`]; with `--procs` in worker processes, each running a
+//! [`crate::local::Local`] that follows this process's window and end ([`crate::workers`]), whose
+//! totals are added up before the same merge.
 //!
 //! CPU accounting: at the start of the ramp-up, when the window opens and when it closes (publishing stops,
 //! before the drain) the run reads the server's CPU (`--server-pid`, `/proc/PID/stat`, user and system
@@ -28,6 +32,7 @@
 //! transport, sharing the probe, the publisher, the window and the drain: [`run_groups`] is the one
 //! implementation, [`run_bench`] runs it with one group.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
@@ -35,28 +40,19 @@ use std::time::Duration;
 use indicatif::ProgressBar;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use tokio::sync::{Semaphore, watch};
-use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::Error;
-use crate::chaos::Chaos;
-use crate::clients::{CONCURRENT_CONNECTS, Ctx, End, Live, Window, run_client};
+use crate::clients::{Live, Window};
 use crate::config::{BenchConfig, Transport};
-use crate::merge::{Summary, merge};
-use crate::net::Connector;
+use crate::local::{Local, Start, fold, up_front};
+use crate::merge::{Summary, Totals, finish};
 use crate::publisher::{PublishPlan, Publisher};
-use crate::record::{ClientRecord, now_us};
-use crate::result::{BenchResult, CpuPer, ServerCpu, TimelinePoint};
+use crate::record::now_us;
+use crate::result::{BenchResult, CpuPer, Publish, ServerCpu, TimelinePoint};
+use crate::workers::Workers;
 use feedlab_contract::procfs::{self, CpuTimes};
-
-/// Extra time clients get after the drain deadline to wind down (close frames, in-flight answers) before
-/// they are cancelled outright.
-const WIND_DOWN: Duration = Duration::from_secs(2);
-
-/// How often the drain looks whether every client is done, to let the lingering ones close.
-const RELEASE_CHECK: Duration = Duration::from_millis(20);
 
 /// Runs one benchmark. `progress`, if given, shows the run (the caller decides whether it is visible);
 /// cancelling `cancel` stops early and still returns the partial result.
@@ -96,12 +92,21 @@ struct Mark {
 }
 
 impl Mark {
-    /// Reads `/proc` now (a process that cannot be read leaves its figure out).
-    fn take(server_pid: Option<u32>, live: &Live) -> Mark {
+    /// Reads `/proc` now (a process that cannot be read leaves its figure out). The harness is this
+    /// process and its `--procs` workers (`workers`).
+    fn take(server_pid: Option<u32>, workers: &[u32], live: &Live) -> Mark {
+        let harness = std::iter::once(std::process::id()).chain(workers.iter().copied()).try_fold(
+            CpuTimes::default(),
+            |sum, pid| {
+                procfs::cpu_times(pid)
+                    .ok()
+                    .map(|t| CpuTimes { user_s: sum.user_s + t.user_s, system_s: sum.system_s + t.system_s })
+            },
+        );
         Mark {
             at: Instant::now(),
             server: server_pid.and_then(|pid| procfs::cpu_times(pid).ok()),
-            harness: procfs::cpu_times(std::process::id()).ok(),
+            harness,
             delivered: live.delivered.load(Relaxed),
             connections: live.connections.load(Relaxed),
         }
@@ -146,8 +151,11 @@ pub struct GroupsRun {
 
 /// Runs several client groups at once against one server: one probe, one publisher, one window and one
 /// drain, each group with its own configuration (transport, clients, polling). Run-level settings (target,
-/// rate, duration, payload, rtt, drain, ramp timeout, seed, chaos, source addresses) come from the first
-/// group. Configurations must be validated already.
+/// rate, duration, payload, rtt, drain, ramp timeout, seed, chaos, source addresses, procs) come from the
+/// first group. Configurations must be validated already.
+///
+/// The clients run in this process ([`Local`]) or, with `procs` > 1, in worker processes
+/// ([`crate::workers`]) that run the same [`Local`] each and follow this process's window and end.
 pub async fn run_groups(
     configs: Vec<BenchConfig>,
     progress: Option<ProgressBar>,
@@ -155,148 +163,78 @@ pub async fn run_groups(
 ) -> Result<GroupsRun, Error> {
     let groups: Vec<Arc<BenchConfig>> = configs.into_iter().map(Arc::new).collect();
     let Some(cfg) = groups.first().cloned() else { return Err(Error::Config("no client group".into())) };
-    let total_clients: usize = groups.iter().map(|g| g.clients).sum();
     let progress = progress.unwrap_or_else(ProgressBar::hidden);
 
     let mut publisher = Publisher::new(cfg.target.clone());
     let probe = publisher.probe().await?;
 
-    // Clients' token: cancelled by the caller's, or by the harness itself when the drain grace runs out.
-    let stop = cancel.child_token();
-    let sources: Arc<[std::net::IpAddr]> = Arc::from(cfg.source_addrs.clone());
-    let direct = Connector { addr: cfg.target.addr, sources: sources.clone() };
-    let connector = if cfg.rtt.is_zero() {
-        direct
-    } else {
-        let relay = crate::relay::start(direct, cfg.rtt, stop.clone())
-            .await
-            .map_err(|e| Error::io("starting the --rtt relay", e))?;
-        Connector { addr: relay.addr, sources }
-    };
-
     let live = Arc::new(Live::default());
-    let (window_tx, window_rx) = watch::channel(None::<Window>);
-    let (end_tx, end_rx) = watch::channel(None::<End>);
     let seed = cfg.seed.unwrap_or_else(|| StdRng::from_os_rng().random());
-    let chaos = Arc::new(Chaos::new(total_clients, cfg.chaos));
-    let connect_gate = Arc::new(Semaphore::new(CONCURRENT_CONNECTS));
     let server_pid = cfg.server_pid;
-    let ramp_mark = Mark::take(server_pid, &live);
-    // Cancelled once every client is done: lingering pollers then close their connections.
-    let release = CancellationToken::new();
-
-    // Client indexes run on across groups: they pick source addresses and chaos strikes run-wide.
-    let mut tasks = JoinSet::new();
-    let mut first_idx = 0;
-    for (group, gcfg) in groups.iter().enumerate() {
-        let ctx = Arc::new(Ctx {
-            cfg: gcfg.clone(),
-            connector: connector.clone(),
-            start_cursor: probe.head,
-            epoch: probe.epoch,
-            chaos: chaos.clone(),
-            clock_offset_us: probe.clock_offset_us,
-            window: window_rx.clone(),
-            end: end_rx.clone(),
-            cancel: stop.clone(),
-            release: release.clone(),
-            live: live.clone(),
-            connect_gate: connect_gate.clone(),
-            seed,
-        });
-        for idx in first_idx..first_idx + gcfg.clients {
-            let ctx = ctx.clone();
-            tasks.spawn(async move { (group, run_client(ctx, idx).await) });
-        }
-        first_idx += gcfg.clients;
-    }
+    let ramp_mark = Mark::take(server_pid, &[], &live);
+    let start = Start { probe, seed, first_client: 0 };
+    // A worker that fails cancels `abort`: the run stops publishing and fails, naming it.
+    let abort = cancel.child_token();
+    let mut clients = if cfg.procs > 1 {
+        Fleet::Workers(Workers::start(&groups, &start, live.clone(), abort.clone()).await?)
+    } else {
+        Fleet::Local(Local::start(&groups, &start, live.clone(), abort.clone()).await?)
+    };
+    let pids = clients.pids();
 
     // Ramp-up: wait for the clients that connect up front (every transport but pollers without keep-alive,
     // whose per-poll connections are part of what they cost).
-    let up_front: u64 =
-        groups.iter().filter(|g| g.transport != Transport::Poll || g.keep_alive).map(|g| g.clients as u64).sum();
+    let up_front = up_front(&groups);
     if up_front > 0 {
         progress.set_length(up_front);
         progress.set_message("connecting");
-        let ramp_end = Instant::now() + cfg.ramp_timeout;
-        while live.ready.load(Relaxed) < up_front && Instant::now() < ramp_end && !cancel.is_cancelled() {
-            progress.set_position(live.ready.load(Relaxed));
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let ready = live.ready.load(Relaxed);
-        if ready < up_front && !cancel.is_cancelled() {
-            tracing::warn!(ready, clients = up_front, "ramp-up timed out; starting with the clients connected so far");
-        }
     }
+    clients.ramp(cfg.ramp_timeout, &progress).await;
+    clients.failed()?;
 
     // Window.
-    let start_mark = Mark::take(server_pid, &live);
-    let start = start_mark.at;
-    let start_us = now_us();
-    let started_unix_ms = start_us / 1000;
-    let _ = live.window_start_us.set(start_us);
-    let _ = window_tx.send(Some(Window { start, start_us }));
+    let start_mark = Mark::take(server_pid, &pids, &live);
+    let window = Window { start: start_mark.at, start_us: now_us() };
+    let started_unix_ms = window.start_us / 1000;
+    clients.open(window).await;
+    let start = window.start;
+    let stop = abort.child_token();
     let sampler = tokio::spawn(sample(live.clone(), start, progress.clone(), cfg.duration, stop.clone()));
-    let striker = {
-        let (chaos, stop, duration) = (chaos.clone(), stop.clone(), cfg.duration);
-        tokio::spawn(async move { chaos.run(start, duration, seed, stop).await })
-    };
     // The window's end is read at its scheduled instant (publish answers may still be on their way then).
     let end_mark = {
-        let (live, cancel, end) = (live.clone(), cancel.clone(), start + cfg.duration);
+        let (live, abort, end, pids) = (live.clone(), abort.clone(), start + cfg.duration, pids.clone());
         tokio::spawn(async move {
             tokio::select! {
                 _ = tokio::time::sleep_until(end) => {}
-                _ = cancel.cancelled() => {}
+                _ = abort.cancelled() => {}
             }
-            Mark::take(server_pid, &live)
+            Mark::take(server_pid, &pids, &live)
         })
     };
     let plan =
         PublishPlan { start, duration: cfg.duration, rate: cfg.rate, payload: cfg.payload, answer_grace: cfg.drain };
-    let publish = publisher.publish(plan, &live, &cancel).await;
+    let publish = publisher.publish(plan, &live, &abort).await;
     let window_end = Instant::now();
     let duration_s = start.elapsed().as_secs_f64().min(cfg.duration.as_secs_f64());
-    let end_mark = end_mark.await.unwrap_or_else(|_| Mark::take(server_pid, &live));
+    let end_mark = end_mark.await.unwrap_or_else(|_| Mark::take(server_pid, &pids, &live));
     let cpu = RunCpu::between(server_pid, ramp_mark, start_mark, end_mark);
-    let _ = striker.await;
+    clients.failed()?;
 
     // Drain: give the last messages time to arrive (one more poll interval and round trip included).
     let drain_start = Instant::now();
     let polls = groups.iter().filter(|g| g.transport == Transport::Poll).map(|g| g.poll_interval).max();
     let drain = cfg.drain + cfg.rtt * 2 + polls.unwrap_or_default();
-    let deadline = drain_start + drain;
-    let _ = end_tx.send(Some(End { last_id: publish.last_id, epoch: publish.epoch, deadline }));
     progress.set_message("draining");
-
-    let mut records: Vec<Vec<ClientRecord>> = groups.iter().map(|g| Vec::with_capacity(g.clients)).collect();
-    let grace = tokio::time::sleep_until(deadline + WIND_DOWN);
-    tokio::pin!(grace);
-    let mut all_done = tokio::time::interval(RELEASE_CHECK);
-    loop {
-        tokio::select! {
-            joined = tasks.join_next() => match joined {
-                Some(Ok((group, rec))) => records[group].push(rec),
-                // A client task panicked: a bug, reported rather than hidden. Its figures are lost.
-                Some(Err(e)) => {
-                    tracing::error!(error = %e, "a client task failed");
-                    // It never lingers: count it, or the others would wait for it until the grace ends.
-                    live.done.fetch_add(1, Relaxed);
-                }
-                None => break,
-            },
-            _ = all_done.tick(), if !release.is_cancelled() => {
-                if live.done.load(Relaxed) >= total_clients as u64 {
-                    release.cancel();
-                }
-            }
-            _ = &mut grace, if !stop.is_cancelled() => stop.cancel(),
-        }
-    }
+    let source_addrs = clients.source_addrs();
+    let drained = clients.finish(&publish, drain).await?;
     let drain_s = drain_start.elapsed().as_secs_f64();
     stop.cancel();
     let timeline = sampler.await.unwrap_or_default();
     progress.finish_and_clear();
+    let totals = match drained {
+        Drained::Records(records) => fold(records, &publish, probe.epoch, cancel.is_cancelled()),
+        Drained::Totals(totals) => totals,
+    };
 
     let summary = Summary {
         duration_s,
@@ -305,9 +243,71 @@ pub async fn run_groups(
         cancelled: cancel.is_cancelled(),
         clock_offset_us: probe.clock_offset_us,
         published: live.published.load(Relaxed),
+        start_epoch: probe.epoch,
+        procs: cfg.procs,
+        source_addrs,
     };
-    let results = groups.iter().zip(records).map(|(g, recs)| merge(g, recs, publish.clone(), &summary)).collect();
+    let results = groups.iter().zip(totals).map(|(g, t)| finish(g, t, publish.clone(), &summary)).collect();
     Ok(GroupsRun { results, timeline, window_start: start, window_end, cpu })
+}
+
+/// The run's clients: here, or in worker processes.
+enum Fleet {
+    Local(Local),
+    Workers(Workers),
+}
+
+impl Fleet {
+    fn pids(&self) -> Vec<u32> {
+        match self {
+            Fleet::Local(_) => Vec::new(),
+            Fleet::Workers(w) => w.pids(),
+        }
+    }
+
+    async fn ramp(&mut self, timeout: Duration, progress: &ProgressBar) {
+        match self {
+            Fleet::Local(l) => l.ramp(timeout, progress).await,
+            Fleet::Workers(w) => w.ramp(progress).await,
+        }
+    }
+
+    fn failed(&self) -> Result<(), Error> {
+        match self {
+            Fleet::Local(_) => Ok(()),
+            Fleet::Workers(w) => w.failed(),
+        }
+    }
+
+    async fn open(&mut self, window: Window) {
+        match self {
+            Fleet::Local(l) => l.open(window),
+            Fleet::Workers(w) => w.open(window).await,
+        }
+    }
+
+    fn source_addrs(&self) -> Vec<IpAddr> {
+        match self {
+            Fleet::Local(l) => l.source_addrs(),
+            Fleet::Workers(w) => w.source_addrs(),
+        }
+    }
+
+    /// Publishing is over (as `publish` says): lets the clients drain for `drain`, and returns what they
+    /// measured.
+    async fn finish(self, publish: &Publish, drain: Duration) -> Result<Drained, Error> {
+        match self {
+            Fleet::Local(l) => Ok(Drained::Records(l.drain(publish, drain).await)),
+            Fleet::Workers(w) => Ok(Drained::Totals(w.finish(publish, drain).await?)),
+        }
+    }
+}
+
+/// What the clients measured, per group: this process's records (folded once the run has wound down), or
+/// the workers' totals (each folded its own).
+enum Drained {
+    Records(Vec<Vec<crate::record::ClientRecord>>),
+    Totals(Vec<Totals>),
 }
 
 /// Every second: a timeline point, and the progress bar. Returns the timeline when `stop` is cancelled.

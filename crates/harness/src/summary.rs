@@ -30,6 +30,18 @@ pub fn render(r: &BenchResult) -> String {
         let _ = writeln!(w, "  browser headers: {f}");
     }
     let _ = writeln!(w, "  target {}  (keep-alive {})", r.target, if r.keep_alive { "on" } else { "off" });
+    if r.targets.len() > 1 {
+        let hop = if r.hop { ", each reconnect hops to the next" } else { "" };
+        let _ = writeln!(w, "  clients round-robin over {}{hop}", r.targets.join(", "));
+    }
+    if r.procs > 1 || !r.source_addr_list.is_empty() {
+        let sources = if r.source_addr_list.is_empty() {
+            "chosen by the kernel".to_string()
+        } else {
+            r.source_addr_list.join(", ")
+        };
+        let _ = writeln!(w, "  clients in {} process(es), source addresses {sources}", r.procs);
+    }
     let _ = writeln!(w);
     let _ = writeln!(
         w,
@@ -138,13 +150,9 @@ fn cpu_rows(w: &mut String, r: &BenchResult) {
         }
     }
     if let Some(h) = &r.harness_cpu {
-        row(
-            w,
-            "harness (this process)",
-            h,
-            "received msg",
-            format!("{:.1} s steady window, {} received", h.window_s, h.count),
-        );
+        let label =
+            if r.procs > 1 { format!("harness ({} processes)", r.procs + 1) } else { "harness (this process)".into() };
+        row(w, &label, h, "received msg", format!("{:.1} s steady window, {} received", h.window_s, h.count));
     }
 }
 

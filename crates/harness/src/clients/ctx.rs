@@ -112,8 +112,12 @@ pub struct End {
 pub struct Ctx {
     /// The run's configuration.
     pub cfg: Arc<BenchConfig>,
-    /// Where client sockets connect (the server, or the `--rtt` relay).
-    pub connector: Connector,
+    /// Where client sockets connect, one per target (the server, or the `--rtt` relay in front of it):
+    /// see [`Ctx::connector`].
+    pub connectors: Arc<[Connector]>,
+    /// This process's first client's number in the whole run (a `--procs` worker runs a slice of the
+    /// clients): targets are assigned round-robin over the run's clients, not each worker's.
+    pub first_client: usize,
     /// The feed head when the run began: every client expects every id after it.
     pub start_cursor: u64,
     /// The feed's epoch when the run began (`GET /time`), sent back as `epoch=` with every cursor.
@@ -139,6 +143,25 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// Which target client `idx` connects to now (an index into [`BenchConfig::targets`]): `(client
+    /// number + hops) mod targets`, its hops counted only with `--hop` ([`ClientRecord::hops`]).
+    pub fn target(&self, idx: usize, rec: &ClientRecord) -> usize {
+        let hops = if self.cfg.hop { rec.hops as usize } else { 0 };
+        (self.first_client + idx + hops) % self.connectors.len()
+    }
+
+    /// Where client `idx` connects now ([`Ctx::target`]).
+    pub fn connector(&self, idx: usize, rec: &ClientRecord) -> &Connector {
+        &self.connectors[self.target(idx, rec)]
+    }
+
+    /// The request headers of the run's profile for each target, in [`BenchConfig::targets`] order (`Host`,
+    /// and a browser's `Origin` and `Referer`, name the server the request goes to).
+    pub fn request_headers(&self, keep_alive: bool) -> Vec<Vec<(String, String)>> {
+        let cfg = &self.cfg;
+        cfg.targets().map(|t| cfg.headers.request_headers(cfg.transport, &t.authority, keep_alive)).collect()
+    }
+
     /// True when a client at `at` should stop: it has the last published id of the feed's current epoch,
     /// or the drain deadline passed, or the run was cancelled.
     pub fn done(&self, at: Position) -> bool {
@@ -242,6 +265,7 @@ impl Ctx {
     pub fn chaos_drop(&self, rec: &mut ClientRecord) {
         tracing::trace!("chaos: connection dropped");
         rec.chaos_drop();
+        rec.hops += 1;
     }
 
     /// The one recovery path after a failed connection or request: counts `err`, marks the connection
@@ -262,6 +286,9 @@ impl Ctx {
             rec.restart(epoch, head);
             return !self.done(rec.tracker.position());
         }
+        // A reconnect moves on (`--hop`); an epoch change does not, or two nodes of different feeds would
+        // send the client back and forth with a 409 each way.
+        rec.hops += 1;
         self.backoff(&err, rec.tracker.position()).await
     }
 

@@ -30,8 +30,8 @@ use crate::record::{ClientRecord, Exchange, Lost};
 pub struct Poller {
     conn: Option<HttpConn>,
     keep_alive: bool,
-    /// Parsed once: the same headers go with every request.
-    headers: HeaderMap,
+    /// Parsed once: the same headers go with every request to a target (one map per target).
+    headers: Vec<HeaderMap>,
     /// Whether [`Poller::ask`] takes a connect permit ([`Ctx::connect_gate`]) before a new connection.
     gate_connects: bool,
 }
@@ -51,11 +51,11 @@ pub enum Asked {
 impl Poller {
     /// A poller sending the run's header profile for its transport.
     pub fn new(ctx: &Ctx) -> Self {
-        let cfg = &ctx.cfg;
+        let keep_alive = ctx.cfg.keep_alive;
         Poller {
             conn: None,
-            keep_alive: cfg.keep_alive,
-            headers: header_map(&cfg.headers.request_headers(cfg.transport, &cfg.target.authority, cfg.keep_alive)),
+            keep_alive,
+            headers: ctx.request_headers(keep_alive).iter().map(|h| header_map(h)).collect(),
             gate_connects: false,
         }
     }
@@ -82,10 +82,12 @@ impl Poller {
     pub async fn connect(&mut self, ctx: &Ctx, idx: usize, rec: &mut ClientRecord) -> Result<(), ClientError> {
         if !self.is_connected() {
             if self.conn.take().is_some() {
-                // A kept-alive connection the server closed: the new one is a reconnect.
+                // A kept-alive connection the server closed: the new one is a reconnect (to the next
+                // target, with `--hop`).
                 rec.connection_lost(Lost::Other);
+                rec.hops += 1;
             }
-            let conn = HttpConn::open(&ctx.connector, idx, &rec.wire, &ctx.live.bytes, ctx.cfg.http).await?;
+            let conn = HttpConn::open(ctx.connector(idx, rec), idx, &rec.wire, &ctx.live.bytes, ctx.cfg.http).await?;
             ctx.connected(idx, rec);
             self.conn = Some(conn);
         }
@@ -156,11 +158,12 @@ impl Poller {
         let mut reused = self.is_connected();
         loop {
             self.connect(ctx, idx, rec).await?;
+            let headers = &self.headers[ctx.target(idx, rec)];
             // unwrap: `connect` set it when it was missing.
             let conn = self.conn.as_mut().unwrap();
             ctx.request_sent(rec);
             let answer = async {
-                let resp = ok(conn.send(request_with(Method::GET, path, &self.headers, Bytes::new())).await?).await?;
+                let resp = ok(conn.send(request_with(Method::GET, path, headers, Bytes::new())).await?).await?;
                 rec.answered();
                 Ok(resp.into_body().collect().await?.to_bytes())
             }

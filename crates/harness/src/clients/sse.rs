@@ -35,16 +35,17 @@ use crate::record::ClientRecord;
 
 /// Runs one SSE client until the run ends.
 pub async fn run(ctx: &Ctx, idx: usize, rec: ClientRecord) -> ClientRecord {
-    let cfg = &ctx.cfg;
-    let headers = cfg.headers.request_headers(cfg.transport, &cfg.target.authority, true);
-    stream::run(ctx, idx, rec, Sse { headers, last_event_id: None, parser: EventParser::default() }).await
+    let headers = ctx.request_headers(true);
+    stream::run(ctx, idx, rec, Sse { idx, headers, last_event_id: None, parser: EventParser::default() }).await
 }
 
 /// An SSE client: what it sends, and what outlives a connection.
 #[derive(Debug)]
 struct Sse {
-    /// The profile's request headers (`Last-Event-ID` is added when resuming).
-    headers: Vec<(String, String)>,
+    idx: usize,
+    /// The profile's request headers, one set per target ([`Ctx::request_headers`]; `Last-Event-ID` is
+    /// added when resuming).
+    headers: Vec<Vec<(String, String)>>,
     /// The last `id:` received: sent back as `Last-Event-ID` to resume after it.
     last_event_id: Option<String>,
     /// The current connection's parser.
@@ -70,7 +71,7 @@ impl Streaming for Sse {
             self.last_event_id = None;
         }
         let mut conn = HttpConn::over(tcp, &rec.wire, &ctx.live.bytes, ctx.cfg.http).await?;
-        let mut h = self.headers.clone();
+        let mut h = self.headers[ctx.target(self.idx, rec)].clone();
         if let Some(id) = &self.last_event_id {
             h.push(("Last-Event-ID".to_string(), id.clone()));
         }

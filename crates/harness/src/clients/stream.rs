@@ -70,7 +70,7 @@ pub async fn run<S: Streaming>(ctx: &Ctx, idx: usize, mut rec: ClientRecord, mut
         let at = rec.tracker.position();
         let opened = async {
             let _permit = ctx.connect_gate.acquire().await.ok();
-            let tcp = ctx.connector.connect(idx).await.map_err(ClientError::Connect)?;
+            let tcp = ctx.connector(idx, &rec).connect(idx).await.map_err(ClientError::Connect)?;
             ctx.connected(idx, &mut rec);
             ctx.request_sent(&mut rec);
             client.open(ctx, &mut rec, tcp).await

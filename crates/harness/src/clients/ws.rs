@@ -42,15 +42,15 @@ const READ_BUFFER: usize = 4 * 1024;
 
 /// Runs one WebSocket client until the run ends.
 pub async fn run(ctx: &Ctx, idx: usize, rec: ClientRecord) -> ClientRecord {
-    let cfg = &ctx.cfg;
-    let headers = cfg.headers.request_headers(cfg.transport, &cfg.target.authority, true);
-    stream::run(ctx, idx, rec, Ws { headers }).await
+    stream::run(ctx, idx, rec, Ws { idx, headers: ctx.request_headers(true) }).await
 }
 
 /// A WebSocket client: the upgrade headers it sends (`Sec-WebSocket-Key` is added per connection).
 #[derive(Debug)]
 struct Ws {
-    headers: Vec<(String, String)>,
+    idx: usize,
+    /// One set per target ([`Ctx::request_headers`]).
+    headers: Vec<Vec<(String, String)>>,
 }
 
 impl Streaming for Ws {
@@ -59,7 +59,8 @@ impl Streaming for Ws {
 
     async fn open(&mut self, ctx: &Ctx, rec: &mut ClientRecord, tcp: TcpStream) -> Result<Self::Conn, ClientError> {
         let query = format!("after={}{}", rec.tracker.cursor(), ctx.epoch_query(&rec.tracker));
-        upgrade(ctx, rec.wire.clone(), tcp, &format!("/ws?{query}"), &self.headers).await
+        let headers = &self.headers[ctx.target(self.idx, rec)];
+        upgrade(ctx, rec.wire.clone(), tcp, &format!("/ws?{query}"), headers).await
     }
 
     async fn next(ws: &mut Self::Conn) -> Option<Result<Message, ClientError>> {

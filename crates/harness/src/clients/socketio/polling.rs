@@ -218,7 +218,12 @@ impl Polling {
         let Effect::Opened(handshake) = session.take(ctx, rec, utf8(&body)?, 0)? else {
             return Err(ClientError::Protocol("the polling handshake did not answer an open packet".into()));
         };
-        let link = Link { connector: ctx.connector.clone(), idx, wire: rec.wire.clone(), live: ctx.live.bytes.clone() };
+        let link = Link {
+            connector: ctx.connector(idx, rec).clone(),
+            idx,
+            wire: rec.wire.clone(),
+            live: ctx.live.bytes.clone(),
+        };
         let mut polling = Polling {
             sid: handshake.sid.clone(),
             headers: headers.clone(),

@@ -166,7 +166,7 @@ impl Client {
         if !handshake.upgrades.iter().any(|u| u == "websocket") {
             return Err(ClientError::Protocol(format!("no upgrade to websocket offered: {:?}", handshake.upgrades)));
         }
-        let tcp = ctx.connector.connect(self.idx).await.map_err(ClientError::Connect)?;
+        let tcp = ctx.connector(self.idx, rec).connect(self.idx).await.map_err(ClientError::Connect)?;
         ctx.connected(self.idx, rec);
         ctx.request_sent(rec);
         let path = format!("{}?EIO=4&transport=websocket&sid={}", protocol::PATH, handshake.sid);
