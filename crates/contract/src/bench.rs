@@ -219,8 +219,11 @@ impl CpuPer {
 /// The server process's CPU (`/proc/PID/stat` utime and stime, sampled at the edges of each window).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServerCpu {
-    /// The process sampled (`--server-pid`).
+    /// The process sampled (`--server-pid`; the first, when several were).
     pub pid: u32,
+    /// How many processes were sampled and summed, when more than one (the nodes of one feed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processes: Option<u32>,
     /// The steady window, per message the clients received in it (counted as they receive, in the same
     /// window).
     pub steady: CpuPer,

@@ -104,6 +104,7 @@ fn bench_result(transport: Transport) -> BenchResult {
         }],
         server_cpu: Some(ServerCpu {
             pid: 4242,
+            processes: Some(3),
             // Figures whose quotients are exact in binary, so the JSON round trip compares equal.
             steady: CpuPer::new(10.0, CpuTimes { user_s: 0.5, system_s: 0.75 }, 50),
             setup: CpuPer::new(0.5, CpuTimes { user_s: 0.25, system_s: 0.5 }, 5),

@@ -144,10 +144,11 @@ pub struct BenchArgs {
     pub soak: Option<Duration>,
     /// The server's process id on this machine (/proc/PID). A bench samples its CPU (utime and stime
     /// apart) at the edges of the steady window (every client connected, publishing, before the drain)
-    /// and of the ramp-up, and reports user and kernel us per delivered message and us per connect. A
-    /// soak samples its memory (VmRSS) at the start, end and peak.
-    #[arg(long, value_name = "PID")]
-    pub server_pid: Option<u32>,
+    /// and of the ramp-up, and reports user and kernel us per delivered message and us per connect. Give it
+    /// once per node of a shared feed: their CPU is summed. A soak samples one server's memory (VmRSS) at
+    /// the start, end and peak.
+    #[arg(long = "server-pid", value_name = "PID")]
+    pub server_pids: Vec<u32>,
     /// Write the result as JSON (schema: crates/contract/schema/bench.schema.json).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -188,7 +189,7 @@ impl BenchArgs {
         cfg.source_addrs = self.source_addrs.clone();
         cfg.drain = self.drain;
         cfg.seed = self.seed;
-        cfg.server_pid = self.server_pid;
+        cfg.server_pids = self.server_pids.clone();
         cfg.validate()?;
         Ok(cfg)
     }
@@ -200,7 +201,11 @@ impl BenchArgs {
         }
         // The soak samples the server's memory (its own field), not CPU over a bench window.
         let mut base = self.to_config()?;
-        let server_pid = base.server_pid.take();
+        let server_pid = match std::mem::take(&mut base.server_pids)[..] {
+            [] => None,
+            [pid] => Some(pid),
+            _ => return Err(Error::Config("--soak samples one server's memory: give --server-pid once".into())),
+        };
         let soak = SoakConfig { base, server_pid };
         soak.groups()?;
         Ok(Some(soak))
@@ -436,12 +441,12 @@ mod tests {
         assert_eq!(soak.base.duration, Duration::from_secs(600));
         assert_eq!(soak.server_pid, Some(1));
         assert_eq!(soak.groups().unwrap().iter().map(|g| g.clients).sum::<usize>(), 2000);
-        assert_eq!(soak.base.server_pid, None);
+        assert!(soak.base.server_pids.is_empty());
         // --soak runs every transport: naming one is a usage error, as is a --server-pid of no process.
         assert!(Cli::try_parse_from(["bench", "--soak", "1m", "--transport", "ws"]).is_err());
         let me = std::process::id().to_string();
         let pid = Cli::try_parse_from(["bench", "--transport", "ws", "--server-pid", &me]).unwrap();
-        assert_eq!(pid.bench.to_config().unwrap().server_pid, Some(std::process::id()));
+        assert_eq!(pid.bench.to_config().unwrap().server_pids, [std::process::id()]);
         let no_such = Cli::try_parse_from(["bench", "--transport", "ws", "--server-pid", "4294967295"]).unwrap();
         assert!(no_such.bench.to_config().unwrap_err().to_string().contains("--server-pid 4294967295"));
         assert!(Cli::try_parse_from(["bench", "--transport", "ws", "--chaos", "200%"]).is_err());

@@ -141,10 +141,11 @@ pub struct BenchConfig {
     /// `--chaos`: share of the clients whose connection is dropped abruptly every second of the window
     /// (0 = none, 1 = all); they reconnect with their cursor ([`crate::chaos`]).
     pub chaos: f64,
-    /// `--server-pid`: the server's process on this machine, whose CPU a bench samples from
-    /// `/proc/PID/stat` at the edges of the ramp-up and of the steady window ([`crate::run`]). A soak
-    /// samples memory instead, through [`crate::soak::SoakConfig::server_pid`].
-    pub server_pid: Option<u32>,
+    /// `--server-pid`, once per server process on this machine (several: the nodes of one feed), whose CPU
+    /// a bench samples from `/proc/PID/stat` at the edges of the ramp-up and of the steady window
+    /// ([`crate::run`]), summed. A soak samples memory instead, through
+    /// [`crate::soak::SoakConfig::server_pid`].
+    pub server_pids: Vec<u32>,
     /// `socketio-ws`: open the WebSocket directly instead of upgrading a polling session (as browsers do
     /// by default).
     pub socketio_direct: bool,
@@ -176,7 +177,7 @@ impl BenchConfig {
             ramp_timeout: DEFAULT_RAMP_TIMEOUT,
             seed: None,
             chaos: 0.0,
-            server_pid: None,
+            server_pids: Vec::new(),
             socketio_direct: false,
         }
     }
@@ -233,7 +234,7 @@ impl BenchConfig {
                 self.payload
             )));
         }
-        if let Some(pid) = self.server_pid {
+        for &pid in &self.server_pids {
             procfs::cpu_times(pid)
                 .map_err(|e| Error::Config(format!("--server-pid {pid}: cannot read its CPU time: {e}")))?;
         }

@@ -94,18 +94,11 @@ struct Mark {
 impl Mark {
     /// Reads `/proc` now (a process that cannot be read leaves its figure out). The harness is this
     /// process and its `--procs` workers (`workers`).
-    fn take(server_pid: Option<u32>, workers: &[u32], live: &Live) -> Mark {
-        let harness = std::iter::once(std::process::id()).chain(workers.iter().copied()).try_fold(
-            CpuTimes::default(),
-            |sum, pid| {
-                procfs::cpu_times(pid)
-                    .ok()
-                    .map(|t| CpuTimes { user_s: sum.user_s + t.user_s, system_s: sum.system_s + t.system_s })
-            },
-        );
+    fn take(server_pids: &[u32], workers: &[u32], live: &Live) -> Mark {
+        let harness = cpu_sum(std::iter::once(std::process::id()).chain(workers.iter().copied()));
         Mark {
             at: Instant::now(),
-            server: server_pid.and_then(|pid| procfs::cpu_times(pid).ok()),
+            server: (!server_pids.is_empty()).then(|| cpu_sum(server_pids.iter().copied())).flatten(),
             harness,
             delivered: live.delivered.load(Relaxed),
             connections: live.connections.load(Relaxed),
@@ -113,14 +106,22 @@ impl Mark {
     }
 }
 
+/// The CPU times of several processes summed; None if one cannot be read.
+fn cpu_sum(pids: impl Iterator<Item = u32>) -> Option<CpuTimes> {
+    pids.map(|pid| procfs::cpu_times(pid).ok()).try_fold(CpuTimes::default(), |sum, t| {
+        t.map(|t| CpuTimes { user_s: sum.user_s + t.user_s, system_s: sum.system_s + t.system_s })
+    })
+}
+
 impl RunCpu {
     /// From the marks at the ramp-up's start, the window's start and its end.
-    fn between(server_pid: Option<u32>, ramp: Mark, start: Mark, end: Mark) -> RunCpu {
+    fn between(server_pids: &[u32], ramp: Mark, start: Mark, end: Mark) -> RunCpu {
         let secs = |a: &Mark, b: &Mark| b.at.duration_since(a.at).as_secs_f64();
         let delivered = end.delivered - start.delivered;
-        let server = match (server_pid, ramp.server, start.server, end.server) {
-            (Some(pid), Some(r), Some(s), Some(e)) => Some(ServerCpu {
+        let server = match (server_pids.first(), ramp.server, start.server, end.server) {
+            (Some(&pid), Some(r), Some(s), Some(e)) => Some(ServerCpu {
                 pid,
+                processes: (server_pids.len() > 1).then_some(server_pids.len() as u32),
                 steady: CpuPer::new(secs(&start, &end), e.since(s), delivered),
                 setup: CpuPer::new(secs(&ramp, &start), s.since(r), start.connections - ramp.connections),
             }),
@@ -170,8 +171,8 @@ pub async fn run_groups(
 
     let live = Arc::new(Live::default());
     let seed = cfg.seed.unwrap_or_else(|| StdRng::from_os_rng().random());
-    let server_pid = cfg.server_pid;
-    let ramp_mark = Mark::take(server_pid, &[], &live);
+    let server_pids = cfg.server_pids.clone();
+    let ramp_mark = Mark::take(&server_pids, &[], &live);
     let start = Start { probe, seed, first_client: 0 };
     // A worker that fails cancels `abort`: the run stops publishing and fails, naming it.
     let abort = cancel.child_token();
@@ -193,7 +194,7 @@ pub async fn run_groups(
     clients.failed()?;
 
     // Window.
-    let start_mark = Mark::take(server_pid, &pids, &live);
+    let start_mark = Mark::take(&server_pids, &pids, &live);
     let window = Window { start: start_mark.at, start_us: now_us() };
     let started_unix_ms = window.start_us / 1000;
     clients.open(window).await;
@@ -203,12 +204,13 @@ pub async fn run_groups(
     // The window's end is read at its scheduled instant (publish answers may still be on their way then).
     let end_mark = {
         let (live, abort, end, pids) = (live.clone(), abort.clone(), start + cfg.duration, pids.clone());
+        let server_pids = server_pids.clone();
         tokio::spawn(async move {
             tokio::select! {
                 _ = tokio::time::sleep_until(end) => {}
                 _ = abort.cancelled() => {}
             }
-            Mark::take(server_pid, &pids, &live)
+            Mark::take(&server_pids, &pids, &live)
         })
     };
     let plan =
@@ -216,8 +218,8 @@ pub async fn run_groups(
     let publish = publisher.publish(plan, &live, &abort).await;
     let window_end = Instant::now();
     let duration_s = start.elapsed().as_secs_f64().min(cfg.duration.as_secs_f64());
-    let end_mark = end_mark.await.unwrap_or_else(|_| Mark::take(server_pid, &pids, &live));
-    let cpu = RunCpu::between(server_pid, ramp_mark, start_mark, end_mark);
+    let end_mark = end_mark.await.unwrap_or_else(|_| Mark::take(&server_pids, &pids, &live));
+    let cpu = RunCpu::between(&server_pids, ramp_mark, start_mark, end_mark);
     clients.failed()?;
 
     // Drain: give the last messages time to arrive (one more poll interval and round trip included).

@@ -45,7 +45,7 @@ async fn server_cpu_is_measured_over_the_steady_window_with_a_server_pid() {
     let server = server();
     let mut c = config(&server, Transport::Ws);
     c.duration = Duration::from_secs(2);
-    c.server_pid = Some(std::process::id());
+    c.server_pids = vec![std::process::id()];
     let r = bench(c.clone()).await;
     common::assert_clean(&r);
     assert_valid(&r);
@@ -62,7 +62,7 @@ async fn server_cpu_is_measured_over_the_steady_window_with_a_server_pid() {
     let table = feedlab_harness::summary::render(&r);
     assert!(table.contains("server, steady") && table.contains("harness (this process)"), "{table}");
 
-    c.server_pid = None;
+    c.server_pids.clear();
     let r = bench(c).await;
     assert!(r.server_cpu.is_none() && r.harness_cpu.is_some(), "{r:#?}");
     let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();

@@ -298,7 +298,7 @@ impl StepCtx<'_> {
         };
         let cancel = self.opts.cancel.clone();
         let pids = self.server.cluster.pids();
-        steady_cfg.server_pid = pids.first().copied().filter(|_| pids.len() == 1);
+        steady_cfg.server_pids = pids.clone();
         let watch = |pid: u32| {
             UsageWatch::start(pid)
                 .inspect_err(|e| tracing::warn!(pid, "cannot read the server's usage from /proc: {e}"))

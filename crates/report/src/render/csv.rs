@@ -148,7 +148,7 @@ mod tests {
             vec![step(Transport::Ws, 10, |s| {
                 s.repeat = Some(2);
                 let per = CpuPer::new(1.0, CpuTimes { user_s: 0.1, system_s: 0.3 }, 10_000);
-                s.bench.server_cpu = Some(ServerCpu { pid: 1, steady: per, setup: per });
+                s.bench.server_cpu = Some(ServerCpu { pid: 1, processes: None, steady: per, setup: per });
                 s.bench.harness_cpu = Some(per);
             })],
         );

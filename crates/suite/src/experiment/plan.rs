@@ -155,6 +155,17 @@ pub fn floor_estimate(quick: bool) -> Duration {
     (cfg.warmup + cfg.window) * (cfg.repeats * cfg.frames_per_send.len()) as u32 + Duration::from_secs(1)
 }
 
+/// Clients one harness process runs at most in a step: under the 20,000 open files a process may hold here,
+/// with room for the publisher's connections. Past it a step spreads its clients over several processes
+/// (`feedlab bench --procs`), which also get source addresses of their own when one address's ports are
+/// not enough (about 28,000 per destination).
+pub const CLIENTS_PER_HARNESS_PROCESS: u64 = 17_000;
+
+/// Harness processes for `clients`: as few as [`CLIENTS_PER_HARNESS_PROCESS`] allows.
+pub fn harness_processes(clients: u64) -> usize {
+    clients.div_ceil(CLIENTS_PER_HARNESS_PROCESS).max(1) as usize
+}
+
 /// Fixed time a step takes besides its window: probe, ramp-up, last deliveries, wind-down (an estimate for
 /// the progress bar's ETA only).
 const STEP_OVERHEAD: Duration = Duration::from_millis(500);
@@ -181,6 +192,7 @@ impl StepPlan {
         cfg.payload = self.payload_bytes as usize;
         cfg.rtt = self.rtt;
         cfg.socketio_direct = self.socketio_direct.unwrap_or(false);
+        cfg.procs = harness_processes(self.clients);
         cfg
     }
 
