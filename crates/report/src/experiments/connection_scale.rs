@@ -400,8 +400,12 @@ mod tests {
         step(t, clients, |s| {
             s.repeat = Some(round);
             let setup = CpuPer::new(2.0, cpu(100.0, clients), clients);
-            s.bench.server_cpu =
-                Some(ServerCpu { pid: 1, processes: None, steady: CpuPer::new(10.0, cpu(total_us, 100_000), 100_000), setup });
+            s.bench.server_cpu = Some(ServerCpu {
+                pid: 1,
+                processes: None,
+                steady: CpuPer::new(10.0, cpu(total_us, 100_000), 100_000),
+                setup,
+            });
             s.bench.harness_cpu = Some(CpuPer::new(10.0, cpu(5.0, 100_000), 100_000));
         })
     }
