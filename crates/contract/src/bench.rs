@@ -221,8 +221,8 @@ impl CpuPer {
 pub struct ServerCpu {
     /// The process sampled (`--server-pid`; the first, when several were).
     pub pid: u32,
-    /// How many processes were sampled and summed, when more than one (the nodes of one feed).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// How many processes were sampled and summed, when more than one (the nodes of one feed); null for one.
+    #[serde(default)]
     pub processes: Option<u32>,
     /// The steady window, per message the clients received in it (counted as they receive, in the same
     /// window).
