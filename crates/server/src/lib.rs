@@ -42,6 +42,9 @@ pub use state::AppState;
 /// close grace this keeps the whole shutdown under DESIGN.md's 5 s.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
+/// How long a node on a shared feed waits at start for its epoch before serving anyway.
+pub const FEED_READY_WAIT: Duration = Duration::from_secs(5);
+
 /// Pending connections the kernel queues before accept: thousands of harness clients connect at once.
 pub const LISTEN_BACKLOG: i32 = 4096;
 
@@ -58,6 +61,12 @@ pub async fn run(
     let workers =
         if config.workers == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { config.workers };
     let state = AppState::new(config).map_err(|err| io::Error::new(io::ErrorKind::InvalidInput, err))?;
+    // Connections wait in the listen backlog meanwhile: every node of a shared feed answers its epoch.
+    if !state.backend.ready(FEED_READY_WAIT).await {
+        tracing::warn!(
+            "the shared feed did not answer within {FEED_READY_WAIT:?}: serving under this node's own epoch until it does"
+        );
+    }
     let app_state = web::Data::new(state.clone());
     let server = HttpServer::new(move || App::new().app_data(app_state.clone()).configure(routes::configure))
         .workers(workers)

@@ -133,6 +133,15 @@ impl Backend {
         }
     }
 
+    /// Waits, at most `within`, until the feed is the shared one (Redis: its epoch adopted); at once for
+    /// memory. False when Redis did not answer in time.
+    pub async fn ready(&self, within: Duration) -> bool {
+        match self {
+            Backend::Memory(_) => true,
+            Backend::Redis(redis) => redis.adopt_epoch(within).await,
+        }
+    }
+
     /// The backend's own work until `shutdown`: the Redis tail (nothing for memory).
     pub async fn run(&self, shutdown: CancellationToken) {
         if let Backend::Redis(redis) = self {

@@ -229,6 +229,19 @@ impl RedisFeed {
         matches!(tokio::time::timeout(within, arrived).await, Ok(Ok(_)))
     }
 
+    /// Takes the shared feed's epoch before the node serves (proposing one when Redis has none yet), so that
+    /// every node of one feed answers the same epoch from its first request: without it a node would serve
+    /// its own provisional epoch until its tail connects, and a client's cursor from another node would get
+    /// a 409 there. False when Redis did not answer within `within`: the node then serves under its own
+    /// epoch and its tail adopts the shared one as soon as Redis answers.
+    pub async fn adopt_epoch(&self, within: Duration) -> bool {
+        let attempt = async {
+            let mut connection = self.connection().await.ok()?;
+            self.check_epoch(&mut connection).await.inspect_err(|err| self.failed("reading the epoch", err)).ok()
+        };
+        matches!(tokio::time::timeout(within, attempt).await, Ok(Some(())))
+    }
+
     /// The tail: reads the stream into this node's feed until `shutdown`, reconnecting by itself.
     pub async fn run_tail(&self, shutdown: CancellationToken) {
         loop {
