@@ -1,19 +1,21 @@
 //! Handing the heap's free pages back to the system while the server runs.
 //!
 //! Under connection churn the server's live heap stays flat (heaptrack over a 4-minute chaos soak with 2,000
-//! clients and 38,000 reconnects: 44-46 MB live from the first minute to the last) while its RSS grew by
-//! about 200 bytes per reconnect, slowing but not stopping. That is glibc's malloc, not the server: every
-//! connection allocates and frees its buffers in its worker thread's arena, between allocations that stay (the
-//! feed's messages, each worker's copy of them, the connections that did not churn), and the pages of the
-//! freed chunks stay with the process. `free` only gives memory back at the top of a heap; `malloc_trim`
-//! (since glibc 2.8) walks every arena and returns every whole free page, wherever it is.
+//! clients and 38,000 reconnects: 44-46 MB live from the first minute to the last, the feed's new messages
+//! the only growth) while its RSS grew by about 200 bytes per reconnect, slowing but not stopping. That is
+//! glibc's malloc, not the server: every connection allocates and frees its buffers in its worker thread's
+//! arena, between allocations that stay (the feed's messages, each worker's copy of them, the connections
+//! that did not churn), and the pages of the freed chunks stay with the process. `free` only gives memory
+//! back at the top of a heap; `malloc_trim` (since glibc 2.8) walks every arena and returns every whole
+//! free page, wherever it is.
 //!
-//! So a task calls it every [`TRIM_PERIOD`]. At this heap size a trim takes a quarter of a millisecond, on
-//! the server's main thread (not a worker), holding each arena's lock in turn; a page it returned costs a page
-//! fault when reused. At one trim per period both are lost in the noise of a server under load, and RSS then
-//! follows what the server really holds. Capping the arenas (`MALLOC_ARENA_MAX=2`) changed nothing: the
-//! server has only a few threads, hence arenas, already. Another allocator would be a dependency for what
-//! one libc call does. Off glibc (musl, macOS) nothing is done.
+//! So a task calls it every [`TRIM_PERIOD`]. At this heap size a trim takes 0.2 to 1 ms, on the server's
+//! main thread (not a worker), holding each arena's lock in turn; a page it returned costs a page fault when
+//! reused. At one trim per period both are lost in the noise of a server under load. It takes back about a
+//! third of the drift in that soak; the rest is pages a live chunk still shares with freed ones, which only
+//! an allocator with size classes avoids (jemalloc, preloaded for the same soak, drifted less than half as much as
+//! glibc with trims), at the price of a dependency. Capping the arenas (`MALLOC_ARENA_MAX=2`) changed
+//! nothing: the server has few threads, hence arenas, already. Off glibc (musl, macOS) nothing is done.
 
 use std::time::{Duration, Instant};
 
