@@ -2,11 +2,14 @@
 //! WebSocket, with the instruments to count what each costs on the wire.
 //!
 //! Layout: [`routes`] holds one file per transport (`poll.rs`, `longpoll.rs`, `sse.rs`, `ws.rs`) and the
-//! instruments; [`fanout`] the push path's machinery (one hub per worker thread); `middleware/` what runs on every exchange of a kind (the meter, the WebSocket frame guard);
-//! [`stats`] counts; [`state`] is what handlers share; [`backend`] where messages come from (this process,
-//! or a Redis stream shared by several nodes; [`redis_server`] starts a Redis for tests and the suite); [`config`] holds the limits with the reasons for their
-//! defaults. The transports themselves are the contract's ([`feedlab_contract::Transport`]). [`run`] serves on an already-bound listener until a shutdown future resolves,
-//! so `main` and the tests start the server the same way. The contract is DESIGN.md sections 1-3.
+//! instruments; [`fanout`] the push path's machinery (one hub per worker thread); `middleware/` what runs on
+//! every exchange of a kind (the meter, the WebSocket frame guard); [`stats`] counts; [`state`] is what
+//! handlers share; [`backend`] where messages come from (this process, or a Redis stream shared by several
+//! nodes; [`redis_server`] starts a Redis for tests and the suite); [`config`] holds the limits with the reasons
+//! for their defaults; [`memory`] hands freed heap pages back to the system. The transports themselves are the
+//! contract's ([`feedlab_contract::Transport`]). [`run`] serves on an already-bound listener until a shutdown
+//! future resolves, so `main` and the tests start the server the same way. The contract is DESIGN.md sections
+//! 1-3.
 //! Poll, long-poll and SSE are also served over prior-knowledge HTTP/2 (h2c) on the same port.
 
 #![warn(missing_docs)]
@@ -16,6 +19,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod fanout;
+pub mod memory;
 mod middleware;
 /// The WebSocket frame guard, public so the fuzz targets (`crates/fuzz`) can drive it directly.
 pub use middleware::frame_guard;
@@ -93,6 +97,7 @@ pub async fn run(
     let backend = std::sync::Arc::clone(&state.backend);
     let stopping = state.shutdown.clone();
     actix_web::rt::spawn(async move { backend.run(stopping).await });
+    actix_web::rt::spawn(memory::trim_periodically(state.shutdown.clone()));
     actix_web::rt::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: closing streams");

@@ -67,6 +67,21 @@ async fn cursor_older_than_retention_gets_a_gap() {
     assert_eq!(longpoll["gap"], serde_json::json!({"from": 2, "to": 7}));
 }
 
+/// Each worker's copy of the feed (`fanout::hub`) holds no more than the feed: a poll after every publish
+/// copies each message into the worker's mirror as it comes, and a cursor the feed has dropped still gets
+/// the gap, not the copies.
+#[tokio::test]
+async fn a_workers_copy_keeps_no_more_than_the_retention() {
+    let server = TestServer::start(Config { retention: 3, workers: 1, ..Config::default() });
+    for i in 0..10 {
+        publish(&server, &i.to_string()).await;
+        assert_eq!(ids(&get(&server, &format!("/poll?after={i}")).await.json()), vec![i + 1]);
+    }
+    let answer = get(&server, "/poll?after=2").await.json();
+    assert_eq!(answer["gap"], serde_json::json!({"from": 3, "to": 7}));
+    assert_eq!(ids(&answer), vec![8, 9, 10]);
+}
+
 /// A held long-poll is answered by the publish itself: it is held (the server counts it open) and still
 /// unanswered when the message is published, and its answer carries that message, which a long-poll
 /// timing out would not (its answer is empty). How soon after the publish is the harness's to measure.

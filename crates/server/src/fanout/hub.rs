@@ -26,8 +26,10 @@ use super::follower::{Cutoff, Follower, Subscription};
 use crate::state::AppState;
 use crate::stats::Meter;
 
-/// Messages each worker keeps its own copy of. A connection further behind than this (a reader resuming
-/// from an old cursor) reads the shared feed instead, under its lock, until it has caught up.
+/// Messages each worker keeps its own copy of, at most (never more than the feed's retention: a copy of a
+/// message the feed has dropped would answer a cursor the feed answers with a gap, and keep memory the
+/// retention was set to bound). A connection further behind than this (a reader resuming from an old cursor)
+/// reads the shared feed instead, under its lock, until it has caught up.
 pub const MIRROR_CAPACITY: usize = 4096;
 
 /// Longest time between two sweeps. Shorter limits (tests use 100 ms heartbeats) sweep more often.
@@ -81,7 +83,7 @@ impl Hub {
                 return Rc::clone(hub);
             }
             let hub = Rc::new(Hub {
-                mirror: RefCell::new(Mirror::new(&state.feed, MIRROR_CAPACITY)),
+                mirror: RefCell::new(Mirror::new(&state.feed, MIRROR_CAPACITY.min(state.config.retention))),
                 state: state.clone(),
                 waiting: RefCell::new(Vec::new()),
                 spare: RefCell::new(Vec::new()),
