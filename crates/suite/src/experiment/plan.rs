@@ -166,15 +166,27 @@ pub fn harness_processes(clients: u64) -> usize {
     clients.div_ceil(CLIENTS_PER_HARNESS_PROCESS).max(1) as usize
 }
 
+/// Connections per second the ramp-up limit allows for (the step fails below it): a third of what the
+/// harness reaches here, so only a stuck ramp-up hits it.
+pub const RAMP_LIMIT_PER_S: f64 = 1_000.0;
+
+/// Connections per second the plan counts on for a step's ramp-up (the harness's WebSocket clients reached
+/// about 3,000 a second here, over several processes): matters only for steps of tens of thousands.
+pub const RAMP_PLANNED_PER_S: f64 = 2_500.0;
+
 /// Fixed time a step takes besides its window: probe, ramp-up, last deliveries, wind-down (an estimate for
 /// the progress bar's ETA only).
 const STEP_OVERHEAD: Duration = Duration::from_millis(500);
 
 impl StepPlan {
     /// Planned wall time of the step, for the progress bar: window, one poll interval and two round trips
-    /// of drain, and [`STEP_OVERHEAD`].
+    /// of drain, [`STEP_OVERHEAD`], and the ramp-up at [`RAMP_PLANNED_PER_S`].
     pub fn estimate(&self) -> Duration {
-        self.duration + self.poll_interval.unwrap_or_default() + self.rtt * 2 + STEP_OVERHEAD
+        self.duration
+            + self.poll_interval.unwrap_or_default()
+            + self.rtt * 2
+            + STEP_OVERHEAD
+            + Duration::from_secs_f64(self.clients as f64 / RAMP_PLANNED_PER_S)
     }
 
     /// The harness configuration of this step against `target` (header profile set by the caller: the
@@ -193,6 +205,9 @@ impl StepPlan {
         cfg.rtt = self.rtt;
         cfg.socketio_direct = self.socketio_direct.unwrap_or(false);
         cfg.procs = harness_processes(self.clients);
+        // 100,000 clients take longer to connect than the harness's default allows (about 3,000 a second
+        // here): the window must open with every one of them connected.
+        cfg.ramp_timeout = cfg.ramp_timeout.max(Duration::from_secs_f64(self.clients as f64 / RAMP_LIMIT_PER_S));
         cfg
     }
 
