@@ -222,9 +222,10 @@ mod tests {
         // Planned time only (window + drain estimate per step), not a measurement: DESIGN 5's seven are
         // meant to take about a quarter of an hour on a 2-core machine (the connection-scale experiment's floor
         // and three rounds included; a run takes about its plan), issue 13's side by side with Socket.IO about
-        // 3 more minutes, issue 11's http2 sweep (3 transports x 2 profiles x 2 HTTP versions x 2 client
-        // counts) about 4 more, and --quick, all nine (the floor and peers' Node server included), within two
-        // and a half minutes, under CI's 3.
+        // 3 more minutes, issue 12's scale-out (up to 100,000 clients, their ramp-up planned) about 4 more,
+        // issue 11's http2 sweep (3 transports x 2 profiles x 2 HTTP versions x 2 client counts) about 4 and a half more,
+        // and --quick, all ten (the floor, peers' Node server and scale-out's Redis included), within two and a
+        // half minutes, under CI's 3.
         let dir = PathBuf::from(repo_experiments());
         let total = |quick, http2: bool| {
             let all = catalog::select(&dir, &[], quick).unwrap();
@@ -232,8 +233,8 @@ mod tests {
         };
         let (full, http2) = (total(false, false), total(false, true));
         let quick = total(true, false) + total(true, true);
-        assert!(full <= Duration::from_secs(18 * 60), "full plan {}", minutes(full));
-        assert!(http2 <= Duration::from_secs(4 * 60), "http2 plan {}", minutes(http2));
+        assert!(full <= Duration::from_secs(23 * 60), "full plan {}", minutes(full));
+        assert!(http2 <= Duration::from_secs(5 * 60), "http2 plan {}", minutes(http2));
         assert!(quick <= Duration::from_secs(150), "quick plan {}", minutes(quick));
     }
 
