@@ -43,9 +43,14 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::http::HttpVersion;
-use crate::procfs::CpuTimes;
 use crate::profile::HeaderProfile;
 use crate::transport::Transport;
+
+mod cpu;
+mod integrity;
+
+pub use cpu::{CpuPer, ServerCpu};
+pub use integrity::{ChaosStats, Integrity};
 
 /// Version of this JSON layout. Bumped when a field is removed, renamed, changes meaning, or a required
 /// field is added, since readers are strict. An optional field (null when not measured) may be added
@@ -175,109 +180,6 @@ pub struct BenchResult {
 /// `procs` of a document written before it existed: one process.
 fn one() -> u64 {
     1
-}
-
-/// CPU time spent in a window of the run, user and system apart, and what it is divided by.
-///
-/// The *steady window* is the measured window: it opens once every client is connected (after the
-/// ramp-up) and closes when publishing stops, before the drain, so it holds neither connection setup nor
-/// closing. `/proc` counts CPU in clock ticks (10 ms), so short windows of a quiet process are coarse.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct CpuPer {
-    /// Length of the window, seconds.
-    pub window_s: f64,
-    /// User CPU in the window, seconds (all threads).
-    pub user_s: f64,
-    /// System CPU in the window, seconds: mostly the kernel sending and receiving for the process.
-    pub system_s: f64,
-    /// What the CPU is divided by: messages delivered in the window, or connections opened in it.
-    pub count: u64,
-    /// `user_s / count`, microseconds; null when `count` is 0.
-    pub user_us_per: Option<f64>,
-    /// `system_s / count`, microseconds; null when `count` is 0.
-    pub system_us_per: Option<f64>,
-    /// `(user_s + system_s) / count`, microseconds; null when `count` is 0.
-    pub total_us_per: Option<f64>,
-}
-
-impl CpuPer {
-    /// `cpu` spent over `window_s` seconds, divided by `count`.
-    pub fn new(window_s: f64, cpu: CpuTimes, count: u64) -> CpuPer {
-        let per = |s: f64| (count > 0).then(|| s * 1e6 / count as f64);
-        CpuPer {
-            window_s,
-            user_s: cpu.user_s,
-            system_s: cpu.system_s,
-            count,
-            user_us_per: per(cpu.user_s),
-            system_us_per: per(cpu.system_s),
-            total_us_per: per(cpu.total_s()),
-        }
-    }
-}
-
-/// The server process's CPU (`/proc/PID/stat` utime and stime, sampled at the edges of each window).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct ServerCpu {
-    /// The process sampled (`--server-pid`; the first, when several were).
-    pub pid: u32,
-    /// How many processes were sampled and summed, when more than one (the nodes of one feed); null for one.
-    #[serde(default)]
-    pub processes: Option<u32>,
-    /// The steady window, per message the clients received in it (counted as they receive, in the same
-    /// window).
-    pub steady: CpuPer,
-    /// The ramp-up (clients connecting, before the window), per connection opened in it.
-    pub setup: CpuPer,
-}
-
-/// Did every client get every id after its start cursor exactly once and in order? Summed over clients.
-/// The one type the harness's per-client tracker, its closed epochs and the result all use.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Integrity {
-    /// Distinct messages received, summed over clients (a duplicate is not counted again).
-    pub delivered: u64,
-    /// Messages clients should have received, summed over clients: every id after the start cursor up to
-    /// the last id the harness published. `delivered` can exceed it when the server publishes too (ticker).
-    pub expected: u64,
-    /// Expected ids a client never received (including ids the server declared lost in a `gap`).
-    pub lost: u64,
-    /// Receipts of an id the client already had.
-    pub duplicated: u64,
-    /// Receipts of an id lower than one the client had already received (arrived out of order).
-    pub reordered: u64,
-    /// Ids the server explicitly declared undeliverable through `gap` answers (also counted in `lost`).
-    pub gap_ids: u64,
-}
-
-impl Integrity {
-    /// Nothing lost, duplicated or reordered.
-    pub fn is_clean(&self) -> bool {
-        self.lost == 0 && self.duplicated == 0 && self.reordered == 0
-    }
-}
-
-impl std::ops::AddAssign for Integrity {
-    fn add_assign(&mut self, o: Integrity) {
-        self.delivered += o.delivered;
-        self.expected += o.expected;
-        self.lost += o.lost;
-        self.duplicated += o.duplicated;
-        self.reordered += o.reordered;
-        self.gap_ids += o.gap_ids;
-    }
-}
-
-/// `--chaos`: connections dropped on purpose and what the clients did about it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct ChaosStats {
-    /// Share of the clients whose connection was dropped each second (0 = no chaos).
-    pub rate_per_s: f64,
-    /// Connections the clients dropped abruptly (no WebSocket close frame, no waiting).
-    pub drops: u64,
-    /// Reconnects that followed a drop (each resumes from the client's cursor). At least `drops` once
-    /// the run is over, unless it was cancelled.
-    pub reconnects: u64,
 }
 
 /// Bytes on the wire by category. See the module documentation for exactly what each one counts.
@@ -494,14 +396,5 @@ mod tests {
         assert!(!rate_kept(200.0, 189.0, 0));
         assert!(rate_kept(200.0, 200.0, RATE_KEPT_MAX_LAG_US));
         assert!(!rate_kept(200.0, 200.0, RATE_KEPT_MAX_LAG_US + 1));
-    }
-
-    #[test]
-    fn cpu_per_event_is_null_without_events() {
-        let cpu = CpuTimes { user_s: 0.5, system_s: 1.5 };
-        let per = CpuPer::new(10.0, cpu, 100_000);
-        assert_eq!((per.user_us_per, per.system_us_per, per.total_us_per), (Some(5.0), Some(15.0), Some(20.0)));
-        let none = CpuPer::new(10.0, cpu, 0);
-        assert_eq!((none.user_us_per, none.total_us_per), (None, None));
     }
 }
