@@ -29,13 +29,12 @@
 
 use std::net::IpAddr;
 use std::process::Stdio;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use indicatif::ProgressBar;
-use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -49,8 +48,11 @@ use crate::merge::Totals;
 use crate::net;
 use crate::result::Publish;
 
+mod protocol;
 mod worker;
 
+pub use protocol::{FromWorker, LiveCounts, ToWorker};
+use protocol::{read, send, store};
 pub use worker::run_worker;
 
 /// How often a worker reports its live counters: the coordinator's progress bar, per-second timeline and
@@ -87,98 +89,6 @@ pub fn plan(cfg: &BenchConfig) -> Result<Vec<(BenchConfig, usize)>, Error> {
             (worker, at)
         })
         .collect())
-}
-
-/// What the coordinator tells a worker.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ToWorker {
-    /// The first line: who it is, what to run, from where.
-    Start {
-        /// Its number, from 0.
-        worker: usize,
-        /// Its client groups (its share of the clients, its source addresses).
-        groups: Vec<BenchConfig>,
-        /// The run's probe and seed, and its first client's number.
-        start: Start,
-    },
-    /// The measured window opened at this wall-clock instant (us since the epoch).
-    Window {
-        /// [`Window::start_us`].
-        start_us: u64,
-    },
-    /// Publishing is over: what was published, and how long clients may still drain.
-    End {
-        /// The publisher's record (last id, epoch: what every client must have).
-        publish: Publish,
-        /// The drain.
-        drain: Duration,
-    },
-    /// The run was cancelled (Ctrl-C): stop the clients; `End` still follows.
-    Cancel,
-}
-
-/// What a worker tells the coordinator.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FromWorker {
-    /// Its live counters now ([`LiveCounts`]).
-    Live {
-        /// The counters.
-        counts: LiveCounts,
-    },
-    /// Its clients are connected (or its ramp-up timed out).
-    Ready,
-    /// Its clients' totals, one per client group.
-    Done {
-        /// The totals.
-        totals: Vec<Totals>,
-    },
-    /// It could not run (bad start, a server it cannot reach).
-    Failed {
-        /// Why.
-        error: String,
-    },
-}
-
-/// The [`Live`] counters a worker reports: delivered, requests, errors, ready, connections, bytes sent,
-/// bytes received, open connections.
-pub type LiveCounts = [u64; 8];
-
-/// The counters a worker reports: its clients' own (what it publishes is the coordinator's), declared
-/// once for reading them in the worker and storing their sums in the coordinator.
-fn counters(live: &Live) -> [&AtomicU64; 8] {
-    [
-        &live.delivered,
-        &live.requests,
-        &live.errors,
-        &live.ready,
-        &live.connections,
-        &live.bytes.sent,
-        &live.bytes.received,
-        &live.bytes.open,
-    ]
-}
-
-/// Reads the counters a worker reports.
-fn read(live: &Live) -> LiveCounts {
-    counters(live).map(|c| c.load(Relaxed))
-}
-
-/// Stores summed counters into the coordinator's [`Live`].
-fn store(live: &Live, sums: LiveCounts) {
-    for (counter, v) in counters(live).into_iter().zip(sums) {
-        counter.store(v, Relaxed);
-    }
-}
-
-/// One JSON line.
-async fn send<T: Serialize>(out: &mut (impl AsyncWrite + Unpin), msg: &T) -> std::io::Result<()> {
-    // unwrap: the protocol's types are plain data that always serialize.
-    let mut line = serde_json::to_vec(msg).unwrap();
-    line.push(b'\n');
-    out.write_all(&line).await?;
-    out.flush().await
 }
 
 /// A started worker process.
